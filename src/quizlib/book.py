@@ -1,0 +1,107 @@
+"""What a chapter calls: ``show(quiz_id)``, ``objectives(quiz_id)`` and ``progress()``.
+
+Each returns an object that Jupyter displays as an ipywidget where a kernel is live and as a
+self-contained HTML block in the published book, from the one definition in ``quizzes/``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from . import static
+from .load import load_course
+from .model import Course
+
+QUIZ_FOLDER = "quizzes"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The course folder: the nearest folder at or above ``start`` with ``_toc.yml`` and ``quizzes/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").exists() and (folder / QUIZ_FOLDER).is_dir():
+            return folder
+    raise FileNotFoundError(f"No course folder (with _toc.yml and {QUIZ_FOLDER}/) at or above {here}")
+
+
+def _stamp(root: Path) -> tuple:
+    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted((root / QUIZ_FOLDER).glob("*.y*ml")))
+
+
+@lru_cache(maxsize=4)
+def _course(root: Path, stamp: tuple) -> Course:
+    return load_course(root / QUIZ_FOLDER, chapters_root=root)
+
+
+def course(root: Path | None = None) -> Course:
+    """The course at ``root`` (found from the working folder by default), reloaded when a quiz file changes."""
+    root = root or find_root()
+    return _course(root, _stamp(root))
+
+
+class QuizDisplay:
+    """A quiz as Jupyter shows it: the widget where a kernel runs, the HTML block in the published book."""
+
+    def __init__(self, course: Course, quiz_id: str, seed: int | None = None):
+        self.course = course
+        self.quiz = course.quiz(quiz_id)
+        self.seed = seed
+        self._widget = None
+
+    @property
+    def widget(self):
+        if self._widget is None:
+            from .widgets import QuizWidget  # ipywidgets is only needed where a kernel runs
+
+            self._widget = QuizWidget(self.course, self.quiz.id, seed=self.seed)
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/html"] = static.quiz_html(self.course, self.quiz.id)
+        bundle["text/plain"] = f"Quiz: {self.quiz.title} ({len(self.quiz.questions) or 'drawn'} questions)"
+        return bundle
+
+
+def show(quiz_id: str, seed: int | None = None) -> QuizDisplay:
+    """Display quiz ``quiz_id`` from the course's ``quizzes/`` folder."""
+    return QuizDisplay(course(), quiz_id, seed=seed)
+
+
+class _Html:
+    def __init__(self, html: str, markdown: str):
+        self.html, self.markdown = html, markdown
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.html, "text/markdown": self.markdown, "text/plain": self.markdown}
+
+
+def objectives(quiz_id: str) -> _Html:
+    """The learning objectives of a chapter, from its quiz file (where each question names the one it tests)."""
+    quiz = course().quiz(quiz_id)
+    items = "".join(f"<li>{escape(o.text)}</li>" for o in quiz.objectives)
+    md = "\n".join(f"- {o.text}" for o in quiz.objectives)
+    return _Html(f'<div class="ql-objectives"><p>By the end of this chapter you will be able to:</p><ul>{items}</ul></div>',
+                 "By the end of this chapter you will be able to:\n\n" + md)
+
+
+def chapter_titles(root: Path) -> dict[str, str]:
+    """Each chapter's first heading, by its path without extension (as quizzes name chapters)."""
+    titles = {}
+    for path in sorted((root / "chapters").glob("*.md")):
+        match = re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        titles[f"chapters/{path.stem}"] = match.group(1).strip() if match else path.stem
+    return titles
+
+
+def progress() -> _Html:
+    """The learner's "my progress" table for every quiz of the course."""
+    root = find_root()
+    c = course(root)
+    html = static.progress_html(c, chapter_titles(root))
+    text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
+    return _Html(html, "Your progress, by quiz:\n\n" + text)

@@ -1,0 +1,654 @@
+"""Quiz files to the model. Loading is strict and reports every problem in a file at once.
+
+Each problem names the file, the line, the field (a path such as ``questions[2].options[1].correct``,
+counting from 1) and what was expected. Nothing here raises anything but :class:`QuizFileError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from . import model
+from .model import (
+    QUESTION_TYPES,
+    SCHEMA_VERSION,
+    Bibliography,
+    Course,
+    Matching,
+    MultipleResponse,
+    Numeric,
+    Ordering,
+    Quiz,
+    SingleChoice,
+    Vignette,
+)
+
+BIBLIOGRAPHY_FILE = "references.yaml"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class QuizFileError(Exception):
+    """One or more quiz files are invalid. ``problems`` lists every problem found, sorted by file and line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+_INVALID = object()
+_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+_TAG = "tag:yaml.org,2002:"
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if tp is str:
+        return "text"
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "a whole number"
+    if tp is float:
+        return "a number"
+    if origin is tuple:
+        return "a list"
+    if origin is dict or dataclasses.is_dataclass(tp):
+        return "a mapping of fields"
+    if origin is Literal:
+        return " or ".join(repr(a) for a in typing.get_args(tp))
+    return str(tp)
+
+
+def _found(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == _TAG + "null":
+        return "nothing"
+    return repr(node.value)
+
+
+def _field_help(cls: type, name: str) -> str:
+    return cls.__dataclass_fields__[name].metadata.get("help", "")
+
+
+class _Reader:
+    """Builds model objects from composed YAML nodes, collecting problems with their lines."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+
+    def problem(self, line: int, path: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line, path, message))
+
+    def line_of(self, path: str) -> int:
+        """The line of the deepest known field on ``path``."""
+        while path not in self.lines and path:
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return self.lines.get(path, 1)
+
+    def at(self, path: str, message: str) -> None:
+        self.problem(self.line_of(path), path, message)
+
+    # -- type-directed building -------------------------------------------------------------------------
+
+    def build(self, node: yaml.Node, tp: Any, path: str) -> Any:
+        self.lines[path] = node.start_mark.line + 1
+        origin = typing.get_origin(tp)
+        if tp is model.Question:
+            return self._question(node, path)
+        if dataclasses.is_dataclass(tp):
+            return self._dataclass(node, tp, path)
+        if origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if node.tag == _TAG + "null":
+                return None
+            return self.build(node, args[0], path)
+        if origin is tuple:
+            if not isinstance(node, yaml.SequenceNode):
+                self.problem(node.start_mark.line + 1, path, f"expected a list, found {_found(node)}")
+                return _INVALID
+            item_type = typing.get_args(tp)[0]
+            items = [self.build(n, item_type, f"{path}[{i + 1}]") for i, n in enumerate(node.value)]
+            return _INVALID if any(i is _INVALID for i in items) else tuple(items)
+        if origin is dict:
+            if not isinstance(node, yaml.MappingNode):
+                self.problem(node.start_mark.line + 1, path, f"expected a mapping, found {_found(node)}")
+                return _INVALID
+            value_type = typing.get_args(tp)[1]
+            out = {}
+            for key_node, value_node in self._mapping_items(node, path):
+                out[key_node.value] = self.build(value_node, value_type, f"{path}.{key_node.value}")
+            return _INVALID if any(v is _INVALID for v in out.values()) else out
+        return self._scalar(node, tp, path)
+
+    def _scalar(self, node: yaml.Node, tp: Any, path: str) -> Any:
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.ScalarNode) or node.tag == _TAG + "null":
+            self.problem(line, path, f"expected {_type_name(tp)}, found {_found(node)}")
+            return _INVALID
+        tag = node.tag.removeprefix(_TAG)
+        if typing.get_origin(tp) is Literal:
+            allowed = typing.get_args(tp)
+            if node.value not in allowed:
+                self.problem(line, path, f"expected {_type_name(tp)}, found {node.value!r}")
+                return _INVALID
+            return node.value
+        if tp is str:
+            # A number written bare (text: 81) is still text; yes/no/true/false is a likely slip.
+            if tag in ("str", "int", "float"):
+                return str(node.value)
+            self.problem(line, path, f"expected text, found {node.value!r} (put it in quotes to mean text)")
+            return _INVALID
+        if tp is bool:
+            if tag == "bool":
+                return _SCALAR_CONSTRUCTOR.construct_object(node)
+            self.problem(line, path, f"expected true or false, found {node.value!r}")
+            return _INVALID
+        if tp is int:
+            if tag == "int":
+                return _SCALAR_CONSTRUCTOR.construct_object(node)
+            self.problem(line, path, f"expected a whole number, found {node.value!r}")
+            return _INVALID
+        if tp is float:
+            if tag in ("int", "float"):
+                value = float(_SCALAR_CONSTRUCTOR.construct_object(node))
+                if value != value or value in (float("inf"), float("-inf")):
+                    self.problem(line, path, f"expected a finite number, found {node.value!r}")
+                    return _INVALID
+                return value
+            self.problem(line, path, f"expected a number, found {node.value!r}")
+            return _INVALID
+        raise TypeError(f"quizlib model uses an unsupported type {tp!r}")  # a bug in model.py, not in a file
+
+    def _mapping_items(self, node: yaml.MappingNode, path: str):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(line, path, "expected a field name, found a mapping or list")
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                self.problem(line, _join(path, key), f"duplicate field; it is already set on line {seen[key]}")
+                continue
+            seen[key] = line
+            yield key_node, value_node
+
+    def _dataclass(self, node: yaml.Node, cls: type, path: str, skip: tuple[str, ...] = ()) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node.start_mark.line + 1, path, f"expected a mapping of fields, found {_found(node)}")
+            return _INVALID
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        ok = True
+        for key_node, value_node in self._mapping_items(node, path):
+            key = key_node.value
+            field_path = _join(path, key)
+            if key not in fields:
+                expected = ", ".join(sorted(fields))
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.problem(key_node.start_mark.line + 1, field_path, f"unknown field{hint}; expected one of: {expected}")
+                ok = False
+                continue
+            if key in skip:
+                continue
+            value = self.build(value_node, hints[key], field_path)
+            if value is _INVALID:
+                ok = False
+                continue
+            if not self._constraints(fields[key], value, value_node, field_path):
+                ok = False
+                continue
+            values[key] = value
+        for name, f in fields.items():
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if required and name not in values and name not in skip and ok_missing(name, node):
+                help_text = f.metadata.get("help", "")
+                self.problem(node.start_mark.line + 1, _join(path, name), f"missing required field ({help_text})")
+                ok = False
+        if not ok:
+            return _INVALID
+        return cls(**values)
+
+    def _constraints(self, f: dataclasses.Field, value: Any, node: yaml.Node, path: str) -> bool:
+        meta = f.metadata
+        line = node.start_mark.line + 1
+        if "pattern" in meta and isinstance(value, str) and not re.fullmatch(meta["pattern"], value):
+            self.problem(line, path, f"expected an id of lower-case letters, digits and hyphens, found {value!r}")
+            return False
+        if "minimum" in meta and isinstance(value, (int, float)) and value < meta["minimum"]:
+            self.problem(line, path, f"expected at least {meta['minimum']}, found {value!r}")
+            return False
+        if "maximum" in meta and isinstance(value, (int, float)) and value > meta["maximum"]:
+            self.problem(line, path, f"expected at most {meta['maximum']}, found {value!r}")
+            return False
+        if "min_items" in meta and isinstance(value, tuple) and len(value) < meta["min_items"]:
+            self.problem(line, path, f"expected at least {meta['min_items']} entries, found {len(value)}")
+            return False
+        return True
+
+    def _question(self, node: yaml.Node, path: str) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node.start_mark.line + 1, path, f"expected a question (a mapping of fields), found {_found(node)}")
+            return _INVALID
+        kind_node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "kind"), None)
+        kinds = ", ".join(model.KINDS)
+        if kind_node is None:
+            self.problem(node.start_mark.line + 1, _join(path, "kind"), f"missing required field; expected one of: {kinds}")
+            return _INVALID
+        self.lines[_join(path, "kind")] = kind_node.start_mark.line + 1
+        if not isinstance(kind_node, yaml.ScalarNode) or kind_node.value not in QUESTION_TYPES:
+            self.problem(kind_node.start_mark.line + 1, _join(path, "kind"), f"expected one of: {kinds}; found {_found(kind_node)}")
+            return _INVALID
+        return self._dataclass(node, QUESTION_TYPES[kind_node.value], path)
+
+
+def ok_missing(name: str, node: yaml.MappingNode) -> bool:
+    """A required field is reported missing unless the key is present (and was reported otherwise)."""
+    return not any(isinstance(k, yaml.ScalarNode) and k.value == name for k, _ in node.value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _letter(i: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[i] if i < 26 else f"o{i + 1}"
+
+
+# -- reading files ----------------------------------------------------------------------------------------
+
+
+def _compose(path: Path, reader: _Reader) -> yaml.Node | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        reader.problem(1, "", f"expected UTF-8 text; the file has a byte that is not ({e.reason})")
+        return None
+    except OSError as e:
+        reader.problem(1, "", f"cannot be read: {e.strerror}")
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        reader.problem(line, "", f"is not valid YAML: {e.problem or e.context}")
+        return None
+    except yaml.YAMLError as e:
+        reader.problem(1, "", f"is not valid YAML: {e}")
+        return None
+    if node is None:
+        reader.problem(1, "", "is empty; expected a quiz with schema_version, id, title, chapter, settings")
+        return None
+    return node
+
+
+def _check_version(node: yaml.Node, reader: _Reader) -> bool:
+    if not isinstance(node, yaml.MappingNode):
+        reader.problem(node.start_mark.line + 1, "", f"expected a mapping of fields at the top, found {_found(node)}")
+        return False
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == "schema_version":
+            if isinstance(v, yaml.ScalarNode) and v.tag == _TAG + "int" and int(v.value) > SCHEMA_VERSION:
+                reader.problem(
+                    v.start_mark.line + 1,
+                    "schema_version",
+                    f"this file is written for a newer quizlib (version {v.value}); this quizlib reads "
+                    f"version {SCHEMA_VERSION}: upgrade quizlib",
+                )
+                return False
+            if isinstance(v, yaml.ScalarNode) and v.tag == _TAG + "int" and int(v.value) < 1:
+                reader.problem(v.start_mark.line + 1, "schema_version", f"expected {SCHEMA_VERSION}, found {v.value}")
+                return False
+    return True
+
+
+def read_bibliography(path: Path) -> tuple[Bibliography | None, list[Problem]]:
+    reader = _Reader(_display(path))
+    node = _compose(path, reader)
+    if node is None or not _check_version(node, reader):
+        return None, reader.problems
+    bib = reader.build(node, Bibliography, "")
+    return (None if bib is _INVALID else bib), reader.problems
+
+
+def read_quiz(path: Path, bibliography: Bibliography | None) -> tuple[Quiz | None, _Reader]:
+    """Read one quiz file and check everything that can be checked within it."""
+    reader = _Reader(_display(path))
+    node = _compose(path, reader)
+    if node is None or not _check_version(node, reader):
+        return None, reader
+    quiz = reader.build(node, Quiz, "")
+    if quiz is _INVALID:
+        return None, reader
+    quiz = _fill_ids(quiz)
+    _check_quiz(quiz, reader, bibliography)
+    return quiz, reader
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _fill_ids(quiz: Quiz) -> Quiz:
+    """Give options without an id their letter by position, so responses can name them."""
+
+    def options(opts):
+        return tuple(o if o.id else dataclasses.replace(o, id=_letter(i)) for i, o in enumerate(opts))
+
+    questions = []
+    for q in quiz.questions:
+        if isinstance(q, (SingleChoice, MultipleResponse)):
+            q = dataclasses.replace(q, options=options(q.options))
+        elif isinstance(q, Vignette):
+            q = dataclasses.replace(
+                q, stages=tuple(dataclasses.replace(s, options=options(s.options)) for s in q.stages)
+            )
+        questions.append(q)
+    return dataclasses.replace(quiz, questions=tuple(questions))
+
+
+# -- checks across fields ---------------------------------------------------------------------------------
+
+
+def _unique(reader: _Reader, items, path: str, what: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item_id in enumerate(items, start=1):
+        if item_id in seen:
+            reader.at(f"{path}[{i}].id", f"duplicate {what} id {item_id!r}; it is already used by {path}[{seen[item_id]}]")
+        else:
+            seen[item_id] = i
+
+
+def _check_cites(reader: _Reader, keys, path: str, bibliography: Bibliography | None) -> None:
+    if bibliography is None:
+        return
+    for key in keys:
+        if key not in bibliography.references:
+            close = difflib.get_close_matches(key, list(bibliography.references), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reader.at(f"{path}.cite", f"no source {key!r} in {BIBLIOGRAPHY_FILE}{hint}")
+
+
+def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) -> None:
+    if quiz.schema_version != SCHEMA_VERSION:
+        reader.at("schema_version", f"expected {SCHEMA_VERSION}, found {quiz.schema_version}")
+    if not quiz.questions and not quiz.draw:
+        reader.at("questions", "expected at least one question, or a `draw` from other quizzes")
+    _unique(reader, [o.id for o in quiz.objectives], "objectives", "objective")
+    _unique(reader, [q.id for q in quiz.questions], "questions", "question")
+    objective_ids = [o.id for o in quiz.objectives]
+    for n, q in enumerate(quiz.questions, start=1):
+        path = f"questions[{n}]"
+        if q.objective not in objective_ids:
+            expected = ", ".join(objective_ids) or "none are defined"
+            reader.at(f"{path}.objective", f"no objective {q.objective!r} in this quiz; expected one of: {expected}")
+        _check_cites(reader, q.cite, path, bibliography)
+        if isinstance(q, (SingleChoice, MultipleResponse)):
+            _unique(reader, [o.id for o in q.options], f"{path}.options", "option")
+            for i, o in enumerate(q.options, start=1):
+                _check_cites(reader, o.cite, f"{path}.options[{i}]", bibliography)
+            correct = [i for i, o in enumerate(q.options, start=1) if o.correct]
+            if isinstance(q, SingleChoice) and len(correct) != 1:
+                which = f" (options {', '.join(map(str, correct))})" if correct else ""
+                reader.at(
+                    f"{path}.options",
+                    f"a single-choice question needs exactly one correct option; found {len(correct)}{which}",
+                )
+            if isinstance(q, MultipleResponse) and not correct:
+                reader.at(f"{path}.options", "a multiple-response question needs at least one correct option; found 0")
+        elif isinstance(q, Numeric):
+            tolerance = q.tolerance if q.tolerance is not None else quiz.settings.numeric_tolerance
+            for i, w in enumerate(q.wrong_answers, start=1):
+                if abs(w.value - q.answer) <= tolerance:
+                    reader.at(
+                        f"{path}.wrong_answers[{i}].value",
+                        f"{w.value:g} is within the tolerance ({tolerance:g}) of the answer {q.answer:g}, so it "
+                        "would be marked right; expected a value outside it",
+                    )
+        elif isinstance(q, Ordering):
+            _check_ordering(reader, q, path)
+        elif isinstance(q, Matching):
+            _check_matching(reader, q, path)
+        elif isinstance(q, Vignette):
+            _check_vignette(reader, q, path, bibliography)
+    for n, d in enumerate(quiz.draw, start=1):
+        if d.quiz == quiz.id:
+            reader.at(f"draw[{n}].quiz", "a quiz cannot draw questions from itself")
+        for kind in d.kinds:
+            if kind not in model.KINDS:
+                reader.at(f"draw[{n}].kinds", f"expected kinds among: {', '.join(model.KINDS)}; found {kind!r}")
+    if quiz.settings.reveal_after > quiz.settings.tries:
+        reader.at(
+            "settings.reveal_after",
+            f"expected at most the number of tries ({quiz.settings.tries}), found {quiz.settings.reveal_after}",
+        )
+
+
+def _check_ordering(reader: _Reader, q: Ordering, path: str) -> None:
+    ids = [item.id for item in q.items]
+    if tuple(ids) == q.order:
+        reader.at(f"{path}.items", "the steps are listed in the correct order, which gives the answer away; "
+                  "expected them shuffled (the correct order goes in `order`)")
+    _unique(reader, ids, f"{path}.items", "step")
+    expected = ", ".join(ids)
+    for step in ids:
+        if step not in q.order:
+            reader.at(f"{path}.order", f"step {step!r} is missing; expected every step id once: {expected}")
+    seen = set()
+    for step in q.order:
+        if step not in ids:
+            reader.at(f"{path}.order", f"no step {step!r} in items; expected every step id once: {expected}")
+        elif step in seen:
+            reader.at(f"{path}.order", f"step {step!r} is listed twice; expected every step id once: {expected}")
+        seen.add(step)
+
+
+def _check_matching(reader: _Reader, q: Matching, path: str) -> None:
+    _unique(reader, [p.id for p in q.pairs] + [d.id for d in q.distractors], f"{path}.pairs", "pair or distractor")
+    rights: dict[str, int] = {}
+    for i, p in enumerate(q.pairs, start=1):
+        if p.right in rights:
+            reader.at(
+                f"{path}.pairs[{i}].right",
+                f"the same right-hand text as pairs[{rights[p.right]}]; expected each right-hand item once",
+            )
+        rights.setdefault(p.right, i)
+    for i, d in enumerate(q.distractors, start=1):
+        if d.text in rights:
+            reader.at(f"{path}.distractors[{i}].text", "the same text as a correct right-hand item; expected a different one")
+
+
+def _check_vignette(reader: _Reader, q: Vignette, path: str, bibliography: Bibliography | None) -> None:
+    stage_ids = [s.id for s in q.stages]
+    _unique(reader, stage_ids, f"{path}.stages", "stage")
+    known = ", ".join(stage_ids)
+    if q.start not in stage_ids:
+        reader.at(f"{path}.start", f"no stage {q.start!r}; expected one of: {known}")
+    for n, stage in enumerate(q.stages, start=1):
+        spath = f"{path}.stages[{n}]"
+        _unique(reader, [o.id for o in stage.options], f"{spath}.options", "option")
+        if not any(o.credit == 1 for o in stage.options):
+            reader.at(f"{spath}.options", "expected one decision with credit 1 (the best choice at this stage); found none")
+        for i, o in enumerate(stage.options, start=1):
+            _check_cites(reader, o.cite, f"{spath}.options[{i}]", bibliography)
+            if o.next and o.next not in stage_ids:
+                reader.at(f"{spath}.options[{i}].next", f"no stage {o.next!r}; expected one of: {known}")
+            if o.next == stage.id:
+                reader.at(f"{spath}.options[{i}].next", "a decision cannot lead back to its own stage")
+    by_id = {s.id: s for s in q.stages}
+    if q.start in by_id:
+        reachable, cycle = _walk(by_id, q.start)
+        if cycle:
+            reader.at(f"{path}.stages", f"the stages loop ({' -> '.join(cycle)}); expected every path to end")
+        for n, stage in enumerate(q.stages, start=1):
+            if stage.id not in reachable:
+                reader.at(f"{path}.stages[{n}].id", f"stage {stage.id!r} cannot be reached from the start stage {q.start!r}")
+
+
+def _walk(by_id: dict, start: str) -> tuple[set[str], list[str]]:
+    """Stages reachable from ``start`` and, if there is one, a loop among them."""
+    reachable: set[str] = set()
+    cycle: list[str] = []
+
+    def visit(stage_id: str, trail: list[str]) -> None:
+        nonlocal cycle
+        if stage_id in trail:
+            if not cycle:
+                cycle = trail[trail.index(stage_id):] + [stage_id]
+            return
+        if stage_id not in by_id:
+            return
+        first_visit = stage_id not in reachable
+        reachable.add(stage_id)
+        if first_visit or not cycle:
+            for o in by_id[stage_id].options:
+                if o.next and o.next != stage_id:
+                    visit(o.next, trail + [stage_id])
+
+    visit(start, [])
+    return reachable, cycle
+
+
+# -- the course -------------------------------------------------------------------------------------------
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def check(paths: list[str | Path], chapters_root: Path | None = None) -> tuple[Course | None, list[Problem]]:
+    """Load the quiz files and folders in ``paths``; return the course (if valid) and every problem.
+
+    A quiz file's citations resolve against ``references.yaml`` in its own folder, and its ``draw`` against
+    the other quizzes there, so a single file can be checked on its own: only its problems are reported. If
+    ``chapters_root`` is given, each quiz's ``chapter`` must name a chapter file under it.
+    """
+    problems: list[Problem] = []
+    requested: set[Path] = set()
+    folders: list[Path] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            problems.append(Problem(str(p), 1, "", "no such file or folder"))
+        elif p.is_dir():
+            requested.update(f.resolve() for f in _yaml_files(p))
+            folders.append(p)
+        else:
+            requested.add(p.resolve())
+            folders.append(p.parent)
+    seen_folders: set[Path] = set()
+    quizzes: dict[str, Quiz] = {}
+    sources: dict[str, str] = {}
+    bibliographies: dict[Path, Bibliography | None] = {}
+    readers: dict[str, tuple[_Reader, bool]] = {}
+    for folder in folders:
+        if folder.resolve() in seen_folders:
+            continue
+        seen_folders.add(folder.resolve())
+        bib_path = folder / BIBLIOGRAPHY_FILE
+        bib = None
+        if bib_path.exists():
+            bib, bib_problems = read_bibliography(bib_path)
+            bibliographies[bib_path.resolve()] = bib
+            if bib_path.resolve() in requested:
+                problems += bib_problems
+        for f in _yaml_files(folder):
+            if f.name == BIBLIOGRAPHY_FILE:
+                continue
+            wanted = f.resolve() in requested
+            if not bib_path.exists() and wanted:
+                problems.append(Problem(_display(f), 1, "", f"no {BIBLIOGRAPHY_FILE} beside this file; citations cannot be checked"))
+            quiz, reader = read_quiz(f, bib)
+            if wanted:
+                problems += reader.problems
+            if quiz is None:
+                continue
+            if quiz.id in quizzes:
+                if wanted:
+                    reader.at("id", f"duplicate quiz id {quiz.id!r}; {sources[quiz.id]} uses it already")
+                    problems.append(reader.problems[-1])
+                continue
+            quizzes[quiz.id] = quiz
+            sources[quiz.id] = reader.file
+            readers[quiz.id] = (reader, wanted)
+    for quiz_id, quiz in quizzes.items():
+        reader, wanted = readers[quiz_id]
+        before = len(reader.problems)
+        _check_draws(quiz, quizzes, reader)
+        if chapters_root is not None and not _chapter_exists(chapters_root, quiz.chapter):
+            reader.at("chapter", f"no chapter {quiz.chapter!r} (expected {quiz.chapter}.md or .ipynb under {chapters_root})")
+        if wanted:
+            problems += reader.problems[before:]
+    if problems:
+        return None, sorted(problems)
+    requested_quizzes = {k: v for k, v in quizzes.items() if readers[k][1]}
+    return Course(quizzes=requested_quizzes, bibliography=_merged(bibliographies), sources=sources), []
+
+
+def _chapter_exists(root: Path, chapter: str) -> bool:
+    return any((root / f"{chapter}{ext}").exists() for ext in (".md", ".ipynb"))
+
+
+def _check_draws(quiz: Quiz, quizzes: dict[str, Quiz], reader: _Reader) -> None:
+    for n, d in enumerate(quiz.draw, start=1):
+        if d.quiz == quiz.id:
+            continue
+        source = quizzes.get(d.quiz)
+        if source is None:
+            reader.at(f"draw[{n}].quiz", f"no quiz {d.quiz!r}; expected one of: {', '.join(sorted(quizzes))}")
+            continue
+        if source.draw:
+            reader.at(f"draw[{n}].quiz", f"quiz {d.quiz!r} draws its own questions; expected a quiz with questions")
+            continue
+        pool = [q for q in source.questions if not d.kinds or q.kind in d.kinds]
+        if d.count > len(pool):
+            reader.at(f"draw[{n}].count", f"expected at most {len(pool)} (the questions quiz {d.quiz!r} has of these kinds), found {d.count}")
+
+
+def _merged(bibliographies: dict[Path, Bibliography | None]) -> Bibliography:
+    refs: dict = {}
+    for bib in bibliographies.values():
+        if bib is not None:
+            refs.update(bib.references)
+    return Bibliography(schema_version=SCHEMA_VERSION, references=refs)
+
+
+def load_course(folder: str | Path = "quizzes", chapters_root: str | Path | None = None) -> Course:
+    """Load every quiz in ``folder``; raise :class:`QuizFileError` listing every problem if any is invalid."""
+    course, problems = check([folder], Path(chapters_root) if chapters_root is not None else None)
+    if problems:
+        raise QuizFileError(problems)
+    assert course is not None
+    return course

@@ -1,0 +1,260 @@
+/* quizlib scoring for the published pages: the JavaScript twin of quizlib/score.py.
+ * Same inputs, same results, same rounding; tests/data/scoring_cases.json proves it. Change both, or neither.
+ */
+(function (root) {
+  "use strict";
+  if (root.QuizLibCore) return;
+
+  function ResponseError(message) {
+    this.name = "ResponseError";
+    this.message = message;
+  }
+  ResponseError.prototype = Object.create(Error.prototype);
+
+  function roundHalfUp(value, places) {
+    var scale = Math.pow(10, places);
+    return Math.floor(value * scale + 0.5) / scale;
+  }
+
+  var THOUSANDS = /^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+  var DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+  var PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+  var SPACES = /[\s\u00a0\u202f]+/g;
+
+  function parseNumber(text) {
+    if (text === null || text === undefined || typeof text === "boolean") return null;
+    if (typeof text === "number") return isFinite(text) ? text : null;
+    var s = String(text).replace(SPACES, "");
+    if (THOUSANDS.test(s)) s = s.replace(/,/g, "");
+    else if (DECIMAL_COMMA.test(s)) s = s.replace(",", ".");
+    if (!PLAIN.test(s)) return null;
+    return parseFloat(s);
+  }
+
+  function isStringList(v) {
+    return Array.isArray(v) && v.every(function (x) { return typeof x === "string"; });
+  }
+
+  function ids(values, what) {
+    if (!isStringList(values)) throw new ResponseError("expected a list of " + what + " ids");
+    return values;
+  }
+
+  function byId(list) {
+    var out = {};
+    list.forEach(function (x) { out[x.id] = x; });
+    return out;
+  }
+
+  function fb(ref, text, correct, cite) {
+    return { ref: ref, text: text, correct: correct, cite: (cite || []).slice() };
+  }
+
+  function within(value, target, tolerance) {
+    return Math.abs(value - target) <= tolerance + 1e-9 * Math.max(1, Math.abs(target));
+  }
+
+  function longestIncreasingRun(values) {
+    var best = [], top = 0;
+    for (var i = 0; i < values.length; i++) {
+      var b = 1;
+      for (var j = 0; j < i; j++) if (values[j] < values[i] && best[j] + 1 > b) b = best[j] + 1;
+      best.push(b);
+      if (b > top) top = b;
+    }
+    return top;
+  }
+
+  function vignettePath(q, response) {
+    var chosen = ids(response, "option");
+    var stages = byId(q.stages);
+    var path = [];
+    var stage = stages[q.start];
+    for (var n = 1; n <= chosen.length; n++) {
+      if (!stage) throw new ResponseError("the case ends after " + (n - 1) + " decisions; expected no more");
+      var options = byId(stage.options);
+      var option = options[chosen[n - 1]];
+      if (!option) throw new ResponseError("decision " + n + " (stage " + stage.id + "): expected one of " + Object.keys(options).join(", "));
+      path.push([stage, option]);
+      stage = option.next ? stages[option.next] : null;
+    }
+    return path;
+  }
+
+  function scoreResponse(q, response, settings) {
+    var cite = q.cite || [];
+    if (q.kind === "single_choice") {
+      var options = byId(q.options);
+      if (typeof response !== "string" || !Object.prototype.hasOwnProperty.call(options, response))
+        throw new ResponseError("expected one of the option ids " + Object.keys(options).join(", "));
+      var chosen = options[response];
+      return { credit: chosen.correct ? 1 : 0, feedback: [fb(chosen.id, chosen.feedback, chosen.correct, chosen.cite)], complete: true };
+    }
+    if (q.kind === "multiple_response") {
+      var opts = byId(q.options);
+      var picked = ids(response, "option");
+      var distinct = {};
+      picked.forEach(function (c) { distinct[c] = true; });
+      var unknown = picked.filter(function (c) { return !Object.prototype.hasOwnProperty.call(opts, c); });
+      if (unknown.length || Object.keys(distinct).length !== picked.length)
+        throw new ResponseError("expected distinct option ids among " + Object.keys(opts).join(", "));
+      var nRight = q.options.filter(function (o) { return o.correct; }).length;
+      var nWrong = q.options.length - nRight;
+      var hits = picked.filter(function (c) { return opts[c].correct; }).length;
+      var misses = picked.length - hits;
+      var credit = hits / nRight - (nWrong ? misses / nWrong : 0);
+      credit = roundHalfUp(Math.max(0, credit), 4);
+      var feedback = q.options.filter(function (o) { return distinct[o.id]; })
+        .map(function (o) { return fb(o.id, o.feedback, o.correct, o.cite); });
+      return { credit: credit, feedback: feedback, complete: true };
+    }
+    if (q.kind === "true_false") {
+      if (typeof response !== "boolean") throw new ResponseError("expected true or false");
+      var right = response === q.answer;
+      var text = response ? q.feedback.if_true : q.feedback.if_false;
+      return { credit: right ? 1 : 0, feedback: [fb(response ? "true" : "false", text, right, cite)], complete: true };
+    }
+    if (q.kind === "numeric") {
+      if (typeof response !== "string" && typeof response !== "number")
+        throw new ResponseError("expected a number or the text typed");
+      var value = parseNumber(response);
+      if (value === null) throw new ResponseError("expected a number, found " + JSON.stringify(response));
+      var tolerance = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : settings.numeric_tolerance;
+      if (within(value, q.answer, tolerance))
+        return { credit: 1, feedback: [fb("correct", q.feedback.correct, true, cite)], complete: true };
+      for (var w = 0; w < (q.wrong_answers || []).length; w++) {
+        var wa = q.wrong_answers[w];
+        if (within(value, wa.value, tolerance))
+          return { credit: 0, feedback: [fb("wrong-" + (w + 1), wa.feedback, false, cite)], complete: true };
+      }
+      return { credit: 0, feedback: [fb("incorrect", q.feedback.incorrect, false, cite)], complete: true };
+    }
+    if (q.kind === "ordering") {
+      var order = ids(response, "step");
+      if (order.slice().sort().join("\u0000") !== q.order.slice().sort().join("\u0000"))
+        throw new ResponseError("expected every step id once: " + q.order.join(", "));
+      var position = {};
+      q.order.forEach(function (s, i) { position[s] = i; });
+      var run = longestIncreasingRun(order.map(function (s) { return position[s]; }));
+      var items = byId(q.items);
+      return {
+        credit: run >= 2 ? roundHalfUp(run / order.length, 4) : 0,
+        feedback: order.map(function (s, i) { return fb(s, items[s].feedback, position[s] === i, cite); }),
+        complete: true
+      };
+    }
+    if (q.kind === "matching") {
+      if (response === null || typeof response !== "object" || Array.isArray(response) ||
+          !Object.keys(response).every(function (k) { return typeof response[k] === "string"; }))
+        throw new ResponseError("expected a mapping of pair id to chosen id");
+      var pairs = byId(q.pairs);
+      var distractors = byId(q.distractors || []);
+      var has = function (o, k) { return Object.prototype.hasOwnProperty.call(o, k); };
+      var badKey = Object.keys(response).some(function (k) { return !has(pairs, k); });
+      var badValue = Object.keys(response).some(function (k) { return !has(pairs, response[k]) && !has(distractors, response[k]); });
+      if (badKey || badValue)
+        throw new ResponseError("expected pair ids among " + Object.keys(pairs).join(", ") + " mapped to pair or distractor ids");
+      var good = 0, out = [];
+      q.pairs.forEach(function (p) {
+        var c = has(response, p.id) ? response[p.id] : null;
+        var ok = c === p.id;
+        if (ok) good++;
+        out.push(fb(p.id, p.feedback, ok, cite));
+        if (c !== null && has(distractors, c)) out.push(fb(c, distractors[c].feedback, false, cite));
+      });
+      return { credit: roundHalfUp(good / q.pairs.length, 4), feedback: out, complete: true };
+    }
+    if (q.kind === "vignette") {
+      var path = vignettePath(q, response);
+      var sum = 0;
+      path.forEach(function (p) { sum += p[1].credit; });
+      return {
+        credit: path.length ? roundHalfUp(sum / path.length, 4) : 0,
+        feedback: path.map(function (p) { return fb(p[0].id + "/" + p[1].id, p[1].feedback, p[1].credit === 1, p[1].cite); }),
+        complete: path.length > 0 && !path[path.length - 1][1].next
+      };
+    }
+    throw new Error("not a question: " + JSON.stringify(q && q.kind));
+  }
+
+  function outcome(q, tries, settings, revealed) {
+    var limit = q.kind === "vignette" ? 1 : settings.tries;
+    if (tries.length > limit) throw new ResponseError("expected at most " + limit + " tries, found " + tries.length);
+    if (revealed && (settings.reveal_after === 0 || tries.length < settings.reveal_after))
+      throw new ResponseError("the answer can be shown only after " + (settings.reveal_after || "no") + " tries");
+    var last = tries.length ? scoreResponse(q, tries[tries.length - 1], settings) : null;
+    var final, credit;
+    if (last === null || !last.complete) {
+      final = !!revealed;
+      credit = 0;
+    } else {
+      final = last.credit === 1 || tries.length >= limit || !!revealed;
+      var penalty = q.kind === "vignette" ? 0 : settings.retry_penalty * (tries.length - 1);
+      credit = roundHalfUp(Math.max(0, last.credit * (1 - penalty)), 4);
+    }
+    return {
+      question_id: q.id, tries: tries.length, final: final, credit: credit,
+      points: credit * q.points, max_points: q.points, last: last
+    };
+  }
+
+  function scoreQuiz(quiz, answers, questions) {
+    var shown = questions || quiz.questions;
+    var known = {};
+    shown.forEach(function (q) { known[q.id] = true; });
+    Object.keys(answers).forEach(function (k) {
+      if (!known[k]) throw new ResponseError("no question " + JSON.stringify(k) + " in quiz " + JSON.stringify(quiz.id));
+    });
+    var outcomes = shown.map(function (q) {
+      var a = answers[q.id] || {};
+      return outcome(q, a.tries || [], quiz.settings, !!a.revealed);
+    });
+    var points = 0, maxPoints = 0;
+    outcomes.forEach(function (o) { points += o.points; });
+    outcomes.forEach(function (o) { maxPoints += o.max_points; });
+    var percentage = maxPoints ? roundHalfUp(100 * points / maxPoints, 2) : 0;
+    return {
+      quiz_id: quiz.id, points: roundHalfUp(points, 4), max_points: maxPoints, percentage: percentage,
+      passed: percentage >= quiz.settings.pass_mark,
+      complete: outcomes.every(function (o) { return o.final; }), questions: outcomes
+    };
+  }
+
+  function mulberry32(seed) {
+    var state = seed >>> 0;
+    return function () {
+      state = (state + 0x6D2B79F5) >>> 0;
+      var t = Math.imul(state ^ (state >>> 15), 1 | state) >>> 0;
+      t = (((t + Math.imul(t ^ (t >>> 7), 61 | t)) >>> 0) ^ t) >>> 0;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function drawQuestions(quiz, banks, seed) {
+    var rand = mulberry32(seed);
+    var chosen = quiz.questions.slice();
+    (quiz.draw || []).forEach(function (d) {
+      var bank = banks[d.quiz];
+      var pool = bank.questions.filter(function (q) { return !d.kinds.length || d.kinds.indexOf(q.kind) >= 0; });
+      for (var i = pool.length - 1; i > 0; i--) {
+        var j = Math.floor(rand() * (i + 1));
+        var tmp = pool[i]; pool[i] = pool[j]; pool[j] = tmp;
+      }
+      pool.slice(0, d.count).forEach(function (q) {
+        var copy = JSON.parse(JSON.stringify(q));
+        copy.id = bank.id + "/" + q.id;
+        copy.objective = bank.id + "/" + q.objective;
+        if (q.kind === "numeric" && (q.tolerance === null || q.tolerance === undefined))
+          copy.tolerance = bank.settings.numeric_tolerance;
+        chosen.push(copy);
+      });
+    });
+    return chosen;
+  }
+
+  root.QuizLibCore = {
+    ResponseError: ResponseError, roundHalfUp: roundHalfUp, parseNumber: parseNumber,
+    scoreResponse: scoreResponse, outcome: outcome, scoreQuiz: scoreQuiz,
+    mulberry32: mulberry32, drawQuestions: drawQuestions, longestIncreasingRun: longestIncreasingRun
+  };
+})(typeof window !== "undefined" ? window : globalThis);
