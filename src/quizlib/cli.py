@@ -43,6 +43,10 @@ def _summary(course: model.Course) -> dict:
     }
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = args.paths or ["quizzes"]
     course, problems = load.check(paths, Path(args.chapters) if args.chapters else None)
@@ -50,14 +54,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(p, file=sys.stderr)
     if problems:
         files = len({p.file for p in problems})
-        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}", file=sys.stderr)
+        print(f"{_count(len(problems), 'problem', 'problems')} in {_count(files, 'file', 'files')}", file=sys.stderr)
         return 1
     assert course is not None
     if args.json:
         print(json.dumps(_summary(course), indent=2))
     else:
         n = sum(len(q.questions) for q in course.quizzes.values())
-        print(f"ok: {len(course.quizzes)} quizzes, {n} questions")
+        print(f"ok: {_count(len(course.quizzes), 'quiz', 'quizzes')}, {_count(n, 'question', 'questions')}")
     return 0
 
 

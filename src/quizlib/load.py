@@ -100,6 +100,7 @@ class _Reader:
         self.file = file
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
+        self.where: dict[int, str] = {}  # id() of each built object -> its field path
 
     def problem(self, line: int, path: str, message: str) -> None:
         self.problems.append(Problem(self.file, line, path, message))
@@ -113,6 +114,9 @@ class _Reader:
 
     def at(self, path: str, message: str) -> None:
         self.problem(self.line_of(path), path, message)
+
+    def path(self, obj: Any) -> str:
+        return self.where[id(obj)]
 
     # -- type-directed building -------------------------------------------------------------------------
 
@@ -133,7 +137,16 @@ class _Reader:
                 self.problem(node.start_mark.line + 1, path, f"expected a list, found {_found(node)}")
                 return _INVALID
             item_type = typing.get_args(tp)[0]
-            items = [self.build(n, item_type, f"{path}[{i + 1}]") for i, n in enumerate(node.value)]
+            items = []
+            for i, n in enumerate(node.value):
+                item = self.build(n, item_type, f"{path}[{i + 1}]")
+                if isinstance(item, (model.Option, model.StageOption)) and not item.id:
+                    item = dataclasses.replace(item, id=_letter(i))  # responses name options by id
+                    self.where[id(item)] = f"{path}[{i + 1}]"
+                items.append(item)
+            if item_type is model.Question:
+                # One broken question should not hide the problems of the others: keep the sound ones.
+                return tuple(i for i in items if i is not _INVALID)
             return _INVALID if any(i is _INVALID for i in items) else tuple(items)
         if origin is dict:
             if not isinstance(node, yaml.MappingNode):
@@ -159,8 +172,8 @@ class _Reader:
                 return _INVALID
             return node.value
         if tp is str:
-            # A number written bare (text: 81) is still text; yes/no/true/false is a likely slip.
-            if tag in ("str", "int", "float"):
+            # Strict like the JSON Schema: a bare 81 or yes is not text until it is quoted.
+            if tag == "str":
                 return str(node.value)
             self.problem(line, path, f"expected text, found {node.value!r} (put it in quotes to mean text)")
             return _INVALID
@@ -199,13 +212,14 @@ class _Reader:
             seen[key] = line
             yield key_node, value_node
 
-    def _dataclass(self, node: yaml.Node, cls: type, path: str, skip: tuple[str, ...] = ()) -> Any:
+    def _dataclass(self, node: yaml.Node, cls: type, path: str) -> Any:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node.start_mark.line + 1, path, f"expected a mapping of fields, found {_found(node)}")
             return _INVALID
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
+        suggested: set[str] = set()
         ok = True
         for key_node, value_node in self._mapping_items(node, path):
             key = key_node.value
@@ -214,45 +228,42 @@ class _Reader:
                 expected = ", ".join(sorted(fields))
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
+                suggested.update(close)
                 self.problem(key_node.start_mark.line + 1, field_path, f"unknown field{hint}; expected one of: {expected}")
                 ok = False
-                continue
-            if key in skip:
                 continue
             value = self.build(value_node, hints[key], field_path)
             if value is _INVALID:
                 ok = False
                 continue
-            if not self._constraints(fields[key], value, value_node, field_path):
-                ok = False
-                continue
+            self._constraints(fields[key], value, value_node, field_path)
             values[key] = value
         for name, f in fields.items():
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            if required and name not in values and name not in skip and ok_missing(name, node):
-                help_text = f.metadata.get("help", "")
-                self.problem(node.start_mark.line + 1, _join(path, name), f"missing required field ({help_text})")
+            present = any(isinstance(k, yaml.ScalarNode) and k.value == name for k, _ in node.value)
+            if required and not present:
                 ok = False
+                if name not in suggested:  # "did you mean 'prompt'?" already says it
+                    help_text = f.metadata.get("help", "")
+                    self.problem(node.start_mark.line + 1, _join(path, name), f"missing required field ({help_text})")
         if not ok:
             return _INVALID
-        return cls(**values)
+        obj = cls(**values)
+        self.where[id(obj)] = path
+        return obj
 
-    def _constraints(self, f: dataclasses.Field, value: Any, node: yaml.Node, path: str) -> bool:
+    def _constraints(self, f: dataclasses.Field, value: Any, node: yaml.Node, path: str) -> None:
+        """Report a value outside its field's bounds. The value is kept, so later checks still run."""
         meta = f.metadata
         line = node.start_mark.line + 1
         if "pattern" in meta and isinstance(value, str) and not re.fullmatch(meta["pattern"], value):
             self.problem(line, path, f"expected an id of lower-case letters, digits and hyphens, found {value!r}")
-            return False
         if "minimum" in meta and isinstance(value, (int, float)) and value < meta["minimum"]:
-            self.problem(line, path, f"expected at least {meta['minimum']}, found {value!r}")
-            return False
+            self.problem(line, path, f"expected at least {meta['minimum']:g}, found {value:g}")
         if "maximum" in meta and isinstance(value, (int, float)) and value > meta["maximum"]:
-            self.problem(line, path, f"expected at most {meta['maximum']}, found {value!r}")
-            return False
+            self.problem(line, path, f"expected at most {meta['maximum']:g}, found {value:g}")
         if "min_items" in meta and isinstance(value, tuple) and len(value) < meta["min_items"]:
             self.problem(line, path, f"expected at least {meta['min_items']} entries, found {len(value)}")
-            return False
-        return True
 
     def _question(self, node: yaml.Node, path: str) -> Any:
         if not isinstance(node, yaml.MappingNode):
@@ -268,11 +279,6 @@ class _Reader:
             self.problem(kind_node.start_mark.line + 1, _join(path, "kind"), f"expected one of: {kinds}; found {_found(kind_node)}")
             return _INVALID
         return self._dataclass(node, QUESTION_TYPES[kind_node.value], path)
-
-
-def ok_missing(name: str, node: yaml.MappingNode) -> bool:
-    """A required field is reported missing unless the key is present (and was reported otherwise)."""
-    return not any(isinstance(k, yaml.ScalarNode) and k.value == name for k, _ in node.value)
 
 
 def _join(path: str, key: str) -> str:
@@ -350,7 +356,6 @@ def read_quiz(path: Path, bibliography: Bibliography | None) -> tuple[Quiz | Non
     quiz = reader.build(node, Quiz, "")
     if quiz is _INVALID:
         return None, reader
-    quiz = _fill_ids(quiz)
     _check_quiz(quiz, reader, bibliography)
     return quiz, reader
 
@@ -362,34 +367,17 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _fill_ids(quiz: Quiz) -> Quiz:
-    """Give options without an id their letter by position, so responses can name them."""
-
-    def options(opts):
-        return tuple(o if o.id else dataclasses.replace(o, id=_letter(i)) for i, o in enumerate(opts))
-
-    questions = []
-    for q in quiz.questions:
-        if isinstance(q, (SingleChoice, MultipleResponse)):
-            q = dataclasses.replace(q, options=options(q.options))
-        elif isinstance(q, Vignette):
-            q = dataclasses.replace(
-                q, stages=tuple(dataclasses.replace(s, options=options(s.options)) for s in q.stages)
-            )
-        questions.append(q)
-    return dataclasses.replace(quiz, questions=tuple(questions))
-
-
 # -- checks across fields ---------------------------------------------------------------------------------
 
 
-def _unique(reader: _Reader, items, path: str, what: str) -> None:
-    seen: dict[str, int] = {}
-    for i, item_id in enumerate(items, start=1):
-        if item_id in seen:
-            reader.at(f"{path}[{i}].id", f"duplicate {what} id {item_id!r}; it is already used by {path}[{seen[item_id]}]")
+def _unique(reader: _Reader, objects, what: str) -> None:
+    seen: dict[str, str] = {}
+    for obj in objects:
+        path = reader.path(obj)
+        if obj.id in seen:
+            reader.at(f"{path}.id", f"duplicate {what} id {obj.id!r}; it is already used by {seen[obj.id]}")
         else:
-            seen[item_id] = i
+            seen[obj.id] = path
 
 
 def _check_cites(reader: _Reader, keys, path: str, bibliography: Bibliography | None) -> None:
@@ -407,17 +395,17 @@ def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) 
         reader.at("schema_version", f"expected {SCHEMA_VERSION}, found {quiz.schema_version}")
     if not quiz.questions and not quiz.draw:
         reader.at("questions", "expected at least one question, or a `draw` from other quizzes")
-    _unique(reader, [o.id for o in quiz.objectives], "objectives", "objective")
-    _unique(reader, [q.id for q in quiz.questions], "questions", "question")
+    _unique(reader, quiz.objectives, "objective")
+    _unique(reader, quiz.questions, "question")
     objective_ids = [o.id for o in quiz.objectives]
-    for n, q in enumerate(quiz.questions, start=1):
-        path = f"questions[{n}]"
+    for q in quiz.questions:
+        path = reader.path(q)
         if q.objective not in objective_ids:
             expected = ", ".join(objective_ids) or "none are defined"
             reader.at(f"{path}.objective", f"no objective {q.objective!r} in this quiz; expected one of: {expected}")
         _check_cites(reader, q.cite, path, bibliography)
         if isinstance(q, (SingleChoice, MultipleResponse)):
-            _unique(reader, [o.id for o in q.options], f"{path}.options", "option")
+            _unique(reader, q.options, "option")
             for i, o in enumerate(q.options, start=1):
                 _check_cites(reader, o.cite, f"{path}.options[{i}]", bibliography)
             correct = [i for i, o in enumerate(q.options, start=1) if o.correct]
@@ -462,7 +450,7 @@ def _check_ordering(reader: _Reader, q: Ordering, path: str) -> None:
     if tuple(ids) == q.order:
         reader.at(f"{path}.items", "the steps are listed in the correct order, which gives the answer away; "
                   "expected them shuffled (the correct order goes in `order`)")
-    _unique(reader, ids, f"{path}.items", "step")
+    _unique(reader, q.items, "step")
     expected = ", ".join(ids)
     for step in ids:
         if step not in q.order:
@@ -477,7 +465,7 @@ def _check_ordering(reader: _Reader, q: Ordering, path: str) -> None:
 
 
 def _check_matching(reader: _Reader, q: Matching, path: str) -> None:
-    _unique(reader, [p.id for p in q.pairs] + [d.id for d in q.distractors], f"{path}.pairs", "pair or distractor")
+    _unique(reader, (*q.pairs, *q.distractors), "pair or distractor")
     rights: dict[str, int] = {}
     for i, p in enumerate(q.pairs, start=1):
         if p.right in rights:
@@ -493,13 +481,13 @@ def _check_matching(reader: _Reader, q: Matching, path: str) -> None:
 
 def _check_vignette(reader: _Reader, q: Vignette, path: str, bibliography: Bibliography | None) -> None:
     stage_ids = [s.id for s in q.stages]
-    _unique(reader, stage_ids, f"{path}.stages", "stage")
+    _unique(reader, q.stages, "stage")
     known = ", ".join(stage_ids)
     if q.start not in stage_ids:
         reader.at(f"{path}.start", f"no stage {q.start!r}; expected one of: {known}")
     for n, stage in enumerate(q.stages, start=1):
         spath = f"{path}.stages[{n}]"
-        _unique(reader, [o.id for o in stage.options], f"{spath}.options", "option")
+        _unique(reader, stage.options, "option")
         if not any(o.credit == 1 for o in stage.options):
             reader.at(f"{spath}.options", "expected one decision with credit 1 (the best choice at this stage); found none")
         for i, o in enumerate(stage.options, start=1):
@@ -519,24 +507,23 @@ def _check_vignette(reader: _Reader, q: Vignette, path: str, bibliography: Bibli
 
 
 def _walk(by_id: dict, start: str) -> tuple[set[str], list[str]]:
-    """Stages reachable from ``start`` and, if there is one, a loop among them."""
+    """Stages reachable from ``start`` and, if there is one, a loop among them (depth-first search)."""
     reachable: set[str] = set()
+    finished: set[str] = set()
     cycle: list[str] = []
 
     def visit(stage_id: str, trail: list[str]) -> None:
         nonlocal cycle
+        if stage_id not in by_id or stage_id in finished:
+            return
         if stage_id in trail:
-            if not cycle:
-                cycle = trail[trail.index(stage_id):] + [stage_id]
+            cycle = cycle or trail[trail.index(stage_id):] + [stage_id]
             return
-        if stage_id not in by_id:
-            return
-        first_visit = stage_id not in reachable
         reachable.add(stage_id)
-        if first_visit or not cycle:
-            for o in by_id[stage_id].options:
-                if o.next and o.next != stage_id:
-                    visit(o.next, trail + [stage_id])
+        for o in by_id[stage_id].options:
+            if o.next and o.next != stage_id:
+                visit(o.next, trail + [stage_id])
+        finished.add(stage_id)
 
     visit(start, [])
     return reachable, cycle
@@ -627,11 +614,13 @@ def _check_draws(quiz: Quiz, quizzes: dict[str, Quiz], reader: _Reader) -> None:
             continue
         source = quizzes.get(d.quiz)
         if source is None:
-            reader.at(f"draw[{n}].quiz", f"no quiz {d.quiz!r}; expected one of: {', '.join(sorted(quizzes))}")
+            reader.at(f"draw[{n}].quiz", f"no valid quiz {d.quiz!r} in this folder; expected one of: {', '.join(sorted(quizzes))}")
             continue
         if source.draw:
             reader.at(f"draw[{n}].quiz", f"quiz {d.quiz!r} draws its own questions; expected a quiz with questions")
             continue
+        if any(kind not in model.KINDS for kind in d.kinds):
+            continue  # reported with the kinds
         pool = [q for q in source.questions if not d.kinds or q.kind in d.kinds]
         if d.count > len(pool):
             reader.at(f"draw[{n}].count", f"expected at most {len(pool)} (the questions quiz {d.quiz!r} has of these kinds), found {d.count}")

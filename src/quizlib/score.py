@@ -107,10 +107,11 @@ def round_half_up(value: float, places: int) -> float:
 
 # -- numbers as learners type them ------------------------------------------------------------------------
 
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
-_PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+# ASCII digits only, and an explicit list of spaces: JavaScript's \d and \s differ from Python's.
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_PLAIN = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)")
+_SPACES = re.compile("[ \t\n\r\f\v\u00a0\u202f]+")
 
 
 def parse_number(text: str | float | int | None) -> float | None:

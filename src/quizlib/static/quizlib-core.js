@@ -16,10 +16,11 @@
     return Math.floor(value * scale + 0.5) / scale;
   }
 
-  var THOUSANDS = /^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/;
-  var DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
-  var PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
-  var SPACES = /[\s\u00a0\u202f]+/g;
+  // ASCII digits only, and an explicit list of spaces: Python's \d and \s differ from JavaScript's.
+  var THOUSANDS = /^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$/;
+  var DECIMAL_COMMA = /^[+-]?[0-9]+,[0-9]+$/;
+  var PLAIN = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/;
+  var SPACES = /[ \t\n\r\f\v\u00a0\u202f]+/g;
 
   function parseNumber(text) {
     if (text === null || text === undefined || typeof text === "boolean") return null;

@@ -1,0 +1,147 @@
+"""Shared fixtures: the course root, the book built once from clean, a local web server, a real browser.
+
+The browser is Debian's Chromium driven by Playwright. Every page fixture fails its test if the page
+makes a request to any host but 127.0.0.1, or if a script on it raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+CHROMIUM = os.environ.get("QUIZLIB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def course():
+    from quizlib.load import load_course
+
+    return load_course(ROOT / "quizzes", chapters_root=ROOT)
+
+
+def build_book(source: Path, output: Path) -> Path:
+    """Build the book at ``source`` from clean into ``output`` with warnings as errors; return the HTML folder."""
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(source), "--path-output", str(output), "-W", "-n", "--keep-going"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
+    if proc.returncode != 0:
+        reports = "\n".join(p.read_text()[-3000:] for p in output.glob("_build/html/reports/**/*.log"))
+        pytest.fail(f"book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}\n{reports}")
+    return output / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The course book built once per session, from clean, with ``-W``.
+
+    Set QUIZLIB_TEST_BOOK to an already built ``_build/html`` to skip the build while developing tests.
+    """
+    prebuilt = os.environ.get("QUIZLIB_TEST_BOOK")
+    if prebuilt:
+        return Path(prebuilt)
+    return build_book(ROOT, tmp_path_factory.mktemp("book"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book):
+    """A static web server on 127.0.0.1 for the built book (as any static host would serve it)."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./course test, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageGuard:
+    """Records what a page did that a test must not allow: requests off 127.0.0.1 and script errors."""
+
+    def __init__(self, page):
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _request(self, request) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if not url.startswith(("http://127.0.0.1:", "http://127.0.0.1/")):
+            self.external.append(url)
+
+    def check(self) -> None:
+        assert not self.external, f"requests left 127.0.0.1: {self.external}"
+        assert not self.errors, f"script errors on the page: {self.errors}"
+
+
+def new_guarded_page(browser, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    guard = PageGuard(page)
+    return context, page, guard
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (empty localStorage) with one page, guarded against external requests."""
+    context, pg, guard = new_guarded_page(browser)
+    pg.guard = guard
+    yield pg
+    context.close()
+    guard.check()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """Like ``page``, at a phone's size with touch."""
+    context, pg, guard = new_guarded_page(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    pg.guard = guard
+    yield pg
+    context.close()
+    guard.check()
+
+
+def pytest_report_header(config):
+    return [f"chromium: {CHROMIUM} ({'found' if shutil.which(CHROMIUM) or Path(CHROMIUM).exists() else 'missing'})"]

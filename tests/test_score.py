@@ -1,0 +1,122 @@
+"""quizlib.score against the shared table of cases, and the properties the table cannot show."""
+
+from __future__ import annotations
+
+import pytest
+
+from quizlib import score
+from scoring_table import case_id, fixture_course, quiz_with, table
+
+T = table()
+
+
+@pytest.mark.parametrize("case", T["responses"], ids=case_id)
+def test_response(case):
+    quiz = quiz_with(case.get("settings"))
+    question = quiz.question(case["question"])
+    if case.get("error"):
+        with pytest.raises(score.ResponseError):
+            score.score_response(question, case["response"], quiz.settings)
+        return
+    result = score.score_response(question, case["response"], quiz.settings)
+    assert result.credit == case["credit"]
+    assert result.complete == case.get("complete", True)
+    if "feedback" in case:
+        assert [[f.ref, f.correct] for f in result.feedback] == case["feedback"]
+
+
+@pytest.mark.parametrize("case", T["outcomes"], ids=case_id)
+def test_outcome(case):
+    quiz = quiz_with(case.get("settings"))
+    question = quiz.question(case["question"])
+    args = (question, case["tries"], quiz.settings, case.get("revealed", False))
+    if case.get("error"):
+        with pytest.raises(score.ResponseError):
+            score.outcome(*args)
+        return
+    o = score.outcome(*args)
+    assert (o.final, o.credit, o.tries) == (case["final"], case["credit"], len(case["tries"]))
+
+
+@pytest.mark.parametrize("case", T["quizzes"], ids=case_id)
+def test_quiz(case):
+    quiz = quiz_with(case.get("settings"))
+    if case.get("error"):
+        with pytest.raises(score.ResponseError):
+            score.score_quiz(quiz, case["answers"])
+        return
+    r = score.score_quiz(quiz, case["answers"])
+    got = (r.points, r.max_points, r.percentage, r.passed, r.complete)
+    assert got == (case["points"], case["max_points"], case["percentage"], case["passed"], case["complete"])
+
+
+@pytest.mark.parametrize("text,value", T["numbers"], ids=lambda v: repr(v))
+def test_parse_number(text, value):
+    assert score.parse_number(text) == value
+
+
+@pytest.mark.parametrize("case", T["draws"], ids=case_id)
+def test_draw_table(case):
+    course = fixture_course()
+    drawn = score.draw_questions(course.quiz("exam"), course.quizzes, case["seed"])
+    assert [q.id for q in drawn] == case["questions"]
+
+
+def test_generator_table():
+    for case in T["generator"]:
+        rand = score.mulberry32(case["seed"])
+        assert [rand() for _ in case["values"]] == case["values"]
+
+
+def test_draw_properties():
+    course = fixture_course()
+    exam, kinds = course.quiz("exam"), course.quiz("kinds")
+    selections = set()
+    for seed in range(200):
+        drawn = score.draw_questions(exam, course.quizzes, seed)
+        assert drawn == score.draw_questions(exam, course.quizzes, seed)  # reproducible
+        assert drawn[0].id == "own" and len(drawn) == 4
+        ids = [q.id for q in drawn[1:]]
+        assert len(set(ids)) == 3
+        for q in drawn[1:]:
+            original = kinds.question(q.id.removeprefix("kinds/"))
+            assert q.kind == original.kind != "vignette"
+            assert q.objective == f"kinds/{original.objective}"
+        selections.add(tuple(ids))
+    # 7 eligible questions, 3 drawn in order: a fair shuffle shows many different selections
+    assert len(selections) > 100
+
+
+def test_drawn_numeric_keeps_its_bank_tolerance():
+    course = fixture_course()
+    exam = course.quiz("exam")
+    for seed in range(50):
+        for q in score.draw_questions(exam, course.quizzes, seed):
+            if q.id == "kinds/num":
+                assert q.tolerance == course.quiz("kinds").settings.numeric_tolerance
+
+
+def test_scoring_a_drawn_assessment():
+    course = fixture_course()
+    exam = course.quiz("exam")
+    drawn = score.draw_questions(exam, course.quizzes, 1)  # own, kinds/mr, kinds/ord, kinds/match
+    answers = {
+        "own": {"tries": [True]},
+        "kinds/mr": {"tries": [["a", "c", "e"]]},
+        "kinds/ord": {"tries": [["goals", "film", "edit", "review"]]},
+        "kinds/match": {"tries": [{"studies": "studies"}]},
+    }
+    r = score.score_quiz(exam, answers, drawn)
+    assert (r.points, r.max_points, r.percentage, r.passed, r.complete) == (3.3333, 4, 83.33, True, True)
+
+
+def test_longest_increasing_run():
+    assert score.longest_increasing_run([]) == 0
+    assert score.longest_increasing_run([0]) == 1
+    assert score.longest_increasing_run([3, 0, 1, 2]) == 3
+    assert score.longest_increasing_run([2, 3, 0, 1]) == 2
+
+
+def test_round_half_up_is_not_bankers_rounding():
+    assert score.round_half_up(0.125, 2) == 0.13  # Python's round() gives 0.12
+    assert score.round_half_up(2 / 3, 4) == 0.6667

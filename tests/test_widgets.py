@@ -1,0 +1,129 @@
+"""The live-Jupyter front in a real kernel: widgets driven by setting values and clicking, results checked.
+
+Each test executes a small notebook with nbclient; the cells drive the widgets the way a learner would
+(choose, type, press buttons) and print what the quiz reports, which the test then checks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+DATA = Path(__file__).resolve().parent / "data"
+
+SETUP = f"""
+import json
+from quizlib.load import load_course
+from quizlib.widgets import QuizWidget
+course = load_course({str(DATA / "course" / "quizzes")!r})
+w = QuizWidget(course, "kinds")
+events = []
+w.on(events.append)
+def report(**extra):
+    r = w.result()
+    print(json.dumps(dict(points=r.points, percentage=r.percentage, passed=r.passed, complete=r.complete,
+                          credits={{o.question_id: o.credit for o in r.questions}},
+                          events=[e["type"] for e in events], **extra)))
+"""
+
+EVERY_KIND_RIGHT = """
+q = w.question("sc"); q.choice.value = "a"; q.check_button.click()
+first = q.feedback.value
+q.choice.value = "b"; q.check_button.click()
+q = w.question("mr")
+for oid in ("a", "c", "e"):
+    q.boxes[oid].value = True
+q.check_button.click()
+q = w.question("tf"); q.choice.value = False; q.check_button.click()
+q = w.question("num"); q.number.value = "7,636"; q.check_button.click()
+q = w.question("dec"); q.number.value = "0.2"; q.check_button.click()
+q = w.question("ord")                       # shown as: film, goals, review, edit
+q.order_box.children[1].children[1].click()  # goals up   -> goals, film, review, edit
+q.order_box.children[3].children[1].click()  # edit up    -> goals, film, edit, review
+q.check_button.click()
+q = w.question("match")
+for pid in ("studies", "families", "outcomes"):
+    q.selects[pid].value = pid
+q.check_button.click()
+q = w.question("case")
+q.current_stage.choice.value = "b"; q.current_stage.decide.click()   # -> s3
+q.current_stage.choice.value = "a"; q.current_stage.decide.click()   # ends
+report(first_feedback=first, sc_disabled=w.question("sc").choice.disabled,
+       case_stages=len(q.stage_box.children), last_case_feedback=q.current_stage.out.value)
+"""
+
+TRIES_AND_REVEAL = """
+q = w.question("mr")
+q.boxes["a"].value = True
+q.check_button.click()
+after_one = dict(final=q.is_final, reveal_visible=q.reveal_button.layout.display != "none", note=q.tries_note.value)
+q.reveal_button.click()
+q2 = w.question("num")
+q2.number.value = "seven"; q2.check_button.click()
+bad_number = dict(tries=len(q2.tries), feedback=q2.feedback.value)
+q2.number.value = "88"; q2.check_button.click()
+report(after_one=after_one, after_reveal=dict(final=q.is_final, feedback=q.feedback.value,
+       disabled=all(b.disabled for b in q.boxes.values())), bad_number=bad_number, wrong_88=q2.feedback.value)
+"""
+
+
+def run_cells(*sources: str) -> list[dict]:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    lines = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    return [json.loads(line) for text in lines for line in text.splitlines() if line.startswith("{")]
+
+
+def test_every_kind_answered_right_by_driving_the_widgets():
+    (r,) = run_cells(SETUP, EVERY_KIND_RIGHT)
+    assert r["credits"] == {"sc": 1, "mr": 1, "tf": 1, "num": 1, "dec": 1, "ord": 1, "match": 1, "case": 0.75}
+    assert (r["points"], r["percentage"], r["passed"], r["complete"]) == (7.75, 96.88, True, True)
+    # 2 tries at sc, one at each other question, 2 decisions in the case, then one "completed"
+    assert r["events"] == ["answered"] * 10 + ["completed"]
+    assert "Not correct." in r["first_feedback"] and 'role="alert"' in r["first_feedback"]
+    assert "Source: Alpha (2003)." in r["first_feedback"]
+    assert r["sc_disabled"] is True
+    assert r["case_stages"] == 2 and "End of the case" in r["last_case_feedback"] and "75%" in r["last_case_feedback"]
+
+
+def test_tries_reveal_and_bad_input():
+    (r,) = run_cells(SETUP, TRIES_AND_REVEAL)
+    assert r["after_one"] == {"final": False, "reveal_visible": True, "note": "You can try again (1 try left)."}
+    assert r["after_reveal"]["final"] is True and r["after_reveal"]["disabled"] is True
+    assert "The answer:" in r["after_reveal"]["feedback"] and "2; 5; 11" in r["after_reveal"]["feedback"]
+    # partial credit kept after revealing: 1/3 of the correct options, no wrong ones
+    assert r["credits"]["mr"] == 0.3333
+    # text that is not a number is not a try
+    assert r["bad_number"]["tries"] == 0 and "Please type a number" in r["bad_number"]["feedback"]
+    assert "88 is the number of outcomes." in r["wrong_88"]
+
+
+def test_display_bundle_has_the_widget_and_the_offline_quiz():
+    code = SETUP + """
+from quizlib.book import QuizDisplay
+bundle = QuizDisplay(course, "kinds")._repr_mimebundle_()
+print(json.dumps({k: len(v) if isinstance(v, str) else v for k, v in bundle.items()}))
+"""
+    (r,) = run_cells(code)
+    assert r["application/vnd.jupyter.widget-view+json"]["model_id"]
+    assert r["text/html"] > 10_000  # the inline quiz with its scorer
+    assert r["text/plain"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_assessment_draw_is_reproducible_in_the_kernel(seed):
+    code = SETUP + f"""
+e = QuizWidget(course, "exam", seed={seed})
+print(json.dumps({{"ids": [q.question.id for q in e.questions]}}))
+"""
+    (r,) = run_cells(code)
+    from quizlib import score
+    from quizlib.load import load_course
+
+    c = load_course(DATA / "course" / "quizzes")
+    assert r["ids"] == [q.id for q in score.draw_questions(c.quiz("exam"), c.quizzes, seed)]
