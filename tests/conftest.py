@@ -66,20 +66,62 @@ def built_book(tmp_path_factory) -> Path:
     return build_book(ROOT, tmp_path_factory.mktemp("book"))
 
 
+JUPYTEXT_HEADER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+"""
+
+
+def _chapter(title: str, code: str) -> str:
+    return f"{JUPYTEXT_HEADER}\n# {title}\n\n```{{code-cell}} ipython3\n:tags: [remove-input]\nimport quizlib\n{code}\n```\n"
+
+
+@pytest.fixture(scope="session")
+def minibook(tmp_path_factory) -> Path:
+    """A small book with the course's own configuration and the fixture quizzes (every kind, a drawn
+    assessment, the progress page), built from clean with ``-W``: stable ground for the browser tests."""
+    src = tmp_path_factory.mktemp("minibook-src")
+    shutil.copy(ROOT / "_config.yml", src / "_config.yml")
+    shutil.copytree(DATA / "course" / "quizzes", src / "quizzes")
+    (src / "chapters").mkdir()
+    (src / "chapters" / "kinds.md").write_text(_chapter("Every kind", 'quizlib.show("kinds")'))
+    (src / "chapters" / "exam.md").write_text(_chapter("The exam", 'quizlib.show("exam")'))
+    (src / "chapters" / "progress.md").write_text(_chapter("My progress", "quizlib.progress()"))
+    (src / "_toc.yml").write_text(
+        "format: jb-book\nroot: chapters/kinds\nchapters:\n  - file: chapters/exam\n  - file: chapters/progress\n"
+    )
+    return build_book(src, tmp_path_factory.mktemp("minibook-out"))
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output readable
         pass
 
 
+def _serve(folder: Path):
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture(scope="session")
 def book_url(built_book):
     """A static web server on 127.0.0.1 for the built book (as any static host would serve it)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _serve(built_book)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def minibook_url(minibook):
+    server = _serve(minibook)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -145,3 +187,7 @@ def phone_page(browser):
 
 def pytest_report_header(config):
     return [f"chromium: {CHROMIUM} ({'found' if shutil.which(CHROMIUM) or Path(CHROMIUM).exists() else 'missing'})"]
+
+
+# -- the course server's fixtures (PostgreSQL, server processes): see tests/server_fixtures.py ------------
+from server_fixtures import catalogue, database_url, live, postgres, start_server, tiny_book  # noqa: E402,F401

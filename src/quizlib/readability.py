@@ -19,7 +19,7 @@ _OPTION_LINE = re.compile(r"^\s*:[\w-]+:.*$", re.M)
 _HEADING = re.compile(r"^#+ .*$", re.M)
 _ROLE = re.compile(r"\{[\w:-]+\}`([^`<]*?)(?:\s*<[^>]*>)?`")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MARKUP = re.compile(r"[*_`>|]")
+_MARKUP = re.compile(r"[*_`>]")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.M)
 _LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.M)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -36,14 +36,21 @@ def body_text(markdown: str) -> str:
     text = _ROLE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _MARKUP.sub(" ", text)
-    # A list item or table row without a full stop is still a unit of reading: end it as a sentence.
-    lines = []
-    for line in text.splitlines():
-        line = _LIST_MARK.sub("", line).strip()
-        if line and not re.search(r"[.!?:]$", line):
-            line += "."
-        lines.append(line)
-    return re.sub(r"\s+", " ", " ".join(lines)).strip()
+    # Units of reading: a paragraph (its wrapped lines joined), a list item or a table row. One without
+    # a full stop (a bullet, a row) still ends there, so it is ended as a sentence.
+    units: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        for line in block.splitlines():
+            starts_item = bool(_LIST_MARK.match(line)) or line.lstrip().startswith("|")
+            if starts_item and current:
+                units.append(" ".join(current))
+                current = []
+            current.append(_LIST_MARK.sub("", line).replace("|", " ").strip())
+        if current:
+            units.append(" ".join(current))
+    ended = [u if re.search(r"[.!?:]$", u) else u + "." for u in (re.sub(r"\s+", " ", u).strip() for u in units) if u]
+    return " ".join(ended)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,17 @@
-"""A small Sphinx extension for the course book: keep every page free of requests to other hosts.
+"""A small Sphinx extension for the course book.
 
-Jupyter Book always loads sphinx-thebe, which writes a CDN address into each page (used only if a reader
-starts a live kernel, which this book does not offer). This drops those scripts from every page.
+- Keep every page free of requests to other hosts: Jupyter Book always loads sphinx-thebe, which writes a
+  CDN address into each page (used only if a reader starts a live kernel, which this book does not
+  offer). This drops those scripts from every page.
+- Keep all page content inside landmarks for screen-reader users: the theme's course-title link is
+  wrapped in a navigation landmark (templates in ``sphinx_templates/``).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATES = Path(__file__).with_name("sphinx_templates")
 
 _THEBE_MARKERS = ("sphinx-thebe.js", "THEBE_JS_URL", "unpkg.com")
 
@@ -22,6 +29,11 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = [s for s in scripts if not _is_thebe(s)]
 
 
+def _add_templates(app, config) -> None:
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+
+
 def setup(app):
+    app.connect("config-inited", _add_templates)
     app.connect("html-page-context", _drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

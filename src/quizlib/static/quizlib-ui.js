@@ -113,7 +113,12 @@
     this.data = data;
     this.quiz = data.quiz;
     this.refs = data.references || {};
-    this.state = loadState(this.quiz.id) || newState(1);
+    this.state = loadState(this.quiz.id);
+    if (!this.state) {
+      // Saved at once, so an assessment's seed (which questions were drawn) survives a reload.
+      this.state = newState(1);
+      this.save();
+    }
     this.views = {};
     this.render();
   }
@@ -611,11 +616,12 @@
       self.stagesBox.textContent = "";
       self.path = [];
       var stage = stages[q.start];
-      for (var i = 0; i < r.length && stage; i++) {
-        var view = showStage(stage, r[i], false);
+      var view = showStage(stage, null, false);
+      for (var i = 0; i < r.length && view; i++) {
+        view.inputs.forEach(function (input) { input.checked = input.value === r[i]; });
         self.path.push(r[i]);
-        settle(view.box, stage, r[i], view.out, false);
         var option = stage.options.filter(function (o) { return o.id === r[i]; })[0];
+        view = settle(view.box, stage, r[i], view.out, false);  // draws the next stage, if any
         stage = option && option.next ? stages[option.next] : null;
       }
     };
