@@ -330,3 +330,20 @@ def test_references_page_lists_every_source(built_book, course):
     page = re.sub(r"\s+", " ", page)
     for key, ref in course.bibliography.references.items():
         assert re.sub(r"\s+", " ", ref.full)[:60] in page, key
+
+
+def test_what_chapters_say_about_quiz_rules_matches_the_quiz_files(course):
+    """Where prose restates a quiz's settings, it must agree with the quiz file (the one source)."""
+    final = course.quiz("final")
+    drawn = sum(d.count for d in final.draw) + len(final.questions)
+    ten = prose("10-final-assessment")
+    assert f"It has {drawn} questions" in ten and f"{final.settings.pass_mark:g}%" in ten
+    assert f"{final.settings.pass_mark / 100 * drawn:g} of the {drawn} points" in ten
+    assert f"{drawn} questions" in final.intro
+    one = prose("01-welcome")
+    teaching = {course.quiz(q).settings.pass_mark for q in TEACHING.values()}
+    tries = {course.quiz(q).settings.tries for q in TEACHING.values()}
+    assert len(teaching) == 1 and len(tries) == 1
+    assert f"for each chapter quiz is **{teaching.pop():g}%**" in one
+    assert f"its pass mark is **{course.quiz('welcome').settings.pass_mark:g}%**" in one
+    assert f"**{tries.pop()} tries**" in one

@@ -98,6 +98,43 @@ def chapter_titles(root: Path) -> dict[str, str]:
     return titles
 
 
+_STUDY_TIME = re.compile(r"^Estimated study time: (?:about )?(\d+) minutes\.", flags=re.MULTILINE)
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if rest:
+        parts.append(f"{rest} minutes")
+    return " and ".join(parts)
+
+
+def study_plan() -> _Html:
+    """Every chapter in the order of ``_toc.yml`` with the study time it states, and the total."""
+    import yaml
+
+    root = find_root()
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    docs = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    titles = chapter_titles(root)
+    rows = []
+    for doc in docs:
+        match = _STUDY_TIME.search((root / f"{doc}.md").read_text(encoding="utf-8"))
+        if match:
+            rows.append((titles.get(doc, doc), int(match.group(1))))
+    total = sum(m for _, m in rows)
+    body = "".join(f"<tr><td>{n}. {escape(t)}</td><td>{m} minutes</td></tr>" for n, (t, m) in enumerate(rows, 1))
+    html = (
+        '<table class="ql-plan"><caption>Study time by chapter</caption>'
+        '<thead><tr><th scope="col">Chapter</th><th scope="col">Study time</th></tr></thead>'
+        f"<tbody>{body}</tbody><tfoot><tr><th scope=\"row\">The whole course</th><td>about {_duration(total)}</td></tr>"
+        "</tfoot></table>"
+    )
+    md = "\n".join(["| Chapter | Study time |", "|---|---|"] + [f"| {n}. {t} | {m} minutes |" for n, (t, m) in enumerate(rows, 1)]
+                   + [f"| The whole course | about {_duration(total)} |"])
+    return _Html(html, md)
+
+
 def progress() -> _Html:
     """The learner's "my progress" table for every quiz of the course."""
     root = find_root()

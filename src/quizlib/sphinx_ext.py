@@ -3,6 +3,10 @@
 - Keep every page free of requests to other hosts: Jupyter Book always loads sphinx-thebe, which writes a
   CDN address into each page (used only if a reader starts a live kernel, which this book does not
   offer). This drops those scripts from every page.
+- Keep pages light for learners on phones and slow networks: the ipywidgets state that nbclient saves
+  (hundreds of KiB a chapter) is dropped, since the published pages show quizlib's own HTML quiz and no
+  widget; and the theme's 1.5 MB Font Awesome script is left out (``sphinx_templates/static/``), since
+  the theme's stylesheet already draws the same icons from its bundled web fonts.
 - Keep all page content inside landmarks for screen-reader users: the theme's course-title link is
   wrapped in a navigation landmark (templates in ``sphinx_templates/``).
 """
@@ -13,20 +17,23 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).with_name("sphinx_templates")
 
-_THEBE_MARKERS = ("sphinx-thebe.js", "THEBE_JS_URL", "unpkg.com")
+_UNWANTED_SCRIPTS = ("sphinx-thebe.js", "THEBE_JS_URL", "unpkg.com")
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def _is_thebe(script) -> bool:
-    filename = getattr(script, "filename", None) or ""
+def _unwanted(script) -> bool:
+    filename = str(getattr(script, "filename", None) or "")
     attributes = getattr(script, "attributes", {}) or {}
+    if attributes.get("type") == _WIDGET_STATE:
+        return True
     text = f"{filename} {attributes.get('body', '')} {attributes.get('src', '')}"
-    return any(marker in text for marker in _THEBE_MARKERS)
+    return any(marker in text for marker in _UNWANTED_SCRIPTS)
 
 
-def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
+def _drop_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if scripts:
-        context["script_files"] = [s for s in scripts if not _is_thebe(s)]
+        context["script_files"] = [s for s in scripts if not _unwanted(s)]
 
 
 def _add_templates(app, config) -> None:
@@ -35,5 +42,5 @@ def _add_templates(app, config) -> None:
 
 def setup(app):
     app.connect("config-inited", _add_templates)
-    app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _drop_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,88 @@
+"""Book figures: build time (clean, no-op, one chapter's prose edited, one code cell edited) and what a
+learner's browser downloads for a chapter page with its quiz. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/book.py
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JB = str(Path(sys.executable).with_name("jupyter-book"))
+PAGE = "chapters/04-meta-analyses.html"
+EDITED = "chapters/02-sensitivity.md"
+
+
+def build(src: Path, out: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([JB, "build", str(src), "--path-output", str(out), "-W", "-n", "--keep-going"],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def page_weight(html_dir: Path, page: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    responses = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        pg = browser.new_page()
+        pg.on("response", lambda r: responses.append(r))
+        pg.goto(f"http://127.0.0.1:{server.server_port}/{page}")
+        pg.wait_for_load_state("networkidle")
+        sizes = [(r.url, len(r.body())) for r in responses if r.ok]
+        browser.close()
+    server.shutdown()
+    server.server_close()
+    html = (html_dir / page).read_bytes()
+    return {
+        "requests": len(sizes),
+        "bytes": sum(s for _, s in sizes),
+        "html_bytes": len(html),
+        "off_host": [u for u, _ in sizes if not u.startswith("http://127.0.0.1")],
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "book"
+        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "var", "*.sqlite3", "node_modules"))
+        out = Path(tmp) / "out"
+        clean = build(src, out)
+        noop = build(src, out)
+        chapter = src / EDITED
+        chapter.write_text(chapter.read_text() + "\nOne more sentence for the benchmark.\n")
+        prose = build(src, out)
+        chapter.write_text(chapter.read_text().replace("import quizlib\n", "import quizlib  # edited\n", 1))
+        code = build(src, out)
+        weight = page_weight(out / "_build" / "html", PAGE)
+    from quizlib.static import runtime
+
+    print(f"book build from clean (executes every chapter): {clean:6.1f} s")
+    print(f"rebuild with nothing changed:                   {noop:6.1f} s")
+    print(f"rebuild after editing one chapter's prose:       {prose:6.1f} s")
+    print(f"rebuild after editing one chapter's code cell:   {code:6.1f} s")
+    print(f"{PAGE}: {weight['requests']} requests, {weight['bytes'] / 1024:.0f} KiB transferred "
+          f"(the HTML itself {weight['html_bytes'] / 1024:.0f} KiB); requests off 127.0.0.1: {len(weight['off_host'])}")
+    print(f"quiz runtime inlined with each quiz (CSS + JavaScript): {len(runtime().encode()) / 1024:.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()
