@@ -88,6 +88,118 @@ def cmd_readability(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    # Demo data (analytics): realistic cohorts and answers in an empty database, through the store.
+    from .demo import DemoError, fill, generate
+    from .store import Store, StoreError
+
+    try:
+        course = load.load_course(args.quizzes)
+        sizes = {"learners_per_cohort": args.learners} if args.learners is not None else {}
+        data = generate(course, seed=args.seed, cohorts=args.cohorts, **sizes)
+        store = Store(_database(args))  # the same default as `quizlib serve`
+        try:
+            store.upgrade()
+            summary = fill(store, course, data)
+        finally:
+            store.close()
+    except (DemoError, StoreError, load.QuizFileError) as e:
+        print(f"quizlib demo-data: {e}", file=sys.stderr)
+        return 1
+    print(
+        f"demo data (seed {args.seed}): {summary.cohorts} cohorts, {summary.learners} learners, "
+        f"{summary.assignments} assignments, {summary.attempts} attempts ({summary.finished_attempts} finished), "
+        f"{summary.statements_stored} statements"
+    )
+    for name, password in summary.trainers.items():
+        print(f"trainer {name}: one-time password {password}")
+    return 0
+
+
+# -- the course server (serve, create-lead, db upgrade) --------------------------------------------------
+
+
+def _database(args: argparse.Namespace) -> str:
+    import os
+
+    from .store import DEFAULT_URL
+
+    return args.database or os.environ.get("QUIZLIB_DATABASE") or DEFAULT_URL
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server.run import serve
+
+    book = Path(args.book)
+    if not (book / "index.html").exists():
+        print(f"quizlib serve: no built book in {book} (expected {book / 'index.html'}); build it first with "
+              "`jupyter-book build .` or run `./course serve`", file=sys.stderr)
+        return 1
+    try:
+        serve(book, _database(args), host=args.host, port=args.port, public_url=args.public_url,
+              course_root=Path(args.course) if args.course else None)
+    except OSError as e:
+        if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
+            print(f"quizlib serve: cannot listen on {args.host}:{args.port} ({e.strerror}); choose another "
+                  "address or port with --host/--port", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+def cmd_create_lead(args: argparse.Namespace) -> int:
+    from .server.auth import hash_password, one_time_password
+    from .store import Store
+
+    store = Store(_database(args))
+    try:
+        store.upgrade()
+        password = one_time_password()
+        store.add_staff(args.name, "lead", hash_password(password), must_change_password=True)
+    finally:
+        store.close()
+    print(f"Created course lead {args.name!r}. One-time password (shown only now; it must be changed at first "
+          f"sign-in at /signin):\n{password}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from .store import Store, current_revision
+
+    store = Store(_database(args))
+    try:
+        before = current_revision(store.engine)
+        store.upgrade()
+        after = current_revision(store.engine)
+    finally:
+        store.close()
+    print(f"database schema: {before or 'empty'} -> {after}" if before != after else f"database schema is current ({after})")
+    return 0
+
+
+def _add_server_commands(sub) -> None:
+    database_help = "database URL: sqlite:///FILE or postgresql://USER@HOST/DB (default: $QUIZLIB_DATABASE or sqlite:///var/course.sqlite3)"
+    p = sub.add_parser("serve", help="serve the built book with the results server (http://127.0.0.1:8000/)")
+    p.add_argument("--book", default="_build/html", help="the built book's HTML folder (default: _build/html)")
+    p.add_argument("--database", help=database_help)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    p.add_argument("--public-url", help="the address learners use, if not http://HOST:PORT/ (e.g. behind a proxy)")
+    p.add_argument("--course", help="the course folder with quizzes/ (default: found from the book's folder)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("create-lead", help="create a course lead account and print its one-time password")
+    p.add_argument("name", help="the course lead's name, used to sign in")
+    p.add_argument("--database", help=database_help)
+    p.set_defaults(func=cmd_create_lead)
+
+    p = sub.add_parser("db", help="manage the results database")
+    db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    p = db.add_parser("upgrade", help="create or upgrade the database schema in place, keeping its data")
+    p.add_argument("--database", help=database_help)
+    p.set_defaults(func=cmd_db_upgrade)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quizlib", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -105,6 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("readability", help="print the Flesch-Kincaid grade of each chapter's body text")
     p.add_argument("folder", nargs="?", default="chapters", help="folder of MyST chapters (default: chapters)")
     p.set_defaults(func=cmd_readability)
+
+    p = sub.add_parser("demo-data", help="fill an empty database with realistic demo cohorts, learners and answers")
+    p.add_argument("--database", default=None, metavar="URL", help="sqlite:///FILE or postgresql://... (default: $QUIZLIB_DATABASE or the server's)")
+    p.add_argument("--seed", type=int, default=1, help="the same seed gives the same people and answers (default: 1)")
+    p.add_argument("--cohorts", type=int, default=4, help="how many cohorts (default: 4)")
+    p.add_argument("--learners", type=int, default=None, metavar="N", help="learners per cohort (default: 16 to 24)")
+    p.add_argument("--quizzes", default="quizzes", metavar="DIR", help="the course's quiz folder (default: quizzes)")
+    p.set_defaults(func=cmd_demo_data)
+
+    _add_server_commands(sub)
     return parser
 
 
@@ -116,6 +238,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # the library's named errors become one line; anything else is a bug: re-raise
+        from .store import StoreError
+
+        if isinstance(e, (StoreError, load.QuizFileError)):
+            print(f"quizlib {args.command}: {e}", file=sys.stderr)
+            return 1
+        if "sqlalchemy" in sys.modules:
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(e, OperationalError):
+                reason = str(e.orig).strip().replace("\n", " ")
+                print(f"quizlib {args.command}: cannot use the database ({reason}); check --database and that the "
+                      "database server is running", file=sys.stderr)
+                return 1
+        raise
 
 
 if __name__ == "__main__":

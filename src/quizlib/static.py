@@ -15,7 +15,7 @@ from typing import Any
 
 from .model import Course, Quiz, as_json
 
-SCRIPTS = ("quizlib-core.js", "quizlib-ui.js")
+SCRIPTS = ("quizlib-core.js", "quizlib-ui.js", "quizlib-sync.js")  # sync: the outbox for the course server
 
 
 @functools.cache

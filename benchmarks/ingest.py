@@ -1,0 +1,141 @@
+"""Benchmark: answers ingested per second on SQLite, through the real HTTP server (a figure, not a test).
+
+Starts `quizlib serve` on a temporary SQLite file (WAL, synchronous=FULL: every acknowledged answer is on
+disk), joins learners, and POSTs *answered* statements the way browsers do:
+
+- one statement per request, from 1 client and from 4 clients at once;
+- batches of 50 (what quizlib-sync.js sends after being offline) and of 200 (the server's limit).
+
+Every statement is checked and re-scored by the server. Prints answers per second; asserts nothing.
+
+    .venv/bin/python benchmarks/ingest.py [--single 1000] [--batched 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import http.client
+import json
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from quizlib import xapi  # noqa: E402
+from quizlib.load import load_course  # noqa: E402
+from quizlib.store import Store  # noqa: E402
+
+QUIZ = "sensitivity"
+
+
+def statements(who: dict, course, n: int) -> list[dict]:
+    quiz = course.quiz(QUIZ)
+    choices = [q for q in quiz.questions if q.kind == "single_choice"]
+    now = datetime.now(timezone.utc)
+    out = []
+    for i in range(n):
+        q = choices[i % len(choices)]
+        option = q.options[i % len(q.options)]
+        out.append(xapi.answered(
+            statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]), quiz_id=quiz.id,
+            chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt, response=option.id, try_number=1,
+            attempt_id=str(uuid.uuid4()), credit=0, correct=False, final=True, when=now))
+    return out
+
+
+class Client:
+    """A keep-alive HTTP client that, like a browser, sends each request in one write (http.client joins
+    headers and body; a client that writes them separately meets Nagle's algorithm and delayed ACKs, 40 ms a
+    request, and measures that instead of the server)."""
+
+    def __init__(self, base: str):
+        u = urlsplit(base)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        self.headers = {"Content-Type": "application/json"}
+
+    def post(self, path: str, body) -> dict:
+        self.conn.request("POST", "/" + path, body=json.dumps(body).encode(), headers=self.headers)
+        r = self.conn.getresponse()
+        data = r.read()
+        if r.status >= 300:
+            raise RuntimeError(f"{r.status}: {data[:300]!r}")
+        return json.loads(data)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--single", type=int, default=1000, help="statements sent one per request (default 1000)")
+    parser.add_argument("--batched", type=int, default=20000, help="statements sent in batches (default 20000)")
+    args = parser.parse_args()
+    course = load_course(ROOT / "quizzes")
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "book"
+        book.mkdir()
+        (book / "index.html").write_text("<!doctype html><title>book</title>")
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        quizlib = str(Path(sys.executable).with_name("quizlib"))
+        proc = subprocess.Popen([quizlib, "serve", "--book", str(book), "--database", url, "--port", "0",
+                                 "--course", str(ROOT)], stdout=subprocess.PIPE, text=True)
+        try:
+            line = proc.stdout.readline()
+            base = line.split("serving the course at ", 1)[1].split()[0]
+            store = Store(url)
+            cohort = store.add_cohort("Bench", store.add_staff("Bench", "trainer", "x").id)
+
+            def learner(client: Client) -> dict:
+                who = client.post("api/v1/join", {"code": cohort.code, "display_name": "Bench"})
+                client.headers["Authorization"] = f"Bearer {who['token']}"
+                return who
+
+            def run(label: str, n: int, batch: int, clients: int) -> None:
+                per_client = n // clients
+                work = []
+                for _ in range(clients):
+                    c = Client(base)
+                    work.append((c, statements(learner(c), course, per_client)))
+                before = store.count_statements()
+
+                def send(c: Client, items: list[dict]) -> None:
+                    for i in range(0, len(items), batch):
+                        chunk = items[i:i + batch]
+                        c.post("api/v1/statements", chunk[0] if batch == 1 else chunk)
+
+                threads = [threading.Thread(target=send, args=w) for w in work]
+                start = time.perf_counter()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                elapsed = time.perf_counter() - start
+                stored = store.count_statements() - before
+                assert stored == per_client * clients, (stored, per_client * clients)
+                for c, _ in work:
+                    c.close()
+                print(f"{label:42} {stored:7d} answers in {elapsed:6.2f} s = {stored / elapsed:8.0f} answers/s")
+
+            print(f"quizlib ingest benchmark: SQLite (WAL, synchronous=FULL), server {base}")
+            run("one per request, 1 client", args.single, 1, 1)
+            run("one per request, 4 clients at once", args.single, 1, 4)
+            run("batches of 50, 1 client", args.batched, 50, 1)
+            run("batches of 200, 1 client", args.batched, 200, 1)
+            run("batches of 50, 4 clients at once", args.batched, 50, 4)
+            store.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The learners' API under ``/api/v1/``: config, join, statements, me. JSON in, JSON out, 4xx with reasons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .. import __version__
+from ..ingest import Rejected
+from . import progress
+from .auth import current_learner
+from .context import ServerContext
+from .http import BadRequest, error, read_json
+
+API = "api/v1/"
+
+
+def _no_store(data, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def config(request: Request) -> JSONResponse:
+    """What the browser's sync script probes (same origin) to learn that a quizlib server is there."""
+    ctx: ServerContext = request.app.state.ctx
+    return _no_store({"server": "quizlib", "version": __version__, "api": API,
+                      "home_page": ctx.home_page(request), "max_batch": ctx.max_batch})
+
+
+async def join(request: Request) -> JSONResponse:
+    """``{"code", "display_name"}`` -> a new learner in that cohort and their private token (201)."""
+    ctx: ServerContext = request.app.state.ctx
+    data = await read_json(request, 4096)
+    if not isinstance(data, dict):
+        raise BadRequest(400, "expected an object with code and display_name")
+    code, name = data.get("code"), data.get("display_name")
+    if not isinstance(code, str) or not code.strip():
+        raise BadRequest(400, "code: expected the join code from your trainer's link")
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest(400, "display_name: expected the name your trainer will see (it need not be your real name)")
+    if len(name.strip()) > 100:
+        raise BadRequest(400, "display_name: expected at most 100 characters")
+    cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+    if cohort is None:
+        raise BadRequest(404, "no cohort has this join code: check the link with your trainer")
+    learner, token = await run_in_threadpool(ctx.store.add_learner, cohort.id, name)
+    return _no_store({"learner_id": learner.id, "token": token, "display_name": learner.display_name,
+                      "cohort": {"id": cohort.id, "name": cohort.name}, "home_page": ctx.home_page(request)}, 201)
+
+
+async def statements(request: Request) -> JSONResponse:
+    """Store one statement or a list, all or none; answer with their ids (xAPI's response)."""
+    ctx: ServerContext = request.app.state.ctx
+    learner = await run_in_threadpool(current_learner, ctx.store, request)
+    payload = await read_json(request)
+    try:
+        accepted = await run_in_threadpool(ctx.ingestor(request).accept, learner, payload)
+    except Rejected as e:
+        return error(e.status, e.message, errors=e.errors)
+    return _no_store(accepted.ids)
+
+
+def _me(ctx: ServerContext, learner) -> dict:
+    cohort = ctx.store.cohort(learner.cohort_id)
+    mine = progress.attempts(ctx.store.activity(learner_id=learner.id))
+    today = date.today()
+    out = []
+    for a in ctx.store.assignments(learner.cohort_id):
+        p = progress.assignment_progress(a, mine, today)
+        out.append({
+            "registration": a.id, "title": a.title, "due": a.due_date.isoformat() if a.due_date else None,
+            "overdue": p.overdue, "pass_mark": a.pass_mark, "include_final": a.include_final,
+            "chapters": [{"chapter": c, "title": ctx.catalogue.chapter_titles.get(c, c)} for c in a.chapters],
+            "quizzes": [{"id": q.quiz_id, "title": ctx.catalogue.quiz_title(q.quiz_id),
+                         "chapter": ctx.catalogue.course.quizzes[q.quiz_id].chapter if q.quiz_id in ctx.catalogue.course.quizzes else None,
+                         "started": q.started, "finished": q.finished, "best_percentage": q.best_percentage,
+                         "passed": q.passed} for q in p.quizzes],
+            "progress": {"passed": p.quizzes_passed, "total": len(p.quizzes), "started": p.started,
+                         "finished": p.finished, "passed_all": p.passed},
+        })
+    return {"learner": {"id": learner.id, "display_name": learner.display_name},
+            "cohort": {"id": cohort.id, "name": cohort.name}, "assignments": out}
+
+
+async def me(request: Request) -> JSONResponse:
+    """The learner's cohort, assignments with due dates, and progress as the server has it."""
+    ctx: ServerContext = request.app.state.ctx
+    learner = await run_in_threadpool(current_learner, ctx.store, request)
+    return _no_store(await run_in_threadpool(_me, ctx, learner))

@@ -1,0 +1,95 @@
+"""The Starlette application: the built book at ``/``, the learners' API, the join page and staff pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..store import Store
+from . import api, lead, pages
+from .auth import AuthError
+from .catalogue import Catalogue
+from .context import ServerContext
+from .http import BadRequest, error
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(request.app.state.ctx.url("api/"))
+
+
+def _problem(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return error(status, message)
+    ctx: ServerContext = request.app.state.ctx
+    titles = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
+              405: "Not allowed", 413: "Too large", 415: "Not understood"}
+    return ctx.render(request, "message.html", title=titles.get(status, "That did not work"), message=message,
+                      status=status)
+
+
+async def _auth_error(request: Request, exc: AuthError) -> Response:
+    return _problem(request, exc.status, exc.message)
+
+
+async def _bad_request(request: Request, exc: BadRequest) -> Response:
+    return _problem(request, exc.status, exc.message)
+
+
+async def _http_error(request: Request, exc) -> Response:
+    status = getattr(exc, "status_code", 500)
+    messages = {404: "There is nothing at this address. Check the link, or start from the course's home page.",
+                405: "This address does not accept that kind of request."}
+    return _problem(request, status, messages.get(status, str(getattr(exc, "detail", "")) or "That did not work."))
+
+
+async def join_page(request: Request) -> Response:
+    ctx: ServerContext = request.app.state.ctx
+    code = request.path_params["code"]
+    cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+    if cohort is None:
+        return ctx.render(request, "message.html", title="No such cohort", status=404,
+                          message="No cohort has this join code. Check the link with your trainer.")
+    return ctx.render(request, "join.html", title=f"Join {cohort.name}", cohort=cohort, code=code,
+                      start=ctx.url("") if ctx.book is not None else None)
+
+
+def create_app(store: Store, catalogue: Catalogue, book: Path | None = None, *, public_url: str | None = None,
+               book_title: str = "Course") -> Starlette:
+    """The course server over ``store`` (already upgraded), scoring against ``catalogue``'s course.
+
+    ``book`` is the built HTML book to serve at ``/`` (None serves only the API and pages).
+    """
+    ctx = ServerContext(store=store, catalogue=catalogue, book=book, public_url=public_url, book_title=book_title)
+    routes = [
+        Route("/api/v1/config", api.config, methods=["GET"]),
+        Route("/api/v1/join", api.join, methods=["POST"]),
+        Route("/api/v1/statements", api.statements, methods=["POST"]),
+        Route("/api/v1/me", api.me, methods=["GET"]),
+        Route("/join/{code}", join_page, methods=["GET"]),
+        Route("/signin", pages.signin, methods=["GET", "POST"]),
+        Route("/signout", pages.signout, methods=["POST"]),
+        Route("/account/password", pages.password, methods=["GET", "POST"]),
+        Route("/trainer/", pages.trainer_home, methods=["GET", "POST"]),
+        Route("/trainer/cohorts/{cohort_id}", pages.cohort_page, methods=["GET", "POST"]),
+        Route("/trainer/cohorts/{cohort_id}/learners/{learner_id}", pages.learner_page, methods=["GET", "POST"]),
+        Route("/lead/staff", pages.staff_page, methods=["GET", "POST"]),
+        Route("/lead/learners", pages.learners_page, methods=["GET"]),
+        Route("/lead/learners/{learner_id}/export.json", pages.learner_export, methods=["GET"]),
+        Route("/lead/learners/{learner_id}/delete", pages.learner_delete, methods=["GET", "POST"]),
+        *lead.routes(),
+    ]
+    if book is not None:
+        if not (Path(book) / "index.html").exists():
+            raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
+        routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
+    app = Starlette(routes=routes, exception_handlers={
+        AuthError: _auth_error, BadRequest: _bad_request, 404: _http_error, 405: _http_error,
+    })
+    app.state.ctx = ctx
+    return app

@@ -1,0 +1,79 @@
+"""What every request handler needs, made once per process at start (nothing here changes afterwards)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from ..ingest import MAX_BATCH, Ingestor
+from ..store import Staff, Store
+from . import auth
+from .catalogue import Catalogue
+
+
+@dataclass
+class ServerContext:
+    store: Store
+    catalogue: Catalogue
+    book: Path | None
+    public_url: str | None = None  # e.g. https://course.example.org/ when behind a proxy
+    book_title: str = "Course"
+    max_batch: int = MAX_BATCH
+    secret: bytes = b""
+    templates: jinja2.Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.secret = self.store.session_secret()
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("quizlib.server", "templates"),
+            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+        if self.public_url and not self.public_url.endswith("/"):
+            self.public_url += "/"
+
+    @property
+    def base_path(self) -> str:
+        """The path the server is mounted at ("/" unless the public URL has one)."""
+        if not self.public_url:
+            return "/"
+        return urlsplit(self.public_url).path or "/"
+
+    def home_page(self, request: Request) -> str:
+        """The server's own address, the homePage of learners' xAPI accounts."""
+        return self.public_url or str(request.base_url)
+
+    def url(self, path: str = "") -> str:
+        return self.base_path + path.lstrip("/")
+
+    def absolute(self, request: Request, path: str) -> str:
+        return self.home_page(request) + path.lstrip("/")
+
+    def ingestor(self, request: Request) -> Ingestor:
+        return Ingestor(self.catalogue.course, self.store, self.home_page(request))
+
+    def render(self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200,
+               **values) -> HTMLResponse:
+        """A page from ``templates/``, with the CSRF token its forms need (and the cookie that backs it)."""
+        nonce = request.cookies.get(auth.CSRF_COOKIE)
+        fresh = nonce is None
+        if fresh:
+            nonce = auth.new_nonce()
+        html = self.templates.get_template(template).render(
+            staff=staff, csrf=auth.csrf_token(self.secret, nonce), u=self.url, book_title=self.book_title,
+            has_book=self.book is not None, **values,
+        )
+        response = HTMLResponse(html, status_code=status, headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",  # staff forms must not be framed by another site (clickjacking)
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",  # join codes in addresses stay on this server
+        })
+        if fresh:
+            response.set_cookie(auth.CSRF_COOKIE, nonce, httponly=True, samesite="strict", path=self.base_path,
+                                secure=bool(self.public_url and self.public_url.startswith("https:")))
+        return response

@@ -1,0 +1,51 @@
+"""``quizlib serve``: upgrade the database, load the course, serve with uvicorn, print the address."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import yaml
+
+from ..store import Store
+from .app import create_app
+from .catalogue import find_course_root, load_catalogue
+
+
+def book_title(root: Path) -> str:
+    try:
+        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    except OSError:
+        return "Course"
+    return str(config.get("title") or "Course")
+
+
+def serve(book: Path, database: str, host: str = "127.0.0.1", port: int = 8000, public_url: str | None = None,
+          course_root: Path | None = None) -> None:
+    """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed)."""
+    import uvicorn
+
+    book = Path(book).resolve()
+    store = Store(database)
+    store.upgrade()  # safe when several processes start at once (see store.upgrade)
+    root = course_root or find_course_root(book)
+    catalogue = load_catalogue(root)
+    app = create_app(store, catalogue, book, public_url=public_url, book_title=book_title(root))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on sockets that say they are TCP, and with
+    # it on, every keep-alive request waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    actual = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    address = public_url or f"http://{shown_host}:{actual}/"
+    print(f"quizlib: serving the course at {address} (results in {store.backend}); press Ctrl+C to stop", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        store.close()
+        sys.stdout.flush()

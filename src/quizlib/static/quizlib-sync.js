@@ -1,0 +1,341 @@
+/* quizlib-sync: the browser's outbox of results for the quizlib course server.
+ *
+ * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same shape
+ * as quizlib/xapi.py builds) kept in localStorage BEFORE anything is sent. Statements are sent, in batches,
+ * to the server the learner joined, and only ever to this page's own origin; they are removed only when the
+ * server acknowledges them (or rejects one for good, which moves it aside). Sending is tried on load, on
+ * `online`, and on an interval with backoff while the server is unreachable.
+ *
+ * On a static host nothing is recorded: without a joined learner, the script asks the same origin for
+ * {content_root}api/v1/config once per page; a static host answers 404 and the script stays idle.
+ * On the progress page (event `progress-shown`) a joined learner sees "Assigned to you" from the server.
+ */
+(function (root) {
+  "use strict";
+  if (root.QuizLibSync || !root.QuizLibUI) return;
+  var UI = root.QuizLibUI;
+  var PREFIX = UI.storagePrefix;
+  var KEY_LEARNER = PREFIX + "learner";
+  var KEY_OUTBOX = PREFIX + "outbox";
+  var KEY_REJECTED = PREFIX + "rejected";
+  var KEY_ASSIGNMENTS = PREFIX + "assignments";
+  var NS = "urn:quizlib:";
+  var EXT = { attempt: NS + "xapi:attempt-id", tryNumber: NS + "xapi:try", seed: NS + "xapi:seed",
+              response: NS + "xapi:response", answers: NS + "xapi:answers" };
+  var VERBS = { answered: "http://adlnet.gov/expapi/verbs/answered", completed: "http://adlnet.gov/expapi/verbs/completed" };
+  var INTERACTION = { single_choice: "choice", multiple_response: "choice", true_false: "true-false", numeric: "numeric",
+                      ordering: "sequencing", matching: "matching", vignette: "other" };
+  var BATCH = 50;
+  var MIN_DELAY = 2000, MAX_DELAY = 300000, INTERVAL = 15000;
+  var serverSeen = false; // the same origin answered api/v1/config
+  var sending = false;
+  var delay = MIN_DELAY;
+  var nextTry = 0;
+
+  // -- storage ------------------------------------------------------------------------------------------
+  function read(key, fallback) {
+    try {
+      var v = JSON.parse(root.localStorage.getItem(key) || "null");
+      return v === null ? fallback : v;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function write(key, value) {
+    try {
+      root.localStorage.setItem(key, JSON.stringify(value));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function contentRoot() {
+    var r = document.documentElement.getAttribute("data-content_root");
+    return new URL(r === null ? "./" : r, root.location.href).href;
+  }
+
+  // The joined learner, if they joined on this origin (a token is never sent anywhere else).
+  function learner() {
+    var l = read(KEY_LEARNER, null);
+    if (!l || !l.token || !l.server) return null;
+    try {
+      if (new URL(l.server).origin !== root.location.origin) return null;
+    } catch (e) {
+      return null;
+    }
+    return l;
+  }
+
+  function apiBase() {
+    var l = learner();
+    return (l ? l.server : contentRoot()) + "api/v1/";
+  }
+
+  // -- statements (the twin of quizlib/xapi.py) -------------------------------------------------------
+  function iso(d) { return (d || new Date()).toISOString(); }
+
+  function quizIri(quizId) { return NS + "quiz:" + quizId; }
+
+  function numberText(v) { return String(v); }
+
+  function responseString(kind, r) {
+    if (kind === "single_choice") return String(r);
+    if (kind === "true_false") return r ? "true" : "false";
+    if (kind === "numeric") {
+      var n = root.QuizLibCore.parseNumber(r);
+      return n === null ? String(r) : numberText(n);
+    }
+    if (kind === "matching") return Object.keys(r).sort().map(function (k) { return k + "[.]" + r[k]; }).join("[,]");
+    return r.map(String).join("[,]");
+  }
+
+  function firstLine(text, limit) {
+    var line = String(text || "").split(/\s+/).join(" ").trim();
+    return line.length <= limit ? line : line.slice(0, limit - 1) + "\u2026";
+  }
+
+  function registrationFor(quizId) {
+    var list = read(KEY_ASSIGNMENTS, []);
+    for (var i = 0; i < list.length; i++) if (list[i].quizzes.indexOf(quizId) >= 0) return list[i].registration;
+    return null;
+  }
+
+  function context(e, tryNumber, parent) {
+    var ext = {};
+    ext[EXT.attempt] = e.attempt_id;
+    if (tryNumber !== null) ext[EXT.tryNumber] = tryNumber;
+    if (e.quiz.draw && e.quiz.draw.length) ext[EXT.seed] = e.seed;
+    var activities = { grouping: [{ objectType: "Activity", id: NS + "chapter:" + e.chapter }] };
+    if (parent) activities.parent = [{ objectType: "Activity", id: quizIri(e.quiz_id) }];
+    var c = { contextActivities: activities, extensions: ext };
+    var reg = registrationFor(e.quiz_id);
+    if (reg) c.registration = reg;
+    return c;
+  }
+
+  function answeredStatement(e) {
+    var q = e.question;
+    var resultExt = {};
+    resultExt[EXT.response] = e.response;
+    return {
+      id: UI.uuid4(),
+      verb: { id: VERBS.answered, display: { en: "answered" } },
+      object: { objectType: "Activity", id: quizIri(e.quiz_id) + ":question:" + q.id,
+                definition: { type: "http://adlnet.gov/expapi/activities/cmi.interaction",
+                              name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: INTERACTION[q.kind] } },
+      result: { score: { scaled: e.outcome.credit, raw: e.outcome.credit, min: 0, max: 1 },
+                success: e.result.credit === 1, completion: e.outcome.final,
+                response: responseString(q.kind, e.response), extensions: resultExt },
+      context: context(e, e.try_number, true),
+      timestamp: iso(),
+      version: "1.0.3"
+    };
+  }
+
+  function completedStatement(e) {
+    var state = UI.loadState(e.quiz_id) || { answers: {} };
+    var answers = {};
+    e.result.questions.forEach(function (o) {
+      var a = state.answers[o.question_id];
+      if (a) answers[o.question_id] = { tries: a.tries, revealed: !!a.revealed };
+    });
+    var r = e.result;
+    var resultExt = {};
+    resultExt[EXT.answers] = answers;
+    return {
+      id: UI.uuid4(),
+      verb: { id: VERBS.completed, display: { en: "completed" } },
+      object: { objectType: "Activity", id: quizIri(e.quiz_id),
+                definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: { en: firstLine(e.quiz.title, 200) || e.quiz_id } } },
+      result: { score: { scaled: Math.round(r.percentage * 100) / 10000, raw: r.points, min: 0, max: r.max_points },
+                success: r.passed, completion: true, extensions: resultExt },
+      context: context(e, null, false),
+      timestamp: iso(),
+      version: "1.0.3"
+    };
+  }
+
+  // -- the outbox -----------------------------------------------------------------------------------------
+  function outbox() { return read(KEY_OUTBOX, []); }
+
+  function recording() { return !!learner() || serverSeen; }
+
+  function enqueue(statement) {
+    var box = outbox();
+    box.push(statement);
+    if (!write(KEY_OUTBOX, box)) {
+      if (root.console) root.console.warn("quizlib: browser storage is full; this answer cannot be kept for the server");
+      return;
+    }
+    nextTry = 0;
+    flush();
+  }
+
+  function onEvent(e) {
+    if (!recording()) return;
+    if (e.type === "answered") enqueue(answeredStatement(e));
+    else if (e.type === "completed") enqueue(completedStatement(e));
+    else if (e.type === "progress-shown") showAssigned(e.container);
+  }
+
+  function withActor(list, l) {
+    var changed = false;
+    list.forEach(function (s) {
+      if (!s.actor) {
+        // The actor is fixed the first time a statement is sent, so a resend is byte-for-byte the same.
+        s.actor = { objectType: "Agent", account: { homePage: l.home_page || l.server, name: l.learner_id } };
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  function removeIds(ids, rejected) {
+    var drop = {};
+    ids.forEach(function (id) { drop[id] = true; });
+    var box = outbox();
+    if (rejected && rejected.length) {
+      var aside = read(KEY_REJECTED, []);
+      write(KEY_REJECTED, aside.concat(rejected).slice(-200));
+    }
+    write(KEY_OUTBOX, box.filter(function (s) { return !drop[s.id]; }));
+  }
+
+  function backoff() {
+    nextTry = Date.now() + delay;
+    delay = Math.min(delay * 2, MAX_DELAY);
+  }
+
+  function flush() {
+    var l = learner();
+    if (!l || sending || Date.now() < nextTry) return Promise.resolve(false);
+    var box = outbox();
+    if (!box.length) return Promise.resolve(true);
+    var batch = box.slice(0, BATCH);
+    if (withActor(batch, l)) {
+      var byId = {};
+      batch.forEach(function (s) { byId[s.id] = s; });
+      write(KEY_OUTBOX, box.map(function (s) { return byId[s.id] || s; }));
+    }
+    sending = true;
+    return root.fetch(l.server + "api/v1/statements", {
+      method: "POST", credentials: "omit", cache: "no-store",
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + l.token },
+      body: JSON.stringify(batch)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
+    }).then(function (res) {
+      sending = false;
+      if (res.status === 200) {
+        removeIds(batch.map(function (s) { return s.id; }));
+        delay = MIN_DELAY;
+        nextTry = 0;
+        return outbox().length ? flush() : true;
+      }
+      if (res.status === 401 || res.status === 429 || res.status >= 500) { backoff(); return false; }
+      // Any other 4xx is final for the statements it names: keep them aside, send the rest.
+      var errors = (res.body && res.body.errors) || [];
+      var bad = {};
+      errors.forEach(function (err) {
+        if (typeof err.index === "number" && batch[err.index]) bad[batch[err.index].id] = err.reason;
+        else if (err.id) bad[err.id] = err.reason;
+      });
+      var named = Object.keys(bad);
+      var rejected = named.length ? batch.filter(function (s) { return bad[s.id]; }) : batch;
+      if (root.console) root.console.warn("quizlib: the server refused " + rejected.length + " statement(s): " + ((res.body && res.body.error) || res.status));
+      removeIds(rejected.map(function (s) { return s.id; }), rejected.map(function (s) { return { statement: s, reason: bad[s.id] || (res.body && res.body.error) || String(res.status) }; }));
+      return outbox().length ? flush() : true;
+    }, function () {
+      sending = false;
+      backoff();
+      return false;
+    });
+  }
+
+  // -- "Assigned to you" on the progress page -------------------------------------------------------------
+  function el(tag, text, attrs) {
+    var n = document.createElement(tag);
+    if (text) n.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
+    return n;
+  }
+
+  function fetchMe() {
+    var l = learner();
+    if (!l) return Promise.reject(new Error("not joined"));
+    return root.fetch(l.server + "api/v1/me", { credentials: "omit", cache: "no-store", headers: { "Authorization": "Bearer " + l.token } })
+      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.json(); })
+      .then(function (me) {
+        write(KEY_ASSIGNMENTS, me.assignments.map(function (a) {
+          return { registration: a.registration, quizzes: a.quizzes.map(function (q) { return q.id; }) };
+        }));
+        return me;
+      });
+  }
+
+  function showAssigned(container) {
+    if (!learner() || !container) return;
+    var section = el("section", null, { "class": "ql-assigned", "aria-labelledby": "ql-assigned-h" });
+    section.appendChild(el("h2", "Assigned to you", { id: "ql-assigned-h" }));
+    var status = el("p", "Loading your assignments from the course server\u2026", { role: "status" });
+    section.appendChild(status);
+    container.insertBefore(section, container.firstChild);
+    flush().then(fetchMe).then(function (me) {
+      status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
+      if (!me.assignments.length) { section.appendChild(el("p", "Nothing is assigned to you yet.")); return; }
+      me.assignments.forEach(function (a) {
+        var box = el("div", null, { "class": "ql-assignment", "data-registration": a.registration });
+        var due = a.due ? "due " + a.due + (a.overdue ? " (overdue)" : "") : "no due date";
+        box.appendChild(el("h3", a.title));
+        box.appendChild(el("p", "Pass mark " + a.pass_mark + "%, " + due + ". You have passed " + a.progress.passed + " of " + a.progress.total + " quizzes.", { "class": a.overdue ? "ql-overdue" : "" }));
+        var list = el("ul");
+        a.quizzes.forEach(function (q) {
+          var state = q.passed ? "passed" : q.finished ? "finished, not passed yet" : q.started ? "started" : "not started";
+          var best = q.best_percentage === null ? "" : " (best " + q.best_percentage + "%)";
+          var item = el("li", null, { "data-quiz": q.id });
+          if (q.chapter) {
+            item.appendChild(el("a", q.title, { href: contentRoot() + q.chapter + ".html" }));
+            item.appendChild(document.createTextNode(": " + state + best));
+          } else item.textContent = q.title + ": " + state + best;
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+        section.appendChild(box);
+      });
+    }).catch(function () {
+      status.textContent = "The course server cannot be reached just now. Your answers are kept in this browser and will be sent when it is back.";
+    });
+  }
+
+  // -- start ----------------------------------------------------------------------------------------------
+  function probe() {
+    // Only the same origin is asked; a static host answers 404 and nothing is recorded.
+    return root.fetch(contentRoot() + "api/v1/config", { credentials: "omit", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) { serverSeen = !!(c && c.server === "quizlib"); }, function () { serverSeen = false; });
+  }
+
+  function start() {
+    if (!root.fetch || !root.localStorage || !/^https?:$/.test(root.location.protocol)) return;
+    if (learner()) {
+      flush();
+      fetchMe().catch(function () {});
+    } else {
+      probe();
+    }
+    root.addEventListener("online", function () { delay = MIN_DELAY; nextTry = 0; flush(); });
+    root.setInterval(function () { if (outbox().length) flush(); }, INTERVAL);
+  }
+
+  UI.on(onEvent);
+  root.QuizLibSync = {
+    flush: function () { nextTry = 0; return flush(); },
+    pending: function () { return outbox().length; },
+    rejected: function () { return read(KEY_REJECTED, []); },
+    apiBase: apiBase
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})(typeof window !== "undefined" ? window : globalThis);

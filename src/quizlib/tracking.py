@@ -1,0 +1,273 @@
+"""Recording results from live Jupyter: ``QuizWidget.on(recorder)`` sends the same statements as the browser.
+
+    from quizlib.tracking import Recorder
+    recorder = Recorder.join("http://127.0.0.1:8000/", "abcdefgh23", "Bea")   # once; remembered on disk
+    recorder = Recorder.load()                                                # in later sessions
+    widget.on(recorder)
+
+Every answered try and every finished quiz becomes an xAPI statement (:mod:`quizlib.xapi`), written to an
+outbox folder on disk (one file each, flushed to disk) before it is sent, and deleted only when the server
+acknowledges it. While the server is down the statements wait; they go with the next answer, or when
+:meth:`Recorder.flush` is called. A statement the server refuses for good is moved to ``rejected/`` with the
+reason, so one bad statement cannot block the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import xapi
+from .model import Course
+
+HOME = Path(os.environ.get("QUIZLIB_HOME", Path.home() / ".quizlib"))
+BATCH = 50
+MAX_DELAY = 60.0
+
+
+class TrackingError(Exception):
+    """Joining failed, or no saved credentials were found; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    server: str  # the course server's address, ending in "/"
+    token: str
+    learner_id: str
+    display_name: str
+    home_page: str
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, json.dumps(asdict(self)))
+        path.chmod(0o600)  # the token is the learner's only key
+
+    @classmethod
+    def read(cls, path: Path) -> "Credentials":
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise TrackingError(f"no saved course-server credentials in {path}: join first with "
+                                "Recorder.join(server, code, name), using the join link from your trainer") from None
+        except (ValueError, TypeError) as e:
+            raise TrackingError(f"the credentials file {path} is damaged ({e}); join again with Recorder.join") from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself must reach the disk
+    finally:
+        os.close(folder)
+
+
+def _http(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 5.0) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        try:
+            return e.code, json.loads(e.read() or b"null")
+        except ValueError:
+            return e.code, None
+        finally:
+            e.close()
+
+
+class Recorder:
+    """A listener for :meth:`quizlib.widgets.QuizWidget.on` that records results on the course server.
+
+    ``course`` is needed to tell which questions a learner asked to see the answer of (it defaults to the
+    course of the working folder, as ``quizlib.show`` finds it).
+    """
+
+    def __init__(self, credentials: Credentials, *, outbox: Path | None = None, course: Course | None = None,
+                 timeout: float = 5.0):
+        self.credentials = credentials
+        self.outbox = Path(outbox) if outbox else HOME / "outbox" / credentials.learner_id
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        self.course = course
+        self.timeout = timeout
+        self.registrations: dict[str, str] = {}  # quiz id -> assignment id
+        self._answers: dict[str, dict[str, list]] = {}  # attempt id -> question id -> responses
+        self._kinds: dict[str, str] = {}  # question id -> kind
+        self._delay = 1.0
+        self._next_try = 0.0
+
+    # -- making one ------------------------------------------------------------------------------------
+
+    @classmethod
+    def join(cls, server: str, code: str, display_name: str, *, credentials: Path | None = None, **options) -> "Recorder":
+        """Join a cohort with the code from the trainer's link (``.../join/<code>``); save the credentials."""
+        server = server if server.endswith("/") else server + "/"
+        try:
+            status, body = _http("POST", server + "api/v1/join", {"code": code, "display_name": display_name})
+        except (urllib.error.URLError, OSError) as e:
+            raise TrackingError(f"cannot reach the course server at {server} ({e}); check the address and try again") from None
+        if status != 201:
+            reason = body.get("error") if isinstance(body, dict) else f"status {status}"
+            raise TrackingError(f"joining failed: {reason}")
+        creds = Credentials(server=server, token=body["token"], learner_id=body["learner_id"],
+                            display_name=body["display_name"], home_page=body["home_page"])
+        creds.save(Path(credentials) if credentials else HOME / "credentials.json")
+        recorder = cls(creds, **options)
+        recorder.refresh_assignments()
+        return recorder
+
+    @classmethod
+    def load(cls, credentials: Path | None = None, **options) -> "Recorder":
+        """The recorder of the learner who joined earlier on this machine."""
+        recorder = cls(Credentials.read(Path(credentials) if credentials else HOME / "credentials.json"), **options)
+        recorder.refresh_assignments()
+        return recorder
+
+    def refresh_assignments(self) -> bool:
+        """Learn which assignment (xAPI registration) each quiz belongs to; False if the server is unreachable."""
+        try:
+            status, me = _http("GET", self.credentials.server + "api/v1/me", token=self.credentials.token, timeout=self.timeout)
+        except (urllib.error.URLError, OSError):
+            return False
+        if status != 200:
+            return False
+        for a in me["assignments"]:
+            for q in a["quizzes"]:
+                self.registrations.setdefault(q["id"], a["registration"])
+        return True
+
+    # -- recording -------------------------------------------------------------------------------------
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        statement = self.statement(event)
+        if statement is None:
+            return
+        self._keep(statement)
+        self.flush(wait=False)
+
+    def statement(self, event: dict[str, Any]) -> dict | None:
+        """The statement for a widget event (``answered`` or ``completed``), or None for other events."""
+        c = self.credentials
+        actor = xapi.agent(c.learner_id, c.home_page)
+        quiz_id, attempt = event["quiz_id"], event["attempt_id"]
+        registration = self.registrations.get(quiz_id)
+        now = datetime.now(timezone.utc)
+        if event["type"] == "answered":
+            q = event["question"]
+            self._kinds[q.id] = q.kind
+            tries = self._answers.setdefault(attempt, {})
+            if q.kind == "vignette":
+                tries[q.id] = [event["response"]]  # a case is walked once: its one try is the path so far
+            else:
+                tries.setdefault(q.id, []).append(event["response"])
+            outcome, result = event["outcome"], event["result"]
+            return xapi.answered(
+                statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"], question_id=q.id,
+                kind=q.kind, prompt=q.prompt, response=event["response"], try_number=event["try_number"],
+                attempt_id=attempt, credit=outcome.credit, correct=result.correct, final=outcome.final, when=now,
+                registration=registration, seed=event.get("seed"),
+            )
+        if event["type"] == "completed":
+            r = event["result"]
+            answers = self._attempt_answers(quiz_id, attempt, r)
+            return xapi.finished(
+                verb="completed", statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"],
+                title=self._course().quiz(quiz_id).title, answers=answers, points=r.points, max_points=r.max_points,
+                percentage=r.percentage, passed=r.passed, complete=r.complete, attempt_id=attempt, when=now,
+                registration=registration, seed=event.get("seed"),
+            )
+        return None
+
+    def _course(self) -> Course:
+        if self.course is None:
+            from .book import course
+
+            self.course = course()
+        return self.course
+
+    def _attempt_answers(self, quiz_id: str, attempt: str, result) -> dict:
+        settings = self._course().quiz(quiz_id).settings
+        tries = self._answers.get(attempt, {})
+        answers = {}
+        for o in result.questions:
+            responses = tries.get(o.question_id, [])
+            limit = 1 if self._kinds.get(o.question_id) == "vignette" else settings.tries
+            # A final question that is neither right nor out of tries was ended by "Show the answer".
+            revealed = o.final and not (o.last is not None and o.last.correct) and o.tries < limit
+            answers[o.question_id] = {"tries": responses, "revealed": revealed}
+        return answers
+
+    def _keep(self, statement: dict) -> None:
+        name = f"{time.time_ns():020d}-{statement['id']}.json"
+        _write_atomically(self.outbox / name, json.dumps(statement))
+
+    # -- sending ---------------------------------------------------------------------------------------
+
+    def pending(self) -> int:
+        """How many statements wait in the outbox."""
+        return len(list(self.outbox.glob("*.json")))
+
+    def flush(self, wait: bool = True) -> int:
+        """Send what waits, oldest first; return how many the server acknowledged.
+
+        With ``wait=False`` (after each answer) nothing is tried while the server is backing off.
+        """
+        if not wait and time.monotonic() < self._next_try:
+            return 0
+        sent = 0
+        while True:
+            files = sorted(self.outbox.glob("*.json"))[:BATCH]
+            if not files:
+                break
+            batch = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+            try:
+                status, body = _http("POST", self.credentials.server + "api/v1/statements", batch,
+                                     token=self.credentials.token, timeout=self.timeout)
+            except (urllib.error.URLError, OSError):
+                self._backoff()
+                break
+            if status == 200:
+                for f in files:
+                    f.unlink()
+                sent += len(files)
+                self._delay, self._next_try = 1.0, 0.0
+                continue
+            if status in (401, 429) or status >= 500:
+                self._backoff()
+                break
+            self._reject(files, batch, body)
+        return sent
+
+    def _backoff(self) -> None:
+        self._next_try = time.monotonic() + self._delay
+        self._delay = min(self._delay * 2, MAX_DELAY)
+
+    def _reject(self, files: list[Path], batch: list[dict], body: Any) -> None:
+        rejected = self.outbox / "rejected"
+        rejected.mkdir(exist_ok=True)
+        errors = body.get("errors", []) if isinstance(body, dict) else []
+        named = {e["index"]: e.get("reason", "") for e in errors if isinstance(e.get("index"), int)}
+        for i, (f, statement) in enumerate(zip(files, batch)):
+            if named and i not in named:
+                continue  # not at fault: sent again with the next batch
+            reason = named.get(i) or (body.get("error") if isinstance(body, dict) else "refused")
+            _write_atomically(rejected / f.name, json.dumps({"reason": reason, "statement": statement}))
+            f.unlink()

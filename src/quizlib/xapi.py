@@ -1,0 +1,422 @@
+"""xAPI 1.0.3 statements for quiz results: build them and check the ones a client sends. Pure functions.
+
+``static/quizlib-sync.js`` builds the same statements in the browser; the server checks what arrives with
+:func:`check`, re-scores it, and stores a statement it builds itself with the functions here.
+
+Identifiers are URNs in quizlib's namespace, so they stay the same wherever the course is served from
+(127.0.0.1 on a laptop, a public address behind a proxy):
+
+================  ==============================================================
+quiz              ``urn:quizlib:quiz:<quiz id>``
+question          ``urn:quizlib:quiz:<quiz id>:question:<question id>`` (drawn: ``<bank>/<id>``)
+chapter           ``urn:quizlib:chapter:<chapter path>``, e.g. ``chapters/02-sensitivity``
+extensions        ``urn:quizlib:xapi:<name>``: attempt-id, try, seed, response, answers
+================  ==============================================================
+
+A statement of an answer: verb *answered*, object the question (a ``cmi.interaction``), result with the
+server's ``score.scaled`` (the question's credit after this try), ``success`` (this try right),
+``completion`` (no further try), ``response`` (the xAPI response string) and the JSON response as an
+extension; context with the quiz as parent, the chapter as grouping, the assignment as ``registration``,
+and the attempt id, try number and seed as extensions. A finished quiz: verb *completed* (sent by the
+client) and *passed* or *failed* (decided by the server), object the quiz, the whole attempt's answers as
+a result extension.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+VERSION = "1.0.3"
+VERBS = {
+    "answered": "http://adlnet.gov/expapi/verbs/answered",
+    "completed": "http://adlnet.gov/expapi/verbs/completed",
+    "passed": "http://adlnet.gov/expapi/verbs/passed",
+    "failed": "http://adlnet.gov/expapi/verbs/failed",
+}
+VERB_NAMES = {iri: name for name, iri in VERBS.items()}
+ACTIVITY_ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
+ACTIVITY_INTERACTION = "http://adlnet.gov/expapi/activities/cmi.interaction"
+ACTIVITY_MODULE = "http://adlnet.gov/expapi/activities/module"
+
+NAMESPACE = "urn:quizlib:"
+EXT_ATTEMPT = NAMESPACE + "xapi:attempt-id"
+EXT_TRY = NAMESPACE + "xapi:try"
+EXT_SEED = NAMESPACE + "xapi:seed"
+EXT_RESPONSE = NAMESPACE + "xapi:response"
+EXT_ANSWERS = NAMESPACE + "xapi:answers"
+
+INTERACTION_TYPES = {
+    "single_choice": "choice",
+    "multiple_response": "choice",
+    "true_false": "true-false",
+    "numeric": "numeric",
+    "ordering": "sequencing",
+    "matching": "matching",
+    "vignette": "other",
+}
+
+_ID = r"[a-z0-9][a-z0-9-]*"
+_QUIZ_IRI = re.compile(rf"urn:quizlib:quiz:({_ID})")
+_QUESTION_IRI = re.compile(rf"urn:quizlib:quiz:({_ID}):question:((?:{_ID}/)?{_ID})")
+_CHAPTER_IRI = re.compile(r"urn:quizlib:chapter:([A-Za-z0-9._~/-]+)")
+# An absolute IRI: a scheme, a colon, then no spaces, controls or characters RFC 3987 excludes.
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
+_SEED_MAX = 2**32 - 1
+
+
+class StatementError(ValueError):
+    """A statement that quizlib cannot accept; ``path`` names the field (e.g. ``context.registration``)."""
+
+    def __init__(self, path: str, message: str):
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+# -- identifiers -----------------------------------------------------------------------------------------
+
+
+def quiz_iri(quiz_id: str) -> str:
+    return f"{NAMESPACE}quiz:{quiz_id}"
+
+
+def question_iri(quiz_id: str, question_id: str) -> str:
+    return f"{NAMESPACE}quiz:{quiz_id}:question:{question_id}"
+
+
+def chapter_iri(chapter: str) -> str:
+    return f"{NAMESPACE}chapter:{chapter}"
+
+
+def agent(learner_id: str, home_page: str) -> dict:
+    """The pseudonymous actor: an account on the course server named by the learner's random id."""
+    return {"objectType": "Agent", "account": {"homePage": home_page, "name": learner_id}}
+
+
+def is_iri(value: Any) -> bool:
+    return isinstance(value, str) and bool(_IRI.fullmatch(value))
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as JavaScript's ``toISOString`` writes it."""
+    if moment.tzinfo is None:
+        raise ValueError("expected a datetime with a time zone")
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# -- responses as xAPI strings ---------------------------------------------------------------------------
+
+
+def number_text(value: float) -> str:
+    """A number as JavaScript's ``String(x)`` writes it for ordinary values (7636, 0.19, -2.5)."""
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    return repr(float(value))
+
+
+def response_string(kind: str, response: Any) -> str:
+    """The xAPI ``result.response`` for a quizlib response (the JSON itself goes in an extension).
+
+    choice ``a[,]c``; true-false ``true``; numeric the number; sequencing ``s1[,]s2``; matching
+    ``p1[.]x[,]p2[.]y`` by pair id; a vignette (other) the decisions ``a[,]b``.
+    """
+    if kind == "single_choice":
+        return str(response)
+    if kind == "true_false":
+        return "true" if response else "false"
+    if kind == "numeric":
+        from .score import parse_number
+
+        value = parse_number(response)
+        return number_text(value) if value is not None else str(response)
+    if kind == "matching":
+        return "[,]".join(f"{k}[.]{response[k]}" for k in sorted(response))
+    if kind in ("multiple_response", "ordering", "vignette"):
+        return "[,]".join(str(x) for x in response)
+    raise ValueError(f"unknown question kind {kind!r}")
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+# -- building --------------------------------------------------------------------------------------------
+
+
+def _context(quiz_id: str, chapter: str, attempt_id: str, registration: str | None, seed: int | None,
+             try_number: int | None, parent: bool) -> dict:
+    activities: dict[str, list] = {"grouping": [{"objectType": "Activity", "id": chapter_iri(chapter)}]}
+    if parent:
+        activities["parent"] = [{"objectType": "Activity", "id": quiz_iri(quiz_id)}]
+    extensions: dict[str, Any] = {EXT_ATTEMPT: attempt_id}
+    if try_number is not None:
+        extensions[EXT_TRY] = try_number
+    if seed is not None:
+        extensions[EXT_SEED] = seed
+    context: dict[str, Any] = {"contextActivities": activities, "extensions": extensions}
+    if registration:
+        context["registration"] = registration
+    return context
+
+
+def answered(*, statement_id: str, actor: dict, quiz_id: str, chapter: str, question_id: str, kind: str,
+             prompt: str, response: Any, try_number: int, attempt_id: str, credit: float, correct: bool,
+             final: bool, when: datetime, registration: str | None = None, seed: int | None = None) -> dict:
+    """The statement of one try at one question.
+
+    ``credit`` is the question's credit after this try (retry penalty applied), ``correct`` whether this
+    try was right, ``final`` whether the question allows no further try.
+    """
+    return {
+        "id": statement_id,
+        "actor": actor,
+        "verb": {"id": VERBS["answered"], "display": {"en": "answered"}},
+        "object": {
+            "objectType": "Activity",
+            "id": question_iri(quiz_id, question_id),
+            "definition": {
+                "type": ACTIVITY_INTERACTION,
+                "name": {"en": _first_line(prompt) or question_id},
+                "interactionType": INTERACTION_TYPES[kind],
+            },
+        },
+        "result": {
+            "score": {"scaled": credit, "raw": credit, "min": 0, "max": 1},
+            "success": correct,
+            "completion": final,
+            "response": response_string(kind, response),
+            "extensions": {EXT_RESPONSE: response},
+        },
+        "context": _context(quiz_id, chapter, attempt_id, registration, seed, try_number, parent=True),
+        "timestamp": timestamp(when),
+        "version": VERSION,
+    }
+
+
+def finished(*, verb: str, statement_id: str, actor: dict, quiz_id: str, chapter: str, title: str,
+             answers: Mapping[str, Any], points: float, max_points: float, percentage: float, passed: bool,
+             complete: bool, attempt_id: str, when: datetime, registration: str | None = None,
+             seed: int | None = None) -> dict:
+    """The statement of a finished quiz attempt: ``verb`` is completed, passed or failed."""
+    if verb not in ("completed", "passed", "failed"):
+        raise ValueError(f"a finished quiz is completed, passed or failed, not {verb!r}")
+    return {
+        "id": statement_id,
+        "actor": actor,
+        "verb": {"id": VERBS[verb], "display": {"en": verb}},
+        "object": {
+            "objectType": "Activity",
+            "id": quiz_iri(quiz_id),
+            "definition": {"type": ACTIVITY_ASSESSMENT, "name": {"en": _first_line(title) or quiz_id}},
+        },
+        "result": {
+            "score": {"scaled": round(percentage / 100, 4), "raw": points, "min": 0, "max": max_points},
+            "success": passed,
+            "completion": complete,
+            "extensions": {EXT_ANSWERS: dict(answers)},
+        },
+        "context": _context(quiz_id, chapter, attempt_id, registration, seed, None, parent=False),
+        "timestamp": timestamp(when),
+        "version": VERSION,
+    }
+
+
+# -- checking what a client sends ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The facts quizlib reads from a statement a client sent (it builds the stored one itself)."""
+
+    id: str
+    verb: str
+    learner_id: str  # actor.account.name
+    home_page: str
+    quiz_id: str
+    question_id: str | None
+    chapter: str | None
+    attempt_id: str
+    try_number: int | None
+    seed: int | None
+    registration: str | None
+    response: Any  # answered: the JSON response
+    answers: dict | None  # completed: question id -> {"tries": [...], "revealed": bool}
+    timestamp: datetime
+    raw: dict
+
+
+def _obj(value: Any, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise StatementError(path, f"expected an object, found {_kind(value)}")
+    return value
+
+
+def _str(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise StatementError(path, f"expected a non-empty string, found {_kind(value)}")
+    return value
+
+
+def _uuid(value: Any, path: str) -> str:
+    text = _str(value, path)
+    try:
+        parsed = uuid.UUID(text)
+    except ValueError:
+        raise StatementError(path, f"expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e, found {text!r}") from None
+    if str(parsed) != text.lower():
+        raise StatementError(path, f"expected a UUID in its usual form (8-4-4-4-12 hex digits), found {text!r}")
+    return text.lower()
+
+
+def _int(value: Any, path: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise StatementError(path, f"expected a whole number, found {_kind(value)}")
+    if not low <= value <= high:
+        raise StatementError(path, f"expected a number from {low} to {high}, found {value}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "an empty string" if not value else "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
+    """An ISO 8601 timestamp with a time zone (``2026-11-25T10:00:00.000Z``)."""
+    text = _str(value, path)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise StatementError(path, f"expected an ISO 8601 time such as 2026-11-25T10:00:00.000Z, found {text!r}") from None
+    if moment.tzinfo is None:
+        raise StatementError(path, "expected a time with its zone (end it with Z for UTC)")
+    return moment.astimezone(timezone.utc)
+
+
+def _activity_ids(context: dict, key: str) -> list[str]:
+    activities = context.get("contextActivities")
+    if activities is None:
+        return []
+    activities = _obj(activities, "context.contextActivities")
+    value = activities.get(key, [])
+    items = value if isinstance(value, list) else [value]
+    ids = []
+    for i, item in enumerate(items):
+        item = _obj(item, f"context.contextActivities.{key}[{i}]")
+        ids.append(_str(item.get("id"), f"context.contextActivities.{key}[{i}].id"))
+    return ids
+
+
+def check(statement: Any) -> Incoming:
+    """Check a statement a client sent and read its facts; raise :class:`StatementError` saying what is wrong.
+
+    This checks form, types and quizlib's identifiers. Whether the quiz, question and response exist and
+    fit is for the server to check against the course (see :mod:`quizlib.ingest`).
+    """
+    s = _obj(statement, "")
+    statement_id = _uuid(s.get("id"), "id")
+    if "version" in s and (not isinstance(s["version"], str) or not s["version"].startswith("1.0")):
+        raise StatementError("version", f"expected an xAPI 1.0.x version such as {VERSION!r}")
+
+    actor = _obj(s.get("actor"), "actor")
+    if actor.get("objectType", "Agent") != "Agent":
+        raise StatementError("actor.objectType", "expected 'Agent'")
+    account = _obj(actor.get("account"), "actor.account")
+    home_page = _str(account.get("homePage"), "actor.account.homePage")
+    if not is_iri(home_page):
+        raise StatementError("actor.account.homePage", f"expected an IRI (the course server's address), found {home_page!r}")
+    learner_id = _str(account.get("name"), "actor.account.name")
+
+    verb_iri = _str(_obj(s.get("verb"), "verb").get("id"), "verb.id")
+    verb = VERB_NAMES.get(verb_iri)
+    if verb is None:
+        raise StatementError("verb.id", f"expected one of {', '.join(VERBS.values())}, found {verb_iri!r}")
+
+    obj = _obj(s.get("object"), "object")
+    if obj.get("objectType", "Activity") != "Activity":
+        raise StatementError("object.objectType", "expected 'Activity'")
+    object_id = _str(obj.get("id"), "object.id")
+    question_id = None
+    if verb == "answered":
+        m = _QUESTION_IRI.fullmatch(object_id)
+        if not m:
+            raise StatementError("object.id", f"expected a question, urn:quizlib:quiz:<quiz>:question:<question>, found {object_id!r}")
+        quiz_id, question_id = m.group(1), m.group(2)
+    else:
+        m = _QUIZ_IRI.fullmatch(object_id)
+        if not m:
+            raise StatementError("object.id", f"expected a quiz, urn:quizlib:quiz:<quiz>, found {object_id!r}")
+        quiz_id = m.group(1)
+
+    result = _obj(s.get("result", {}), "result")
+    result_ext = _obj(result.get("extensions", {}), "result.extensions")
+    context = _obj(s.get("context"), "context")
+    ctx_ext = _obj(context.get("extensions"), "context.extensions")
+    attempt_id = _uuid(ctx_ext.get(EXT_ATTEMPT), f"context.extensions[{EXT_ATTEMPT}]")
+    seed = None
+    if ctx_ext.get(EXT_SEED) is not None:
+        seed = _int(ctx_ext[EXT_SEED], f"context.extensions[{EXT_SEED}]", 0, _SEED_MAX)
+    registration = None
+    if context.get("registration") is not None:
+        registration = _uuid(context["registration"], "context.registration")
+    parents = _activity_ids(context, "parent")
+    if verb == "answered" and parents and quiz_iri(quiz_id) not in parents:
+        raise StatementError("context.contextActivities.parent", f"expected the question's quiz {quiz_iri(quiz_id)}")
+    chapter = None
+    for iri in _activity_ids(context, "grouping"):
+        m = _CHAPTER_IRI.fullmatch(iri)
+        if m:
+            chapter = m.group(1)
+
+    try_number = response = answers = None
+    if verb == "answered":
+        try_number = _int(ctx_ext.get(EXT_TRY), f"context.extensions[{EXT_TRY}]", 1, 1000)
+        if EXT_RESPONSE not in result_ext:
+            raise StatementError(f"result.extensions[{EXT_RESPONSE}]", "expected the response as JSON")
+        response = result_ext[EXT_RESPONSE]
+    else:
+        raw_answers = _obj(result_ext.get(EXT_ANSWERS), f"result.extensions[{EXT_ANSWERS}]")
+        answers = {}
+        for qid, answer in raw_answers.items():
+            path = f"result.extensions[{EXT_ANSWERS}].{qid}"
+            answer = _obj(answer, path)
+            tries = answer.get("tries", [])
+            if not isinstance(tries, list):
+                raise StatementError(f"{path}.tries", f"expected a list of responses, found {_kind(tries)}")
+            revealed = answer.get("revealed", False)
+            if not isinstance(revealed, bool):
+                raise StatementError(f"{path}.revealed", f"expected true or false, found {_kind(revealed)}")
+            answers[qid] = {"tries": tries, "revealed": revealed}
+    score = result.get("score")
+    if score is not None:
+        scaled = _obj(score, "result.score").get("scaled")
+        if scaled is not None and (isinstance(scaled, bool) or not isinstance(scaled, (int, float))
+                                   or not math.isfinite(scaled) or not -1 <= scaled <= 1):
+            raise StatementError("result.score.scaled", "expected a number from -1 to 1")
+
+    return Incoming(
+        id=statement_id, verb=verb, learner_id=learner_id, home_page=home_page, quiz_id=quiz_id,
+        question_id=question_id, chapter=chapter, attempt_id=attempt_id, try_number=try_number, seed=seed,
+        registration=registration, response=response, answers=answers,
+        timestamp=parse_timestamp(s.get("timestamp")), raw=s,
+    )
