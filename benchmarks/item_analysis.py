@@ -1,0 +1,204 @@
+"""Benchmark: item analysis over 1,000,000 stored answers (a figure to print, not a timed test).
+
+1. Fills a real database (a temporary SQLite file by default, or --database URL) with finished quiz attempts
+   at the course's real quizzes: learners of varied ability answer every question (a second try where the
+   quiz allows one), some retake a quiz. Each attempt goes in as the *completed* statement a browser sends,
+   through the server's ingestor, which re-scores it and stores every question's result with it: exactly
+   the rows ``Store.question_scores`` reads. ``--answered`` also stores one *answered* statement per try, as
+   a live course would, to measure reading past them (item analysis never reads them).
+2. Times, end to end, reading the records back through the store and computing the item analysis (with
+   response frequencies and flags), then the computation alone on records already in memory, and measures
+   the peak memory of each with tracemalloc (in a separate run: tracing slows Python down).
+
+    .venv/bin/python benchmarks/item_analysis.py                 # 1,000,000 answers, temporary SQLite
+    .venv/bin/python benchmarks/item_analysis.py --answers 50000 # a quick look
+    .venv/bin/python benchmarks/item_analysis.py --database sqlite:///var/bench.sqlite3 --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from quizlib import report, score, xapi  # noqa: E402
+from quizlib.demo import DEMO_HOME_PAGE, _Learner, question_traits  # noqa: E402
+from quizlib.ingest import MAX_BATCH, Ingestor  # noqa: E402
+from quizlib.load import load_course  # noqa: E402
+from quizlib.store import Store  # noqa: E402
+
+
+def attempts_for(course, rng, learner_id, ability, traits, start, answered):
+    """One learner's statements: a completed statement per attempt (and answered ones if asked), and answers."""
+    person = _Learner(rng, ability)
+    actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
+    clock = start
+    statements, answers_stored = [], 0
+    for quiz in course.quizzes.values():
+        if not (quiz.questions or quiz.draw):
+            continue
+        for number in (1, 2):
+            if number == 2 and rng.random() > 0.15:
+                break
+            seed = rng.getrandbits(32) if quiz.draw else None
+            shown = score.draw_questions(quiz, course.quizzes, seed) if quiz.draw else quiz.questions
+            attempt_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            answers = {}
+            for question in shown:
+                bank, _, own = question.id.rpartition("/")
+                t = traits[(bank or quiz.id, own)]
+                limit = 1 if question.kind == "vignette" else quiz.settings.tries
+                tries = []
+                for n in range(limit):
+                    tries.append(person.respond(question, t, 0.5 * (number - 1) + 1.2 * n, avoid=tries[-1] if tries else None))
+                    clock += timedelta(seconds=rng.randint(20, 120))
+                    if answered:
+                        statements.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed))
+                    if score.score_response(question, tries[-1], quiz.settings).correct:
+                        break
+                answers[question.id] = {"tries": tries, "revealed": False}
+            result = score.score_quiz(quiz, answers, shown)
+            statements.append(xapi.finished(
+                verb="completed", statement_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), actor=actor,
+                quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
+                max_points=result.max_points, percentage=result.percentage, passed=result.passed, complete=True,
+                attempt_id=attempt_id, when=clock, seed=seed,
+            ))
+            answers_stored += len(shown)
+    return statements, answers_stored
+
+
+def _answered(actor, quiz, question, tries, attempt_id, when, seed):
+    o = score.outcome(question, tries, quiz.settings)
+    return xapi.answered(
+        statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, question_id=question.id,
+        kind=question.kind, prompt=question.prompt, response=tries[-1], try_number=len(tries), attempt_id=attempt_id,
+        credit=o.credit, correct=o.last.correct, final=o.final, when=when, seed=seed,
+    )
+
+
+def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[int, int, float]:
+    """Learners until ``target`` answers are stored; returns (answers, learners, seconds)."""
+    rng = random.Random(seed)
+    traits = {(quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions}
+    ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
+    trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
+    cohort = store.add_cohort("Benchmark cohort", trainer.id)
+    stored = learners = 0
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    began = time.perf_counter()
+    while stored < target:
+        learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
+        statements, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, start, answered)
+        for i in range(0, len(statements), MAX_BATCH):
+            ingestor.accept(learner, statements[i : i + MAX_BATCH])
+        stored += n
+        learners += 1
+        if learners % 200 == 0:
+            rate = stored / (time.perf_counter() - began)
+            print(f"  ... {stored:,} answers stored ({rate:,.0f}/s)", file=sys.stderr, flush=True)
+    return stored, learners, time.perf_counter() - began
+
+
+def end_to_end(store: Store, course):
+    records = store.question_scores()
+    attempts = store.attempt_scores()
+    analysis = report.analyse_items(records, course, attempts=attempts)
+    return records, attempts, analysis
+
+
+def timed(fn, *args):
+    gc.collect()
+    began = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - began
+
+
+def peak_memory(fn, *args) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn(*args)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000, help="answers to store (default: 1,000,000)")
+    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database")
+    parser.add_argument("--reuse", action="store_true", help="time an already filled --database; store nothing")
+    parser.add_argument("--answered", action="store_true", help="also store an answered statement per try")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    course = load_course(ROOT / "quizzes")
+    folder = None
+    url = args.database
+    if url is None:
+        folder = tempfile.mkdtemp(prefix="quizlib-bench-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+        url = f"sqlite:///{folder}/bench.sqlite3"
+    store = Store(url)
+    store.upgrade()
+    print(f"database: {url} ({store.backend})")
+    if not args.reuse:
+        print(f"storing {args.answers:,} answers through the ingestor{' with answered statements' if args.answered else ''}...")
+        stored, learners, seconds = fill(store, course, args.answers, args.answered, args.seed)
+        print(f"stored {stored:,} answers by {learners:,} learners in {seconds:,.1f} s ({stored / seconds:,.0f} answers/s); "
+              f"{store.count_statements():,} statements")
+    if folder:
+        size = sum(p.stat().st_size for p in Path(folder).glob("bench.sqlite3*"))
+        print(f"database size: {size / 1e6:,.0f} MB")
+
+    (records, attempts, analysis), e2e = timed(end_to_end, store, course)
+    n = len(records)
+    first = sum(1 for r in records if r.attempt_number == 1)
+    print(f"\nread back {n:,} answers ({first:,} on first attempts) in {len(attempts):,} finished attempts; "
+          f"{len(analysis.items):,} item rows, {len(analysis.responses):,} response rows, "
+          f"{sum(1 for i in analysis.items if i.flags and i.flags != ('few-responses',)):,} flagged")
+    print(f"end to end (Store.question_scores + Store.attempt_scores + report.analyse_items): "
+          f"{e2e:.2f} s, {n / e2e:,.0f} answers/s")
+    _, alone = timed(lambda: report.analyse_items(records, course, attempts=attempts))
+    print(f"report.analyse_items alone (records in memory):                              "
+          f"{alone:.2f} s, {n / alone:,.0f} answers/s")
+    _, items_only = timed(lambda: report.item_analysis(iter(records), course))
+    print(f"report.item_analysis alone, records streamed from an iterator:               "
+          f"{items_only:.2f} s, {n / items_only:,.0f} answers/s")
+
+    del analysis
+    peak_analysis = peak_memory(lambda: report.analyse_items(records, course, attempts=attempts))
+    del records, attempts
+    peak_e2e = peak_memory(end_to_end, store, course)
+    print(f"\npeak memory traced (tracemalloc): end to end {peak_e2e / 1e6:,.0f} MB; "
+          f"analysis alone {peak_analysis / 1e6:,.0f} MB")
+    print(f"peak resident set of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB")
+    store.close()
+    if folder and not args.keep:
+        for p in Path(folder).glob("bench.sqlite3*"):
+            p.unlink()
+        for p in Path(folder).glob("*"):
+            p.unlink()
+        os.rmdir(folder)
+    elif folder:
+        print(f"kept {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""What ``reports/dashboard.ipynb`` needs beyond :mod:`quizlib.report` and :mod:`quizlib.charts`: the report
+inputs gathered from a database in one call, and any report table as an HTML table for a notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report functions read, for the whole course or one cohort."""
+
+    cohorts: list[Cohort]
+    enrolments: list[Enrolment]
+    assignments: list[Assignment]
+    attempts: list[AttemptScore]
+    question_scores: list[QuestionScore]
+    started: list[Started]
+
+
+def load_inputs(store, *, cohort_id: str | None = None) -> ReportInputs:
+    """The report inputs from a :class:`quizlib.store.Store`, for every cohort or just ``cohort_id``.
+
+    Raises the store's ``SchemaNotCurrent`` if the database has not been made or upgraded.
+    """
+    store.check_schema()
+    return ReportInputs(
+        cohorts=store.report_cohorts(),
+        enrolments=store.enrolments(cohort_id=cohort_id),
+        assignments=store.report_assignments(cohort_id=cohort_id),
+        attempts=store.attempt_scores(cohort_id=cohort_id),
+        question_scores=store.question_scores(cohort_id=cohort_id),
+        started=store.started(cohort_id=cohort_id),
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def percent(value: float | None) -> str:
+    """A 0-1 share as a whole percentage, for ``formats``."""
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def html_table(
+    rows: Iterable[Any],
+    columns: Sequence[str] | None = None,
+    *,
+    caption: str = "",
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
+    limit: int | None = None,
+) -> str:
+    """Report rows (dataclasses) as an accessible HTML table: a caption, column headers with ``scope``.
+
+    ``columns`` picks and orders the fields (all by default); ``formats`` maps a column to a function giving
+    its cell text; ``limit`` keeps the first rows and says how many were left out.
+    """
+    rows = list(rows)
+    if columns is None:
+        columns = [f.name for f in dataclasses.fields(rows[0])] if rows else []
+    formats = formats or {}
+    shown = rows if limit is None else rows[:limit]
+    out = ['<table class="quizlib-report">']
+    if caption:
+        out.append(f"<caption>{escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col">{escape(c.replace("_", " "))}</th>' for c in columns) + "</tr></thead>")
+    out.append("<tbody>")
+    for r in shown:
+        cells = []
+        for c in columns:
+            value = getattr(r, c)
+            text = formats[c](value) if c in formats else _text(value)
+            align = ' style="text-align:right"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            cells.append(f"<td{align}>{escape(text)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    if not rows:
+        out.append(f'<tr><td colspan="{max(1, len(columns))}">No rows.</td></tr>')
+    out.append("</tbody></table>")
+    if limit is not None and len(rows) > limit:
+        out.append(f"<p>… and {len(rows) - limit} more rows (see the CSV export).</p>")
+    return "".join(out)
