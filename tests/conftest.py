@@ -190,4 +190,4 @@ def pytest_report_header(config):
 
 
 # -- the course server's fixtures (PostgreSQL, server processes): see tests/server_fixtures.py ------------
-from server_fixtures import catalogue, database_url, live, postgres, start_server, tiny_book  # noqa: E402,F401
+from server_fixtures import catalogue, database_url, live, live_on_each_database, postgres, start_server, tiny_book  # noqa: E402,F401
