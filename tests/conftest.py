@@ -78,11 +78,10 @@ def _chapter(title: str, code: str) -> str:
     return f"{JUPYTEXT_HEADER}\n# {title}\n\n```{{code-cell}} ipython3\n:tags: [remove-input]\nimport quizlib\n{code}\n```\n"
 
 
-@pytest.fixture(scope="session")
-def minibook(tmp_path_factory) -> Path:
+def write_minibook(src: Path) -> Path:
     """A small book with the course's own configuration and the fixture quizzes (every kind, a drawn
-    assessment, the progress page), built from clean with ``-W``: stable ground for the browser tests."""
-    src = tmp_path_factory.mktemp("minibook-src")
+    assessment, the progress page)."""
+    src.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "_config.yml", src / "_config.yml")
     shutil.copytree(DATA / "course" / "quizzes", src / "quizzes")
     (src / "chapters").mkdir()
@@ -92,6 +91,13 @@ def minibook(tmp_path_factory) -> Path:
     (src / "_toc.yml").write_text(
         "format: jb-book\nroot: chapters/kinds\nchapters:\n  - file: chapters/exam\n  - file: chapters/progress\n"
     )
+    return src
+
+
+@pytest.fixture(scope="session")
+def minibook(tmp_path_factory) -> Path:
+    """The minibook built from clean with ``-W``: stable ground for the browser tests."""
+    src = write_minibook(tmp_path_factory.mktemp("minibook-src"))
     return build_book(src, tmp_path_factory.mktemp("minibook-out"))
 
 

@@ -52,3 +52,17 @@ def test_the_effect_size_figure_is_drawn_in_the_notebook(built_book):
         src = re.search(r'src="([^"]+\.png)"', tag)
         assert alt and len(alt.group(1)) > 40, "every figure has a real text alternative"
         assert src and (built_book / "chapters" / src.group(1)).resolve().is_file()
+
+
+def test_a_rebuild_shows_edited_quizzes_although_notebooks_are_cached(tmp_path):
+    """Executed notebooks are cached; editing a quiz file must still change the published quiz."""
+    from conftest import build_book, write_minibook
+
+    src = write_minibook(tmp_path / "src")
+    html = build_book(src, tmp_path / "out") / "chapters" / "kinds.html"
+    assert "Every kind of question" in html.read_text()
+    quiz = src / "quizzes" / "kinds.yaml"
+    quiz.write_text(quiz.read_text().replace("title: Every kind of question", "title: An edited title"))
+    build_book(src, tmp_path / "out")
+    text = html.read_text()
+    assert "An edited title" in text and "Every kind of question" not in text

@@ -1,7 +1,12 @@
-"""What a chapter calls: ``show(quiz_id)``, ``objectives(quiz_id)`` and ``progress()``.
+"""What a chapter calls: ``show(quiz_id)``, ``objectives(quiz_id)``, ``progress()`` and ``study_plan()``.
 
-Each returns an object that Jupyter displays as an ipywidget where a kernel is live and as a
-self-contained HTML block in the published book, from the one definition in ``quizzes/``.
+Each returns an object that Jupyter displays from the one definition in ``quizzes/``: a quiz as an
+ipywidget where a kernel is live and as a self-contained HTML block in the published book.
+
+Every HTML output is marked with the call that made it (``<!-- quizlib:show:meta-analyses -->``). The book
+caches executed notebooks, so an output can be older than the quiz files and scripts it was made from;
+``quizlib.sphinx_ext`` re-renders each marked output with :func:`render` at build time, so the published
+pages always show the current quizzes.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ class QuizDisplay:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = static.quiz_html(self.course, self.quiz.id)
+        bundle["text/html"] = marked("show", self.quiz.id, static.quiz_html(self.course, self.quiz.id))
         bundle["text/plain"] = f"Quiz: {self.quiz.title} ({len(self.quiz.questions) or 'drawn'} questions)"
         return bundle
 
@@ -72,21 +77,32 @@ def show(quiz_id: str, seed: int | None = None) -> QuizDisplay:
     return QuizDisplay(course(), quiz_id, seed=seed)
 
 
+MARK = re.compile(r"<!-- quizlib:(\w+):([\w-]*) -->.*?<!-- /quizlib -->", flags=re.S)
+
+
+def marked(call: str, arg: str, html: str) -> str:
+    return f"<!-- quizlib:{call}:{arg} -->{html}<!-- /quizlib -->"
+
+
 class _Html:
-    def __init__(self, html: str, markdown: str):
-        self.html, self.markdown = html, markdown
+    def __init__(self, call: str, arg: str, html: str, markdown: str):
+        self.html, self.markdown = marked(call, arg, html), markdown
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/html": self.html, "text/markdown": self.markdown, "text/plain": self.markdown}
 
 
-def objectives(quiz_id: str) -> _Html:
-    """The learning objectives of a chapter, from its quiz file (where each question names the one it tests)."""
-    quiz = course().quiz(quiz_id)
+def _objectives(root: Path, quiz_id: str) -> tuple[str, str]:
+    quiz = course(root).quiz(quiz_id)
     items = "".join(f"<li>{escape(o.text)}</li>" for o in quiz.objectives)
     md = "\n".join(f"- {o.text}" for o in quiz.objectives)
-    return _Html(f'<div class="ql-objectives"><p>By the end of this chapter you will be able to:</p><ul>{items}</ul></div>',
-                 "By the end of this chapter you will be able to:\n\n" + md)
+    lead = "By the end of this chapter you will be able to:"
+    return f'<div class="ql-objectives"><p>{lead}</p><ul>{items}</ul></div>', f"{lead}\n\n{md}"
+
+
+def objectives(quiz_id: str) -> _Html:
+    """The learning objectives of a chapter, from its quiz file (where each question names the one it tests)."""
+    return _Html("objectives", quiz_id, *_objectives(find_root(), quiz_id))
 
 
 def chapter_titles(root: Path) -> dict[str, str]:
@@ -109,11 +125,9 @@ def _duration(minutes: int) -> str:
     return " and ".join(parts)
 
 
-def study_plan() -> _Html:
-    """Every chapter in the order of ``_toc.yml`` with the study time it states, and the total."""
+def _study_plan(root: Path) -> tuple[str, str]:
     import yaml
 
-    root = find_root()
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     docs = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
     titles = chapter_titles(root)
@@ -132,13 +146,43 @@ def study_plan() -> _Html:
     )
     md = "\n".join(["| Chapter | Study time |", "|---|---|"] + [f"| {n}. {t} | {m} minutes |" for n, (t, m) in enumerate(rows, 1)]
                    + [f"| The whole course | about {_duration(total)} |"])
-    return _Html(html, md)
+    return html, md
+
+
+def study_plan() -> _Html:
+    """Every chapter in the order of ``_toc.yml`` with the study time it states, and the total."""
+    return _Html("study_plan", "", *_study_plan(find_root()))
+
+
+def _progress(root: Path) -> tuple[str, str]:
+    c = course(root)
+    text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
+    return static.progress_html(c, chapter_titles(root)), "Your progress, by quiz:\n\n" + text
 
 
 def progress() -> _Html:
     """The learner's "my progress" table for every quiz of the course."""
-    root = find_root()
-    c = course(root)
-    html = static.progress_html(c, chapter_titles(root))
-    text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
-    return _Html(html, "Your progress, by quiz:\n\n" + text)
+    return _Html("progress", "", *_progress(find_root()))
+
+
+_RENDERERS = {
+    "show": lambda root, quiz_id: static.quiz_html(course(root), quiz_id),
+    "objectives": lambda root, quiz_id: _objectives(root, quiz_id)[0],
+    "progress": lambda root, arg: _progress(root)[0],
+    "study_plan": lambda root, arg: _study_plan(root)[0],
+}
+
+
+def render(root: Path, html: str) -> str:
+    """``html`` with every marked quizlib output made afresh from the course at ``root``."""
+    return MARK.sub(lambda m: marked(m[1], m[2], _RENDERERS[m[1]](root, m[2])), html)
+
+
+def sources(root: Path) -> list[Path]:
+    """The files a marked output is made from: the quizzes, the chapters and table of contents (titles, study
+    times) and quizlib's own scripts and styles."""
+    from importlib import resources
+
+    files = [*sorted((root / QUIZ_FOLDER).glob("*.y*ml")), *sorted((root / "chapters").glob("*.md")), root / "_toc.yml"]
+    static_dir = Path(str(resources.files("quizlib").joinpath("static")))
+    return files + sorted(static_dir.glob("*.js")) + sorted(static_dir.glob("*.css"))

@@ -9,11 +9,16 @@
   the theme's stylesheet already draws the same icons from its bundled web fonts.
 - Keep all page content inside landmarks for screen-reader users: the theme's course-title link is
   wrapped in a navigation landmark (templates in ``sphinx_templates/``).
+- Keep published quizzes current: executed notebooks are cached, so a quiz output can be older than the
+  quiz files and scripts it was made from. Each marked quizlib output is made afresh when a page is read,
+  and the page is re-read whenever one of those files changes (see ``quizlib.book.render``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from docutils import nodes
 
 TEMPLATES = Path(__file__).with_name("sphinx_templates")
 
@@ -36,11 +41,27 @@ def _drop_scripts(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = [s for s in scripts if not _unwanted(s)]
 
 
+def _refresh_quiz_outputs(app, doctree) -> None:
+    from . import book
+
+    root = Path(app.srcdir)
+    refreshed = False
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "<!-- quizlib:" in text:
+            node.replace(node.children[0], nodes.Text(book.render(root, text)))
+            refreshed = True
+    if refreshed:
+        for path in book.sources(root):
+            app.env.note_dependency(str(path))
+
+
 def _add_templates(app, config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
 
 
 def setup(app):
     app.connect("config-inited", _add_templates)
+    app.connect("doctree-read", _refresh_quiz_outputs)
     app.connect("html-page-context", _drop_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
