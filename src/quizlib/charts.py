@@ -56,7 +56,9 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: t
             f'<title id="{cid}-title">{_q(title)}</title>',
             f'<desc id="{cid}-desc">{_q(desc)}</desc>',
             f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>',
-            f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">{_q(title)}</text>',
+            # About 9 px a character at this size: a longer title is shortened on screen, whole in <title>.
+            f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">'
+            f"{_q(_short(title, width // 9))}</text>",
             *body,
             "</svg>",
         ]

@@ -201,7 +201,10 @@ def _add_server_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quizlib", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="quizlib",
+        description="Check and export quiz files, serve the course with its results server, and manage its database.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check quiz files; one line per problem, exit 1 if any")
