@@ -6,6 +6,7 @@ makes a request to any host but 127.0.0.1, or if a script on it raises.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -106,28 +107,29 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _serve(folder: Path):
+@contextlib.contextmanager
+def serving(folder: Path):
+    """A static web server for ``folder`` on 127.0.0.1 (as any static host would serve it); yields its URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
 def book_url(built_book):
-    """A static web server on 127.0.0.1 for the built book (as any static host would serve it)."""
-    server = _serve(built_book)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(built_book) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def minibook_url(minibook):
-    server = _serve(minibook)
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serving(minibook) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
