@@ -175,7 +175,7 @@ def test_every_kind_by_keyboard_alone(page, minibook_url):
     kb.press("Enter")
     expect(feedback(page, "ord")).to_contain_text("Correct.")
 
-    # matching: choices are sorted: Choose…, 29, 7,636, 81, 88
+    # matching: choices are sorted: Choose…, 29 (a long distractor), 7,636, 81, 88
     tab_to(page, q("match", "select"))
     for downs in (3, 2, 4):  # studies 81, families 7,636, outcomes 88
         for _ in range(downs):
@@ -267,6 +267,14 @@ def test_on_a_phone(phone_page, minibook_url):
     expect(feedback(page, "sc")).to_contain_text("Correct.")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
+    # nothing in the quiz sticks out of its card (a long choice in a select, a long word)
+    sticking_out = page.evaluate(
+        """() => { const card = document.querySelector('.ql-card').getBoundingClientRect();
+                   return [...document.querySelectorAll('.ql-card *')]
+                     .filter(el => el.getBoundingClientRect().right > card.right + 1)
+                     .map(el => el.tagName + '.' + el.className); }"""
+    )
+    assert sticking_out == []
     for button in page.locator(".ql-quiz button:visible").all()[:20]:
         box = button.bounding_box()
         assert box["height"] >= 44, "touch targets are at least 44 px high"
