@@ -4,11 +4,13 @@ Starts `quizlib serve` on a temporary SQLite file (WAL, synchronous=FULL: every 
 disk), joins learners, and POSTs *answered* statements the way browsers do:
 
 - one statement per request, from 1 client and from 4 clients at once;
-- batches of 50 (what quizlib-sync.js sends after being offline) and of 200 (the server's limit).
+- batches of 50 (what quizlib-sync.js sends after being offline) and of 200 (the server's limit);
+- finished quizzes: *completed* statements with every answer of an attempt, which the server re-scores
+  and stores with a verdict and a result row per question, one per request and in batches of 50.
 
 Every statement is checked and re-scored by the server. Prints answers per second; asserts nothing.
 
-    .venv/bin/python benchmarks/ingest.py [--single 1000] [--batched 20000]
+    .venv/bin/python benchmarks/ingest.py [--single 1000] [--batched 20000] [--finished 500]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from quizlib import xapi  # noqa: E402
+from quizlib import score, xapi  # noqa: E402
 from quizlib.load import load_course  # noqa: E402
 from quizlib.store import Store  # noqa: E402
 
@@ -50,6 +52,42 @@ def statements(who: dict, course, n: int) -> list[dict]:
             chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt, response=option.id, try_number=1,
             attempt_id=str(uuid.uuid4()), credit=0, correct=False, final=True, when=now))
     return out
+
+
+def finished_quizzes(who: dict, course, n: int) -> list[dict]:
+    """``n`` completed statements of whole attempts at the quiz, every answer right at the first try."""
+    quiz = course.quiz(QUIZ)
+    answers = {q.id: {"tries": [right_answer(q)], "revealed": False} for q in quiz.questions}
+    result = score.score_quiz(quiz, answers)
+    now = datetime.now(timezone.utc)
+    return [xapi.finished(
+        verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
+        quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
+        max_points=result.max_points, percentage=result.percentage, passed=result.passed, complete=True,
+        attempt_id=str(uuid.uuid4()), when=now) for _ in range(n)]
+
+
+def right_answer(q):
+    """A right response to a question of any kind, from the model (as tests/test_xapi.py makes them)."""
+    if q.kind == "single_choice":
+        return next(o.id for o in q.options if o.correct)
+    if q.kind == "multiple_response":
+        return [o.id for o in q.options if o.correct]
+    if q.kind == "true_false":
+        return q.answer
+    if q.kind == "numeric":
+        return str(q.answer)
+    if q.kind == "ordering":
+        return list(q.order)
+    if q.kind == "matching":
+        return {p.id: p.id for p in q.pairs}
+    stages = {stage.id: stage for stage in q.stages}  # a vignette: the best option at each stage
+    path, stage = [], stages[q.start]
+    while stage is not None:
+        best = next(o for o in stage.options if o.credit == 1)
+        path.append(best.id)
+        stage = stages[best.next] if best.next else None
+    return path
 
 
 class Client:
@@ -78,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--single", type=int, default=1000, help="statements sent one per request (default 1000)")
     parser.add_argument("--batched", type=int, default=20000, help="statements sent in batches (default 20000)")
+    parser.add_argument("--finished", type=int, default=500, help="finished quizzes sent (default 500)")
     args = parser.parse_args()
     course = load_course(ROOT / "quizzes")
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,12 +138,12 @@ def main() -> None:
                 client.headers["Authorization"] = f"Bearer {who['token']}"
                 return who
 
-            def run(label: str, n: int, batch: int, clients: int) -> None:
+            def run(label: str, n: int, batch: int, clients: int, make=statements) -> None:
                 per_client = n // clients
                 work = []
                 for _ in range(clients):
                     c = Client(base)
-                    work.append((c, statements(learner(c), course, per_client)))
+                    work.append((c, make(learner(c), course, per_client)))
                 before = store.count_statements()
 
                 def send(c: Client, items: list[dict]) -> None:
@@ -119,11 +158,14 @@ def main() -> None:
                 for t in threads:
                     t.join()
                 elapsed = time.perf_counter() - start
+                sent = per_client * clients
                 stored = store.count_statements() - before
-                assert stored == per_client * clients, (stored, per_client * clients)
+                # A finished quiz is stored with the server's verdict: two statements for each one sent.
+                assert stored == sent * (2 if make is finished_quizzes else 1), (stored, sent)
                 for c, _ in work:
                     c.close()
-                print(f"{label:42} {stored:7d} answers in {elapsed:6.2f} s = {stored / elapsed:8.0f} answers/s")
+                what = "quizzes" if make is finished_quizzes else "answers"
+                print(f"{label:42} {sent:7d} {what} in {elapsed:6.2f} s = {sent / elapsed:8.0f} {what}/s")
 
             print(f"quizlib ingest benchmark: SQLite (WAL, synchronous=FULL), server {base}")
             run("one per request, 1 client", args.single, 1, 1)
@@ -131,6 +173,10 @@ def main() -> None:
             run("batches of 50, 1 client", args.batched, 50, 1)
             run("batches of 200, 1 client", args.batched, 200, 1)
             run("batches of 50, 4 clients at once", args.batched, 50, 4)
+            quiz = course.quiz(QUIZ)
+            print(f"finished quizzes ({QUIZ}: {len(quiz.questions)} questions each, scored and stored per question):")
+            run("finished quizzes, one per request", args.finished, 1, 1, finished_quizzes)
+            run("finished quizzes, batches of 50", args.finished * 4, 50, 1, finished_quizzes)
             store.close()
         finally:
             proc.terminate()

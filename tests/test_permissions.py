@@ -23,7 +23,9 @@ LEAD = {"learner": "signin", "own_trainer": 403, "other_trainer": 403, "lead": "
 PUBLIC = {role: "ok" for role in ROLES}
 LEARNER = {"learner": "ok", "own_trainer": 401, "other_trainer": 401, "lead": 401, "anonymous": 401}
 
-# method, path ({cohort}, {learner}, {victim}: a fresh learner of the cohort, {code}), body, expected by role
+# method, path, body, expected by role. In paths and bodies: {cohort}, {learner}, {code}; fresh for each
+# request: {victim} a learner of the cohort, {staffer} an active trainer, {inactive} a deactivated trainer,
+# {spare} a cohort of the own trainer; {other_trainer_id} the other trainer's account.
 TABLE = [
     ("GET", "api/v1/config", None, PUBLIC),
     ("POST", "api/v1/join", "join", {role: "ok" for role in ROLES}),
@@ -38,12 +40,16 @@ TABLE = [
     ("POST", "trainer/cohorts/{cohort}", {"chapters": "chapters/02-sensitivity", "pass_mark": "70"}, COHORT),
     ("GET", "trainer/cohorts/{cohort}/learners/{learner}", None, COHORT),
     ("POST", "trainer/cohorts/{cohort}/learners/{learner}", {"email": "bea@example.org"}, COHORT),
+    ("POST", "trainer/cohorts/{spare}/trainer", {"trainer": "{other_trainer_id}"}, LEAD),
     ("GET", "lead/", None, LEAD),
     ("GET", "lead/quizzes/sensitivity", None, LEAD),
     ("GET", "lead/export/rates.csv", None, LEAD),
     ("GET", "lead/export/items.csv?quiz=sensitivity", None, LEAD),
     ("GET", "lead/staff", None, LEAD),
     ("POST", "lead/staff", {"name": "Trainer {n}", "role": "trainer"}, LEAD),
+    ("POST", "lead/staff/{staffer}/password", {}, LEAD),
+    ("POST", "lead/staff/{staffer}/deactivate", {}, LEAD),
+    ("POST", "lead/staff/{inactive}/reactivate", {}, LEAD),
     ("GET", "lead/learners", None, LEAD),
     ("GET", "lead/learners/{learner}/export.json", None, LEAD),
     ("GET", "lead/learners/{victim}/delete", None, LEAD),
@@ -77,6 +83,7 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
     for role in ("anonymous", "learner"):  # a form token of their own, so only the permission can refuse them
         clients[role].csrf = csrf_of(clients[role].get("signin").text)
 
+    other_trainer = store.staff_by_name("Other Trainer")
     failures = []
     n = 0
     for method, path, body, expected in TABLE:
@@ -84,13 +91,20 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             n += 1
             client = clients[role]
             victim = store.add_learner(cohort.id, f"Victim {n}")[0] if "{victim}" in path else None
-            url = path.format(cohort=cohort.id, learner=who["learner_id"], code=cohort.code, victim=victim.id if victim else "")
+            staffer = store.add_staff(f"Staffer {n}", "trainer", "hash") if "{staffer}" in path else None
+            inactive = store.set_active(store.add_staff(f"Gone {n}", "trainer", "hash").id, False) if "{inactive}" in path else None
+            spare = store.add_cohort(f"Spare {n}", own.id) if "{spare}" in path else None
+            names = dict(cohort=cohort.id, learner=who["learner_id"], code=cohort.code, n=n,
+                         victim=victim.id if victim else "", staffer=staffer.id if staffer else "",
+                         inactive=inactive.id if inactive else "", spare=spare.id if spare else "",
+                         other_trainer_id=other_trainer.id)
+            url = path.format(**names)
             if body == "join":
                 r = client.post(url, json={"code": cohort.code, "display_name": f"Joiner {n}"})
             elif body == "statement":
                 r = client.post(url, json=_statement(who, course))
             elif method == "POST":
-                form = {k: v.format(n=n) for k, v in body.items()}
+                form = {k: v.format(**names) for k, v in body.items()}
                 r = client.post(url, data={"csrf": client.csrf, **form})
             else:
                 r = client.get(url)
@@ -105,10 +119,19 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
                 good = got == want and ("error" in r.json() if url.startswith("api/") else "role=\"alert\"" in r.text)
             if not good:
                 failures.append(f"{method} {path} as {role}: expected {want}, got {got} {location}")
+            changed = want == "ok" and method == "POST"  # what a refused request must not do
             if victim is not None:
                 gone = not any(lr.id == victim.id for lr in store.learners())
-                if gone != (want == "ok" and method == "POST"):
+                if gone != changed:
                     failures.append(f"{method} {path} as {role}: the learner was {'deleted' if gone else 'kept'}")
+            if staffer is not None:
+                now = store.staff(staffer.id)
+                if (now.session_generation != staffer.session_generation) != changed:
+                    failures.append(f"{method} {path} as {role}: the account {'changed' if not changed else 'did not change'}")
+            if inactive is not None and store.staff(inactive.id).active != changed:
+                failures.append(f"{method} {path} as {role}: the account was {'reactivated' if not changed else 'left deactivated'}")
+            if spare is not None and (store.cohort(spare.id).trainer_id == other_trainer.id) != changed:
+                failures.append(f"{method} {path} as {role}: the cohort's trainer {'changed' if not changed else 'stayed'}")
     for c in clients.values():
         c.close()
     assert not failures, "\n".join(failures)

@@ -77,6 +77,47 @@ def test_every_staff_and_learner_page_passes_axe(page, live, course_with_results
     assert {k: v for k, v in failures.items() if v} == {}
 
 
+def test_a_lead_manages_staff_accounts_by_keyboard_and_every_state_passes_axe(page, live, course_with_results):
+    """Reset a password, deactivate a trainer, give her cohort to someone else, reactivate her; and what a
+    paused or deactivated sign-in looks like."""
+    base, cohort = live.url, course_with_results["cohort"]
+    live.store.add_staff("Nia", "trainer", password_hash(), must_change_password=False)
+    failures = {}
+    _sign_in(page, base, "Lee")
+    page.goto(base + "lead/staff")
+    page.get_by_role("button", name="Reset password of Tess").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("password of “Tess” is reset").wait_for()
+    assert len(page.locator(".secret").inner_text()) >= 12
+    failures["password reset"] = violations(page)
+    page.get_by_role("button", name="Deactivate Tess").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("“Tess” is deactivated").wait_for()
+    failures["deactivated"] = violations(page)
+    page.get_by_role("link", name="Leeds, spring").click()
+    page.get_by_label("Give this cohort to").select_option(label="Nia")
+    page.get_by_role("button", name="Change the trainer").click()
+    page.get_by_text("The cohort has a new trainer: Nia").wait_for()
+    failures["reassigned"] = violations(page)
+    page.goto(base + "lead/staff")
+    page.get_by_role("button", name="Reactivate Tess").click()
+    page.get_by_text("“Tess” is active again").wait_for()
+    assert live.store.cohort(cohort.id).trainer_id == live.store.staff_by_name("Nia").id
+    page.get_by_role("button", name="Sign out (Lee)").click()
+    statuses = []
+    for _ in range(5):
+        page.get_by_label("Name").fill("Nobody")
+        page.get_by_label("Password").fill("a guess")
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/signin")) as sent:
+            page.get_by_label("Password").press("Enter")
+        statuses.append(sent.value.status)
+        page.wait_for_load_state()
+    assert statuses == [401, 401, 401, 401, 429]
+    assert "try again in 15 minutes" in page.get_by_role("alert").inner_text()
+    failures["sign-in paused"] = violations(page)
+    assert {k: v for k, v in failures.items() if v} == {}
+
+
 def test_the_cohort_page_shows_progress_and_overdue_learners(page, live, course_with_results):
     _sign_in(page, live.url, "Tess")
     page.get_by_role("link", name="Leeds, spring").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -78,6 +79,22 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
         c.execute(sa.text("INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, detail, "
                           "received, statement) VALUES ('00000000-0000-4000-8000-000000000001', 'l1', 'answered', "
                           "'sensitivity', 'a1', :t, :t, '{}', '{}', '{\"id\": \"x\"}')"), {"t": now})
+        # Two finished attempts, the second sent first: only their detail JSON held the questions' results.
+        for sid, attempt, when, percentage, detail in (
+            ("00000000-0000-4000-8000-000000000003", "a3", now + timedelta(hours=1), 50.0, json.dumps(
+                {"quiz_passed": False, "questions": [
+                    {"question_id": "q1", "credit": 0.5, "max_points": 2.0, "first_response": {"p": "x", "o": "y"},
+                     "kind": "matching"},
+                    {"question_id": "q2", "credit": 0.0, "max_points": 1.0, "first_response": None, "kind": "numeric"}]})),
+            ("00000000-0000-4000-8000-000000000002", "a2", now, 100.0, json.dumps(
+                {"quiz_passed": True, "questions": [
+                    {"question_id": "q1", "credit": 1.0, "max_points": 2.0, "first_response": ["a", "b"],
+                     "kind": "ordering"}]})),
+        ):
+            c.execute(sa.text("INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, "
+                              "percentage, passed, detail, received, statement) VALUES (:id, 'l1', 'completed', "
+                              "'sensitivity', :a, :t, :t, :p, true, :d, '{}', '{}')"),
+                      {"id": sid, "a": attempt, "t": when, "p": percentage, "d": detail})
     engine.dispose()
 
     s = Store(database_url)
@@ -86,10 +103,21 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
     learner = s.learner("l1")
     assert learner.display_name == "Old Learner" and learner.email is None
     assert s.cohort("c1").name == "Old cohort"
-    assert s.staff_by_name("Old Trainer").role == "trainer"
-    assert [st.id for st in s.statements(learner_id="l1")] == ["00000000-0000-4000-8000-000000000001"]
+    old_trainer = s.staff_by_name("Old Trainer")
+    assert old_trainer.role == "trainer" and old_trainer.active  # 0004: accounts made before are active
+    assert not s.set_active(old_trainer.id, False).active  # and the new column works
+    assert [st.id for st in s.statements(learner_id="l1")] == [f"00000000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)]
     assert s.session_secret().hex() == secret  # sessions signed before the upgrade stay valid
     assert s.set_learner_email("l1", "old@example.org").email == "old@example.org"  # the new column works
+    # Migration 0003 filled the result tables from the finished attempts stored before it.
+    assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed, a.cohort) for a in s.attempt_scores()] == [
+        ("a2", 1, 100.0, True, "c1"), ("a3", 2, 50.0, False, "c1")]
+    assert [(q.attempt_id, q.attempt_number, q.question_id, q.credit, q.max_points, q.first_response, q.kind)
+            for q in s.question_scores()] == [
+        ("a2", 1, "q1", 1.0, 2.0, ["a", "b"], "ordering"),
+        ("a3", 2, "q1", 0.5, 2.0, {"p": "x", "o": "y"}, "matching"),
+        ("a3", 2, "q2", 0.0, 1.0, None, "numeric")]
+    assert [q.attempt_id for q in s.question_scores(first_only=True)] == ["a2"]
     s.close()
 
 

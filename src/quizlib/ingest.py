@@ -45,6 +45,12 @@ class _Bad(Exception):
 
 
 @dataclass(frozen=True)
+class Scored:
+    ids: list[str]  # the ids of the statements sent, in order
+    records: list[StatementRecord]  # what to store: each statement re-scored, and the server's verdicts
+
+
+@dataclass(frozen=True)
 class Accepted:
     ids: list[str]  # the ids of the statements sent, in order
     new: int  # how many were stored for the first time
@@ -60,6 +66,21 @@ class Ingestor:
 
     def accept(self, learner: Learner, payload: Any) -> Accepted:
         """Store one statement (a JSON object) or a list of them, all or none. Raises :class:`Rejected`."""
+        scored = self.score(learner, payload)
+        try:
+            new = self.store.add_statements(scored.records)
+        except StatementConflict as e:
+            raise Rejected(409, f"statement id already stored with different content: {', '.join(e.ids)}; "
+                           "give each new statement a new id",
+                           [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids]) from None
+        sent = {r.id: flag for r, flag in zip(scored.records, new)}
+        return Accepted(ids=scored.ids, new=sum(1 for i in scored.ids if sent.get(i)))
+
+    def score(self, learner: Learner, payload: Any) -> Scored:
+        """Check and re-score what :meth:`accept` would store, without storing it. Raises :class:`Rejected`.
+
+        For callers that store many learners' records in one transaction (benchmarks filling a database).
+        """
         items = payload if isinstance(payload, list) else [payload]
         if not isinstance(payload, (list, dict)):
             raise Rejected(400, "expected a statement (a JSON object) or a list of statements")
@@ -68,11 +89,14 @@ class Ingestor:
         if len(items) > MAX_BATCH:
             raise Rejected(413, f"expected at most {MAX_BATCH} statements in one request; send them in smaller batches")
         assignments = {a.id: a for a in self.store.assignments(learner.cohort_id)}
+        ids: list[str] = []
         records: list[StatementRecord] = []
         errors = []
         for i, item in enumerate(items):
             try:
-                records += self._records(learner, item, assignments)
+                incoming = xapi.check(item)  # read once: its id is what the request is answered with
+                records += self._records(learner, incoming, assignments)
+                ids.append(incoming.id)
             except xapi.StatementError as e:
                 errors.append({"index": i, "id": _id_of(item), "status": 400, "path": e.path, "reason": e.message})
             except _Bad as e:
@@ -82,20 +106,11 @@ class Ingestor:
             first = errors[0]
             where = f" (statement {first['index']}{', ' + first['path'] if first['path'] else ''})"
             raise Rejected(status, f"{first['reason']}{where}; nothing was stored", errors)
-        try:
-            new = self.store.add_statements(records)
-        except StatementConflict as e:
-            raise Rejected(409, f"statement id already stored with different content: {', '.join(e.ids)}; "
-                           "give each new statement a new id",
-                           [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids]) from None
-        sent = {r.id: flag for r, flag in zip(records, new)}
-        ids = [xapi.check(item).id for item in items]
-        return Accepted(ids=ids, new=sum(1 for i in ids if sent.get(i)))
+        return Scored(ids=ids, records=records)
 
     # -- one statement ---------------------------------------------------------------------------------
 
-    def _records(self, learner: Learner, item: Any, assignments: dict) -> list[StatementRecord]:
-        incoming = xapi.check(item)
+    def _records(self, learner: Learner, incoming: xapi.Incoming, assignments: dict) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
             raise _Bad(422, f"clients send answered or completed; the server decides {incoming.verb}", "verb.id")
         if incoming.learner_id != learner.id:
@@ -209,4 +224,4 @@ def _id_of(item: Any) -> str | None:
     return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
 
 
-__all__ = ["Ingestor", "Rejected", "Accepted", "MAX_BATCH"]
+__all__ = ["Ingestor", "Rejected", "Accepted", "Scored", "MAX_BATCH"]

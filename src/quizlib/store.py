@@ -6,6 +6,8 @@ is made and upgraded by Alembic migrations (``quizlib/migrations``, see :func:`u
 processes can share one PostgreSQL database.
 
 Everything the store hands out is a plain frozen dataclass; nothing outside this module sees an ORM object.
+Reports read narrow result tables written with each finished attempt (:mod:`quizlib.results`), not the
+statements' JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -102,6 +104,7 @@ class StaffRow(Base):
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean)
     session_generation: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # migration 0004
 
 
 class CohortRow(Base):
@@ -157,6 +160,63 @@ class StatementRow(Base):
     statement: Mapped[dict] = mapped_column(sa.JSON)
 
 
+class ThrottleFailureRow(Base):
+    """One failed attempt that counts towards a throttle (migration 0004), e.g. a wrong password for a name.
+
+    Kept here, not in a server process's memory, so every process behind a load balancer counts them all.
+    ``key`` is a SHA-256 of what is throttled (a name, a client address), never the name or address itself.
+    """
+
+    __tablename__ = "throttle_failures"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(sa.String(16))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AttemptResultRow(Base):
+    """One finished attempt (a *completed* statement), narrow, so reports need not read statements' JSON.
+
+    Written with its statement, in the same transaction (migration 0003 filled it for older statements).
+    The key is the order reports read attempts in (a quiz, a learner, as they finished): SQLite keeps the
+    rows in that order (WITHOUT ROWID), so reading them is one sequential pass.
+    """
+
+    __tablename__ = "attempt_results"
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(sa.ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True,
+                                              unique=True)
+    attempt_id: Mapped[str] = mapped_column(sa.String(36))
+    percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    quiz_passed: Mapped[bool] = mapped_column(sa.Boolean)  # against the quiz's own pass mark
+
+
+class QuestionResultRow(Base):
+    """One question of a finished attempt: its final credit and the first try's response (JSON text).
+
+    Keyed by its attempt's key and its place in the attempt, so a quiz's answers are read in one pass, in order.
+    """
+
+    __tablename__ = "question_results"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["quiz_id", "learner_id", "completed_at", "statement_id"],
+                                ["attempt_results.quiz_id", "attempt_results.learner_id", "attempt_results.completed_at",
+                                 "attempt_results.statement_id"], ondelete="CASCADE"),
+    )
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # the question's place in the attempt
+    question_id: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    credit: Mapped[float] = mapped_column(sa.Float)
+    max_points: Mapped[float] = mapped_column(sa.Float)
+    first_response: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # None: never answered
+
+
 # -- what the store hands out ----------------------------------------------------------------------------
 
 
@@ -167,8 +227,9 @@ class Staff:
     role: str  # "lead" or "trainer"
     password_hash: str
     must_change_password: bool
-    session_generation: int  # bumped when the password changes, which ends every older session
+    session_generation: int  # bumped when the password changes or the account is deactivated: ends older sessions
     created_at: datetime
+    active: bool = True  # a deactivated account cannot sign in; its cohorts stay until a lead reassigns them
 
 
 @dataclass(frozen=True)
@@ -474,7 +535,7 @@ class Store:
         if not name or len(name) > 100:
             raise ValueError("a staff name must have 1 to 100 characters")
         row = StaffRow(id=str(uuid.uuid4()), name=name, role=role, password_hash=password_hash,
-                       must_change_password=must_change_password, session_generation=0, created_at=_now())
+                       must_change_password=must_change_password, session_generation=0, created_at=_now(), active=True)
         try:
             with self._write() as s:
                 s.add(row)
@@ -510,12 +571,45 @@ class Store:
             s.flush()
             return _dc(Staff, row)
 
+    def set_active(self, staff_id: str, active: bool) -> Staff:
+        """Deactivate (ending every session at once) or reactivate a staff account. Cohorts are untouched."""
+        with self._write() as s:
+            row = s.get(StaffRow, staff_id)
+            if row is None:
+                raise NotFound(f"No staff account {staff_id!r}")
+            if row.active and not active:
+                row.session_generation += 1
+            row.active = active
+            s.flush()
+            return _dc(Staff, row)
+
     def update_password_hash(self, staff_id: str, password_hash: str) -> None:
         """Store a re-hash of the same password (newer parameters); sessions stay valid."""
         with self._write() as s:
             row = s.get(StaffRow, staff_id)
             if row is not None:
                 row.password_hash = password_hash
+
+    # -- throttles (see quizlib.server.throttle) --------------------------------------------------------
+
+    def add_throttle_failure(self, scope: str, key: str, at: datetime) -> None:
+        """Count a failed attempt; failures more than a day old go at the same time (no throttle looks back
+        that far, and the table stays small)."""
+        with self._write() as s:
+            s.add(ThrottleFailureRow(scope=scope, key=key, at=at))
+            s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.at < at - timedelta(days=1)))
+
+    def throttle_failures(self, scope: str, key: str, *, since: datetime, limit: int) -> list[datetime]:
+        """When the latest ``limit`` failures for ``key`` after ``since`` happened, newest first."""
+        q = (select(ThrottleFailureRow.at)
+             .where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key, ThrottleFailureRow.at > since)
+             .order_by(ThrottleFailureRow.at.desc()).limit(limit))
+        with self._read() as s:
+            return list(s.scalars(q))
+
+    def clear_throttle_failures(self, scope: str, key: str) -> None:
+        with self._write() as s:
+            s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key))
 
     # -- cohorts and assignments -----------------------------------------------------------------------
 
@@ -533,6 +627,18 @@ class Store:
             except IntegrityError:  # a join code drawn twice: draw again
                 continue
         raise StoreError("could not draw a free join code")
+
+    def reassign_cohort(self, cohort_id: str, trainer_id: str) -> Cohort:
+        """Give a cohort to another trainer (or course lead); its learners and results stay as they are."""
+        with self._write() as s:
+            row = s.get(CohortRow, cohort_id)
+            if row is None:
+                raise NotFound(f"No cohort {cohort_id!r}")
+            if s.get(StaffRow, trainer_id) is None:
+                raise NotFound(f"No staff account {trainer_id!r}")
+            row.trainer_id = trainer_id
+            s.flush()
+            return _dc(Cohort, row)
 
     def cohort(self, cohort_id: str) -> Cohort:
         with self._read() as s:
@@ -644,6 +750,13 @@ class Store:
             row = s.get(LearnerRow, learner_id)
             if row is None:
                 raise NotFound(f"No learner {learner_id!r}")
+            # The foreign keys cascade too; deleting explicitly does not depend on SQLite's foreign_keys pragma.
+            # Quiz by quiz, so each delete finds the learner's rows by the leading columns of the key.
+            quizzes = s.scalars(select(AttemptResultRow.quiz_id).where(AttemptResultRow.learner_id == learner_id)
+                                .distinct()).all()
+            for quiz_id in quizzes:
+                for table in (QuestionResultRow.__table__, AttemptResultRow.__table__):
+                    s.execute(sa.delete(table).where(table.c.quiz_id == quiz_id, table.c.learner_id == learner_id))
             n = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id)).rowcount
             s.delete(row)
             return n
@@ -655,7 +768,8 @@ class Store:
 
         Idempotent by id: a statement already stored with the same content (as received) is not stored
         again. Returns, for each record, True if it was new. Raises :class:`StatementConflict` (storing
-        nothing) if an id is already stored with different content.
+        nothing) if an id is already stored with different content. A new *completed* statement's result
+        rows (:func:`quizlib.results.result_rows`) are stored with it.
         """
         ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
@@ -706,6 +820,20 @@ class Store:
                 })
             if rows:
                 s.execute(sa.insert(StatementRow), rows)
+                # Reports read these narrow rows, never the statements' JSON: written in this same
+                # transaction, so a finished attempt is in both or in neither.
+                from .results import result_rows
+
+                attempts, questions = [], []
+                for r in records:
+                    if r.verb == "completed" and r.id not in existing:
+                        attempt, its_questions = result_rows(r)
+                        attempts.append(attempt)
+                        questions += its_questions
+                if attempts:
+                    s.execute(sa.insert(AttemptResultRow.__table__), attempts)
+                if questions:
+                    s.execute(sa.insert(QuestionResultRow.__table__), questions)
         return [r.id not in existing for r in records]
 
     def statement_ids(self, ids: Iterable[str]) -> set[str]:
@@ -759,25 +887,6 @@ class Store:
 
     # -- records for report.py -------------------------------------------------------------------------
 
-    def _completed_rows(self, cohort_id: str | None, quiz_id: str | None):
-        q = (select(StatementRow.learner_id, LearnerRow.cohort_id, StatementRow.quiz_id, StatementRow.attempt_id,
-                    StatementRow.timestamp, StatementRow.percentage, StatementRow.passed, StatementRow.detail)
-             .join(LearnerRow, LearnerRow.id == StatementRow.learner_id)
-             .where(StatementRow.verb == "completed")
-             .order_by(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.timestamp, StatementRow.id))
-        if cohort_id is not None:
-            q = q.where(LearnerRow.cohort_id == cohort_id)
-        if quiz_id is not None:
-            q = q.where(StatementRow.quiz_id == quiz_id)
-        with self._read() as s:
-            rows = s.execute(q).all()
-        # Attempt numbers count a learner's finished attempts at a quiz in the order they finished.
-        number: dict[tuple[str, str], int] = {}
-        for row in rows:
-            key = (row.learner_id, row.quiz_id)
-            number[key] = number.get(key, 0) + 1
-            yield number[key], row
-
     def report_cohorts(self) -> list:
         """Every cohort as :class:`quizlib.report.Cohort`."""
         from .report import Cohort as ReportCohort
@@ -814,30 +923,33 @@ class Store:
         with self._read() as s:
             return [Started(learner=r.learner_id, quiz_id=r.quiz_id, attempt_id=r.attempt_id) for r in s.execute(q)]
 
-    def attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None) -> list:
-        """One :class:`quizlib.report.AttemptScore` per finished quiz attempt, as the server scored it."""
-        from .report import AttemptScore
+    def attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
+                       first_only: bool = False) -> list:
+        """One :class:`quizlib.report.AttemptScore` per finished quiz attempt, as the server scored it.
 
-        return [
-            AttemptScore(learner=row.learner_id, cohort=row.cohort_id, quiz_id=row.quiz_id, attempt_id=row.attempt_id,
-                         attempt_number=n, percentage=row.percentage,
-                         passed=bool(row.detail.get("quiz_passed", row.passed)), completed_at=row.timestamp)
-            for n, row in self._completed_rows(cohort_id, quiz_id)
-        ]
+        ``first_only`` keeps each learner's first finished attempt at each quiz (what item analysis reads).
+        """
+        return list(self.iter_attempt_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
 
-    def question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None) -> list:
+    def question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
+                        first_only: bool = False) -> list:
         """One :class:`quizlib.report.QuestionScore` per question of each finished attempt (its final credit)."""
-        from .report import QuestionScore
+        return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
 
-        out = []
-        for n, row in self._completed_rows(cohort_id, quiz_id):
-            for q in row.detail.get("questions", ()):
-                out.append(QuestionScore(
-                    learner=row.learner_id, cohort=row.cohort_id, quiz_id=row.quiz_id, attempt_id=row.attempt_id,
-                    attempt_number=n, question_id=q["question_id"], credit=q["credit"], max_points=q["max_points"],
-                    first_response=q.get("first_response"), kind=q["kind"],
-                ))
-        return out
+    def iter_attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
+                            first_only: bool = False) -> Iterator:
+        """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number."""
+        from .results import attempt_scores
+
+        return attempt_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
+
+    def iter_question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
+                             first_only: bool = False) -> Iterator:
+        """Like :meth:`question_scores`, streamed (a million answers never sit in a list), ordered by quiz,
+        learner, attempt number and the questions' order in the attempt."""
+        from .results import question_scores
+
+        return question_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

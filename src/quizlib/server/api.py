@@ -10,7 +10,8 @@ from starlette.responses import JSONResponse
 
 from .. import __version__
 from ..ingest import Rejected
-from . import progress
+from ..store import Cohort
+from . import progress, throttle
 from .auth import current_learner
 from .context import ServerContext
 from .http import BadRequest, error, read_json
@@ -42,12 +43,30 @@ async def join(request: Request) -> JSONResponse:
         raise BadRequest(400, "display_name: expected the name your trainer will see (it need not be your real name)")
     if len(name.strip()) > 100:
         raise BadRequest(400, "display_name: expected at most 100 characters")
-    cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+    cohort = await cohort_to_join(ctx, request, code)
     if cohort is None:
         raise BadRequest(404, "no cohort has this join code: check the link with your trainer")
     learner, token = await run_in_threadpool(ctx.store.add_learner, cohort.id, name)
     return _no_store({"learner_id": learner.id, "token": token, "display_name": learner.display_name,
                       "cohort": {"id": cohort.id, "name": cohort.name}, "home_page": ctx.home_page(request)}, 201)
+
+
+async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Cohort | None:
+    """The cohort with join code ``code``, or None (an unknown code, which counts against the client's
+    address). Raises 429 while that address is paused, whatever the code: a guesser learns nothing then."""
+    address = ctx.client_address(request)
+    paused = await run_in_threadpool(ctx.join_throttle.locked_until, address)
+    if paused is None:
+        cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+        if cohort is not None:
+            return cohort
+        paused = await run_in_threadpool(ctx.join_throttle.failed, address)
+        if paused is None:
+            return None
+    minutes = throttle.minutes_left(paused)
+    raise BadRequest(429, f"Too many attempts to join with unknown codes from your network. Wait {minutes} "
+                     f"minute{'' if minutes == 1 else 's'}, then open the link from your trainer again.",
+                     headers={"Retry-After": str(throttle.seconds_left(paused))})
 
 
 async def statements(request: Request) -> JSONResponse:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..store import Store
-from . import api, lead, pages
+from . import accounts, api, lead, pages
 from .auth import AuthError
 from .catalogue import Catalogue
+from .compression import CompressedResponses
 from .context import ServerContext
 from .http import BadRequest, error
 
@@ -23,14 +24,16 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(request.app.state.ctx.url("api/"))
 
 
-def _problem(request: Request, status: int, message: str) -> Response:
+def _problem(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
-        return error(status, message)
+        return error(status, message, headers)
     ctx: ServerContext = request.app.state.ctx
     titles = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
-              405: "Not allowed", 413: "Too large", 415: "Not understood"}
-    return ctx.render(request, "message.html", title=titles.get(status, "That did not work"), message=message,
-                      status=status)
+              405: "Not allowed", 413: "Too large", 415: "Not understood", 429: "Please wait"}
+    response = ctx.render(request, "message.html", title=titles.get(status, "That did not work"), message=message,
+                          status=status)
+    response.headers.update(headers or {})
+    return response
 
 
 async def _auth_error(request: Request, exc: AuthError) -> Response:
@@ -38,7 +41,7 @@ async def _auth_error(request: Request, exc: AuthError) -> Response:
 
 
 async def _bad_request(request: Request, exc: BadRequest) -> Response:
-    return _problem(request, exc.status, exc.message)
+    return _problem(request, exc.status, exc.message, exc.headers)
 
 
 async def _http_error(request: Request, exc) -> Response:
@@ -51,7 +54,7 @@ async def _http_error(request: Request, exc) -> Response:
 async def join_page(request: Request) -> Response:
     ctx: ServerContext = request.app.state.ctx
     code = request.path_params["code"]
-    cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+    cohort = await api.cohort_to_join(ctx, request, code)
     if cohort is None:
         return ctx.render(request, "message.html", title="No such cohort", status=404,
                           message="No cohort has this join code. Check the link with your trainer.")
@@ -78,7 +81,8 @@ def create_app(store: Store, catalogue: Catalogue, book: Path | None = None, *, 
         Route("/trainer/", pages.trainer_home, methods=["GET", "POST"]),
         Route("/trainer/cohorts/{cohort_id}", pages.cohort_page, methods=["GET", "POST"]),
         Route("/trainer/cohorts/{cohort_id}/learners/{learner_id}", pages.learner_page, methods=["GET", "POST"]),
-        Route("/lead/staff", pages.staff_page, methods=["GET", "POST"]),
+        Route("/trainer/cohorts/{cohort_id}/trainer", pages.cohort_trainer, methods=["POST"]),
+        *accounts.routes(),
         Route("/lead/learners", pages.learners_page, methods=["GET"]),
         Route("/lead/learners/{learner_id}/export.json", pages.learner_export, methods=["GET"]),
         Route("/lead/learners/{learner_id}/delete", pages.learner_delete, methods=["GET", "POST"]),
@@ -88,7 +92,7 @@ def create_app(store: Store, catalogue: Catalogue, book: Path | None = None, *, 
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
         routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
-    app = Starlette(routes=routes, exception_handlers={
+    app = Starlette(routes=routes, middleware=[Middleware(CompressedResponses)], exception_handlers={
         AuthError: _auth_error, BadRequest: _bad_request, 404: _http_error, 405: _http_error,
     })
     app.state.ctx = ctx

@@ -1,9 +1,10 @@
 """Who is asking: staff sessions (argon2id passwords, signed cookies, CSRF tokens) and learner tokens.
 
 The signing key lives in the database (made by the first migration), so any server process can check a
-cookie another one signed. A session names the staff account and its ``session_generation``; changing the
-password bumps the generation and so ends every older session. CSRF: each form carries an HMAC of a random
-per-browser value kept in a SameSite=Strict cookie, checked on every POST.
+cookie another one signed. A session names the staff account and its ``session_generation``; changing or
+resetting the password, or deactivating the account, bumps the generation and so ends every older session.
+CSRF: each form carries an HMAC of a random per-browser value kept in a SameSite=Strict cookie (masked
+afresh on every page), checked on every POST.
 """
 
 from __future__ import annotations
@@ -119,7 +120,30 @@ def read_session(secret: bytes, cookie: str | None, now: float | None = None) ->
 
 
 def csrf_token(secret: bytes, nonce: str) -> str:
-    return _mac(secret, "csrf:" + nonce)
+    """The CSRF token of this browser's nonce for one page, masked afresh each time it is asked for.
+
+    Responses are compressed; a secret that is the same on every page, sent next to text a visitor can
+    choose (a ``next`` address), could be read from the compressed sizes (BREACH). A random mask XORed in
+    makes each page's token different; :func:`check_csrf` takes the mask off again.
+    """
+    raw = _csrf_digest(secret, nonce)
+    mask = secrets.token_bytes(len(raw))
+    return _b64(mask + bytes(a ^ b for a, b in zip(raw, mask)))
+
+
+def _csrf_digest(secret: bytes, nonce: str) -> bytes:
+    return hmac.new(secret, ("csrf:" + nonce).encode("utf-8"), hashlib.sha256).digest()
+
+
+def _unmask(token: str) -> bytes | None:
+    try:
+        data = _unb64(token)
+    except ValueError:  # not base64, or not ASCII
+        return None
+    half = len(data) // 2
+    if half != hashlib.sha256().digest_size or len(data) != 2 * half:
+        return None
+    return bytes(a ^ b for a, b in zip(data[half:], data[:half]))
 
 
 def new_nonce() -> str:
@@ -129,8 +153,8 @@ def new_nonce() -> str:
 def check_csrf(secret: bytes, request: Request, form: dict) -> None:
     """Raise 403 unless the form's token matches this browser's CSRF cookie."""
     nonce = request.cookies.get(CSRF_COOKIE)
-    token = form.get("csrf", "")
-    if not nonce or not hmac.compare_digest(token, csrf_token(secret, nonce)):
+    raw = _unmask(form.get("csrf", ""))
+    if not nonce or raw is None or not hmac.compare_digest(raw, _csrf_digest(secret, nonce)):
         raise AuthError(403, "The form has expired or came from another site. Go back, reload the page and try again.")
 
 
@@ -146,7 +170,9 @@ def current_staff(store: Store, secret: bytes, request: Request) -> Staff | None
         staff = store.staff(staff_id)
     except NotFound:
         return None
-    return staff if staff.session_generation == generation else None
+    # Deactivating bumps the generation too; checking ``active`` as well keeps a deactivated account out
+    # whatever changed it.
+    return staff if staff.active and staff.session_generation == generation else None
 
 
 def bearer_token(request: Request) -> str | None:

@@ -14,6 +14,7 @@ from ..ingest import MAX_BATCH, Ingestor
 from ..store import Staff, Store
 from . import auth
 from .catalogue import Catalogue
+from .throttle import JOIN, SIGN_IN, Throttle
 
 
 @dataclass
@@ -26,9 +27,13 @@ class ServerContext:
     max_batch: int = MAX_BATCH
     secret: bytes = b""
     templates: jinja2.Environment = field(init=False)
+    sign_in_throttle: Throttle = field(init=False)  # failed sign-ins per name
+    join_throttle: Throttle = field(init=False)  # joins with unknown codes per client address
 
     def __post_init__(self) -> None:
         self.secret = self.store.session_secret()
+        self.sign_in_throttle = Throttle(self.store, SIGN_IN)
+        self.join_throttle = Throttle(self.store, JOIN)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("quizlib.server", "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -52,6 +57,11 @@ class ServerContext:
 
     def absolute(self, request: Request, path: str) -> str:
         return self.home_page(request) + path.lstrip("/")
+
+    @staticmethod
+    def client_address(request: Request) -> str:
+        """The client's address (uvicorn takes it from X-Forwarded-For when the proxy is trusted)."""
+        return request.client.host if request.client else "unknown"
 
     def ingestor(self, request: Request) -> Ingestor:
         return Ingestor(self.catalogue.course, self.store, self.home_page(request))

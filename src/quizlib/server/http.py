@@ -14,17 +14,19 @@ MAX_BODY = 256 * 1024  # bytes; a batch of 200 answers is far smaller
 
 
 class BadRequest(Exception):
-    """A request the server cannot read; ``status`` is a 4xx and ``message`` says what to change."""
+    """A request the server cannot read or will not serve; ``status`` is a 4xx and ``message`` says what to
+    change. ``headers`` go with the answer (``Retry-After`` with a 429)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         self.status = status
         self.message = message
+        self.headers = headers or {}
         super().__init__(message)
 
 
-def error(status: int, message: str, **extra: Any) -> JSONResponse:
+def error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, "status": status, **extra}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+                        headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:

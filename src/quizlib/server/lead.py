@@ -7,6 +7,7 @@ tables as CSV. Figures are computed from the database on each request, so every 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -51,23 +52,30 @@ def _label(f: Figures) -> Callable[[report.RateRow], str]:
     return label
 
 
-def _tables(ctx: ServerContext, f: Figures, quiz_id: str | None = None) -> dict[str, tuple[list, type]]:
-    """Every table a lead can download, by the name in its CSV address."""
+def _tables(ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None) -> dict[str, Callable[[], tuple[list, type]]]:
+    """Every table a lead can download, by the name in its CSV address. Each is computed only when asked
+    for, and the figures (``f``) only if a table needs them: one quiz's items need none of them."""
     course = ctx.catalogue.course
-    tables: dict[str, tuple[list, type]] = {
-        "rates": (report.completion_rates(f.progress, by=("cohort", "module")), report.RateRow),
-        "rates-by-module": (report.completion_rates(f.progress, by=("module",)), report.RateRow),
-        "rates-by-cohort": (report.completion_rates(f.progress, by=("cohort",)), report.RateRow),
-        "progress": (f.progress, report.ProgressRow),
-        "quiz-summary": (report.quiz_summary(f.attempts, course), report.QuizSummaryRow),
-        "score-distribution": (report.score_distribution(f.attempts, which="first"), report.ScoreBin),
+    tables: dict[str, Callable[[], tuple[list, type]]] = {
+        "rates": lambda: (report.completion_rates(f().progress, by=("cohort", "module")), report.RateRow),
+        "rates-by-module": lambda: (report.completion_rates(f().progress, by=("module",)), report.RateRow),
+        "rates-by-cohort": lambda: (report.completion_rates(f().progress, by=("cohort",)), report.RateRow),
+        "progress": lambda: (f().progress, report.ProgressRow),
+        "quiz-summary": lambda: (report.quiz_summary(f().attempts, course), report.QuizSummaryRow),
+        "score-distribution": lambda: (report.score_distribution(f().attempts, which="first"), report.ScoreBin),
     }
     if quiz_id is not None:
-        analysis = report.analyse_items(ctx.store.question_scores(quiz_id=quiz_id), course,
-                                        attempts=[a for a in f.attempts if a.quiz_id == quiz_id])
-        tables["items"] = (analysis.items, report.ItemRow)
-        tables["responses"] = (analysis.responses, report.ResponseRow)
+        analysis = functools.cache(lambda: _item_analysis(ctx, quiz_id))
+        tables["items"] = lambda: (analysis().items, report.ItemRow)
+        tables["responses"] = lambda: (analysis().responses, report.ResponseRow)
     return tables
+
+
+def _item_analysis(ctx: ServerContext, quiz_id: str) -> report.ItemAnalysis:
+    """One quiz's item analysis, streamed from the store: first attempts only, filtered by the database."""
+    store = ctx.store
+    return report.analyse_items(store.iter_question_scores(quiz_id=quiz_id, first_only=True), ctx.catalogue.course,
+                                attempts=store.iter_attempt_scores(quiz_id=quiz_id, first_only=True))
 
 
 def _pct(value: float | None) -> str:
@@ -79,12 +87,12 @@ def overview(request: Request) -> Response:
     ctx = _ctx(request)
     staff = _staff(request, lead=True)
     f = _figures(ctx)
-    tables = _tables(ctx, f)
+    tables = _tables(ctx, lambda: f)
     label = _label(f)
-    by_module = tables["rates-by-module"][0]
-    by_cohort = tables["rates-by-cohort"][0]
+    by_module = tables["rates-by-module"]()[0]
+    by_cohort = tables["rates-by-cohort"]()[0]
     distributions = []
-    bins = tables["score-distribution"][0]
+    bins = tables["score-distribution"]()[0]
     for quiz_id in ctx.catalogue.course.quizzes:
         mine = [b for b in bins if b.quiz_id == quiz_id]
         if mine:
@@ -93,7 +101,7 @@ def overview(request: Request) -> Response:
                                   "svg": Markup(charts.histogram(mine, title=f"First attempts: {title}"))})
     return ctx.render(
         request, "lead.html", staff=staff, title="Reports across cohorts", label=label, pct=_pct,
-        rates=tables["rates"][0], by_module=by_module, by_cohort=by_cohort, summary=tables["quiz-summary"][0],
+        rates=tables["rates"]()[0], by_module=by_module, by_cohort=by_cohort, summary=tables["quiz-summary"]()[0],
         module_chart=Markup(charts.rate_bars(by_module, title="Completion and pass rates by module", label=label)) if by_module else None,
         cohort_chart=Markup(charts.rate_bars(by_cohort, title="Completion and pass rates by cohort", label=label)) if by_cohort else None,
         distributions=distributions, quizzes=list(ctx.catalogue.course.quizzes.values()), all=report.ALL,
@@ -107,13 +115,12 @@ def quiz_items(request: Request) -> Response:
     quiz_id = request.path_params["quiz_id"]
     if quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
-    f = _figures(ctx)
-    tables = _tables(ctx, f, quiz_id)
-    items = tables["items"][0]
+    analysis = _item_analysis(ctx, quiz_id)
+    items = analysis.items
     title = ctx.catalogue.quiz_title(quiz_id)
     return ctx.render(
         request, "lead_quiz.html", staff=staff, title=f"Item analysis: {title}", quiz_id=quiz_id, items=items,
-        responses=tables["responses"][0], flags=report.FLAGS, pct=_pct,
+        responses=analysis.responses, flags=report.FLAGS, pct=_pct,
         scatter=Markup(charts.item_scatter(items, title=f"Facility and discrimination: {title}")) if items else None,
     )
 
@@ -126,11 +133,11 @@ def export_csv(request: Request) -> Response:
     quiz_id = request.query_params.get("quiz")
     if quiz_id is not None and quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
-    tables = _tables(ctx, _figures(ctx), quiz_id)
+    tables = _tables(ctx, functools.cache(lambda: _figures(ctx)), quiz_id)
     if name not in tables:
         hint = " (items and responses need ?quiz=<quiz id>)" if name in ("items", "responses") else ""
         raise auth.AuthError(404, f"There is no table {name!r}{hint}; the tables are {', '.join(tables)}.")
-    rows, row_type = tables[name]
+    rows, row_type = tables[name]()
     filename = f"{name}-{quiz_id}.csv" if quiz_id else f"{name}.csv"
     return Response(report.to_csv(rows, row_type).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

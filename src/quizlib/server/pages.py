@@ -1,4 +1,5 @@
-"""Staff pages: sign-in, password, trainers' cohorts and assignments, course leads' staff and learners.
+"""Staff pages: sign-in, password, trainers' cohorts and assignments, course leads' learners (staff accounts:
+``accounts.py``; reports: ``lead.py``).
 
 Every handler starts by asking :func:`_staff` who is there: anonymous visitors are sent to sign in, staff
 who must change their password are sent to do so, and a trainer asking for another trainer's cohort gets
@@ -16,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..store import DuplicateName, NotFound, Staff
-from . import auth, progress
+from ..store import NotFound, Staff
+from . import auth, progress, throttle
 from .context import ServerContext
 from .http import BadRequest, read_form, read_form_lists
 
@@ -80,14 +81,33 @@ async def signin(request: Request) -> Response:
     form = await read_form(request)
     auth.check_csrf(ctx.secret, request, form)
     name, password = form.get("name", "").strip(), form.get("password", "")
+    key = throttle.name_key(name)
+
+    def refused(problem: str, status: int, **headers) -> Response:
+        response = ctx.render(request, "signin.html", title="Sign in", next=form.get("next", ""), name=name,
+                              status=status, problem=problem)
+        response.headers.update(headers)
+        return response
+
+    locked = await run_in_threadpool(ctx.sign_in_throttle.locked_until, key)
+    if locked is not None:
+        return _locked_out(refused, locked)
     staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name else None
     if staff is None:
         ok = await run_in_threadpool(auth.verify_unknown, password)
     else:
         ok = await run_in_threadpool(auth.verify_password, staff.password_hash, password)
     if not ok:
-        return ctx.render(request, "signin.html", title="Sign in", next=form.get("next", ""), name=name, status=401,
-                          problem="That name and password do not match an account. Check both and try again.")
+        # Unknown names count too, the same way: the answer never tells which names exist.
+        locked = await run_in_threadpool(ctx.sign_in_throttle.failed, key)
+        if locked is not None:
+            return _locked_out(refused, locked)
+        return refused("That name and password do not match an account. Check both and try again. After "
+                       f"{throttle.SIGN_IN.failures} failed attempts, signing in with a name pauses for "
+                       f"{_minutes(throttle.SIGN_IN.lock)} minutes.", 401)
+    if not staff.active:
+        return refused("This account is deactivated. Ask a course lead to reactivate it if you need it again.", 403)
+    await run_in_threadpool(ctx.sign_in_throttle.clear, key)
     if auth.needs_rehash(staff.password_hash):
         await run_in_threadpool(ctx.store.update_password_hash, staff.id, auth.hash_password(password))
     target = ctx.url("account/password") if staff.must_change_password else _safe_next(ctx, form.get("next"))
@@ -96,6 +116,17 @@ async def signin(request: Request) -> Response:
                         httponly=True, samesite="lax", path=ctx.base_path,
                         secure=bool(ctx.public_url and ctx.public_url.startswith("https:")))
     return response
+
+
+def _locked_out(refused, until) -> Response:
+    minutes = throttle.minutes_left(until)
+    return refused(f"Too many failed sign-ins with this name. Signing in with it is paused: try again in {minutes} "
+                   f"minute{'' if minutes == 1 else 's'}. If you have forgotten your password, ask a course lead to "
+                   "reset it.", 429, **{"Retry-After": str(throttle.seconds_left(until))})
+
+
+def _minutes(span) -> int:
+    return int(span.total_seconds() // 60)
 
 
 async def signout(request: Request) -> Response:
@@ -155,21 +186,17 @@ def trainer_home(request: Request, form=None) -> Response:
         name = form.get("name", [""])[-1].strip()
         trainer_id = staff.id
         if staff.role == "lead" and form.get("trainer", [""])[-1]:
-            trainer_id = form["trainer"][-1]
-            try:
-                ctx.store.staff(trainer_id)
-            except NotFound:
-                raise BadRequest(400, "No such trainer: choose one from the list.") from None
+            trainer_id = _active_trainer(ctx, form["trainer"][-1]).id
         if not name or len(name) > 200:
             problem = "Give the cohort a name of up to 200 characters, for example “Leeds, spring 2027”."
         else:
             cohort = ctx.store.add_cohort(name, trainer_id)
             raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=created"))
     cohorts = ctx.store.cohorts(None if staff.role == "lead" else staff.id)
-    staff_names = {s.id: s.name for s in ctx.store.all_staff()}
-    rows = [{"cohort": c, "trainer": staff_names.get(c.trainer_id, "?"), "learners": len(ctx.store.learners(c.id)),
+    everyone = {s.id: s for s in ctx.store.all_staff()}
+    rows = [{"cohort": c, "trainer": everyone.get(c.trainer_id), "learners": len(ctx.store.learners(c.id)),
              "join": ctx.absolute(request, f"join/{c.code}")} for c in cohorts]
-    trainers = [s for s in ctx.store.all_staff()] if staff.role == "lead" else []
+    trainers = [s for s in everyone.values() if s.active] if staff.role == "lead" else []
     return ctx.render(request, "trainer_home.html", staff=staff, title="Cohorts", rows=rows, trainers=trainers,
                       problem=problem, done=request.query_params.get("done"), status=400 if problem else 200)
 
@@ -209,9 +236,12 @@ def cohort_page(request: Request, form=None) -> Response:
         ps = [r["progress"][i] for r in rows]
         summary.append({"assignment": a, "started": sum(p.started for p in ps), "finished": sum(p.finished for p in ps),
                         "passed": sum(p.passed for p in ps), "overdue": [r["learner"] for r, p in zip(rows, ps) if p.overdue]})
+    everyone = ctx.store.all_staff() if staff.role == "lead" else []
     return ctx.render(request, "cohort.html", staff=staff, title=f"Cohort: {cohort.name}", cohort=cohort,
                       join=ctx.absolute(request, f"join/{cohort.code}"), assignments=assignments, rows=rows,
                       summary=summary, catalogue=ctx.catalogue, values=values, problem=problem,
+                      trainer=next((s for s in everyone if s.id == cohort.trainer_id), None),
+                      trainers=[s for s in everyone if s.active],
                       done=request.query_params.get("done"), status=400 if problem else 200)
 
 
@@ -276,26 +306,25 @@ def learner_page(request: Request, form=None) -> Response:
 
 
 @page
-def staff_page(request: Request, form=None) -> Response:
+def cohort_trainer(request: Request, form) -> Response:
+    """A course lead gives a cohort to another trainer (e.g. when its trainer leaves): learners and results stay."""
     ctx = _ctx(request)
     staff = _staff(request, lead=True)
-    problem = created = None
-    if form is not None:
-        name = form.get("name", [""])[-1].strip()
-        role = form.get("role", ["trainer"])[-1]
-        if role not in ("trainer", "lead"):
-            problem = "Choose the role: trainer or course lead."
-        elif not name or len(name) > 100:
-            problem = "Give the new account a name of up to 100 characters, for example the trainer's first name and surname."
-        else:
-            one_time = auth.one_time_password()
-            try:
-                account = ctx.store.add_staff(name, role, auth.hash_password(one_time), must_change_password=True)
-                created = {"account": account, "password": one_time}
-            except DuplicateName as e:
-                problem = str(e)
-    return ctx.render(request, "staff.html", staff=staff, title="Staff accounts", accounts=ctx.store.all_staff(),
-                      problem=problem, created=created, status=400 if problem else 200)
+    cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
+    trainer = _active_trainer(ctx, form.get("trainer", [""])[-1])
+    ctx.store.reassign_cohort(cohort.id, trainer.id)
+    raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=reassigned"))
+
+
+def _active_trainer(ctx: ServerContext, staff_id: str) -> Staff:
+    try:
+        trainer = ctx.store.staff(staff_id)
+    except NotFound:
+        raise BadRequest(400, "No such trainer: choose one from the list.") from None
+    if not trainer.active:
+        raise BadRequest(400, f"The account of {trainer.name} is deactivated: choose an active trainer, or reactivate "
+                              "the account first on the staff accounts page.")
+    return trainer
 
 
 @page

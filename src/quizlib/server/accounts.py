@@ -1,0 +1,110 @@
+"""Course leads' staff-account pages: create an account, reset a password, deactivate and reactivate.
+
+A reset gives a one-time password, shown once, to be changed at the next sign-in, and ends that person's
+sessions. A deactivated account cannot sign in and its sessions end at once; its cohorts stay, and a lead
+gives them to another trainer from each cohort's page (``pages.cohort_trainer``). A lead cannot reset or
+deactivate their own account here, so at least one active course lead always remains.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..store import DuplicateName, NotFound, Staff
+from . import auth, throttle
+from .pages import Redirect, _ctx, _staff, page
+
+
+@page
+def staff_page(request: Request, form=None) -> Response:
+    ctx = _ctx(request)
+    staff = _staff(request, lead=True)
+    problem = created = None
+    if form is not None:
+        name = form.get("name", [""])[-1].strip()
+        role = form.get("role", ["trainer"])[-1]
+        if role not in ("trainer", "lead"):
+            problem = "Choose the role: trainer or course lead."
+        elif not name or len(name) > 100:
+            problem = "Give the new account a name of up to 100 characters, for example the trainer's first name and surname."
+        else:
+            one_time = auth.one_time_password()
+            try:
+                account = ctx.store.add_staff(name, role, auth.hash_password(one_time), must_change_password=True)
+                created = {"account": account, "password": one_time}
+            except DuplicateName as e:
+                problem = str(e)
+    return _staff_listing(request, staff, problem=problem, created=created)
+
+
+def _staff_listing(request: Request, staff: Staff, *, problem: str | None = None, created: dict | None = None,
+                   reset: dict | None = None, action_problem: str | None = None) -> Response:
+    """The staff page: every account with its cohorts and what a lead can do to it."""
+    ctx = _ctx(request)
+    cohorts: dict[str, list] = {}
+    for c in ctx.store.cohorts():
+        cohorts.setdefault(c.trainer_id, []).append(c)
+    accounts = ctx.store.all_staff()
+    done, named = request.query_params.get("done"), request.query_params.get("account")
+    about = next((a for a in accounts if a.id == named), None)
+    status = 400 if problem or action_problem else 200
+    return ctx.render(request, "staff.html", staff=staff, title="Staff accounts", accounts=accounts, cohorts=cohorts,
+                      problem=problem, created=created, reset=reset, action_problem=action_problem,
+                      done=done if about is not None else None, about=about, status=status)
+
+
+def _account(request: Request) -> Staff:
+    """The staff account named in the address."""
+    try:
+        return _ctx(request).store.staff(request.path_params["staff_id"])
+    except NotFound:
+        raise auth.AuthError(404, "There is no such staff account. Go back to the staff accounts and choose one.") from None
+
+
+@page
+def staff_password_reset(request: Request, form) -> Response:
+    """A new one-time password for someone who lost theirs: shown once, to be changed at first sign-in; every
+    session of theirs ends, and failed sign-ins counted against their name are forgotten."""
+    ctx = _ctx(request)
+    staff = _staff(request, lead=True)
+    account = _account(request)
+    if account.id == staff.id:
+        return _staff_listing(request, staff, action_problem="To change your own password, use “Change password”: "
+                                                             "it asks for your current one.")
+    one_time = auth.one_time_password()
+    account = ctx.store.set_password(account.id, auth.hash_password(one_time), must_change_password=True)
+    ctx.sign_in_throttle.clear(throttle.name_key(account.name))
+    return _staff_listing(request, staff, reset={"account": account, "password": one_time})
+
+
+@page
+def staff_deactivate(request: Request, form) -> Response:
+    ctx = _ctx(request)
+    staff = _staff(request, lead=True)
+    account = _account(request)
+    if account.id == staff.id:
+        # The lead asking stays active, so another one always remains to undo any deactivation.
+        return _staff_listing(request, staff, action_problem="You cannot deactivate your own account. Ask another "
+                                                             "course lead if it should be deactivated.")
+    ctx.store.set_active(account.id, False)
+    raise Redirect(ctx.url(f"lead/staff?done=deactivated&account={account.id}"))
+
+
+@page
+def staff_reactivate(request: Request, form) -> Response:
+    ctx = _ctx(request)
+    _staff(request, lead=True)
+    account = _account(request)
+    ctx.store.set_active(account.id, True)
+    raise Redirect(ctx.url(f"lead/staff?done=reactivated&account={account.id}"))
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/lead/staff", staff_page, methods=["GET", "POST"]),
+        Route("/lead/staff/{staff_id}/password", staff_password_reset, methods=["POST"]),
+        Route("/lead/staff/{staff_id}/deactivate", staff_deactivate, methods=["POST"]),
+        Route("/lead/staff/{staff_id}/reactivate", staff_reactivate, methods=["POST"]),
+    ]

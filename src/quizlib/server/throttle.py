@@ -1,0 +1,84 @@
+"""Slowing down guessers: failed sign-ins per name, and joins with unknown codes per client address.
+
+After ``failures`` failures for one key within ``window``, attempts for that key are refused for ``lock``
+from the last of them, without checking anything (so a locked name costs no password hash either).
+Attempts refused while locked are not counted, so a lock ends on time however long a guesser keeps
+trying; then they have a fresh allowance, a few guesses per quarter hour at most.
+
+Failures are kept in the database (:meth:`quizlib.store.Store.add_throttle_failure`), so every server
+process sharing it counts them all. Keys are stored as SHA-256 digests: a name typed by mistake into the
+name field may be a password, and an address is personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ..store import Store
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: str  # what is throttled, stored with each failure
+    failures: int  # this many failures ...
+    window: timedelta  # ... within this time ...
+    lock: timedelta  # ... refuse attempts for this long after the last of them
+
+
+SIGN_IN = Rule("signin", failures=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# Learners arrive by link, so an unknown code is a typo at most; a classroom behind one address can still
+# make a few. Codes have 31**10 values: ten guesses a quarter hour will find none.
+JOIN = Rule("join", failures=10, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+
+
+class Throttle:
+    """One rule over the store's failure counts."""
+
+    def __init__(self, store: Store, rule: Rule):
+        self.store = store
+        self.rule = rule
+
+    def locked_until(self, key: str, now: datetime | None = None) -> datetime | None:
+        """When attempts for ``key`` may start again, or None if they may now."""
+        now = now or datetime.now(timezone.utc)
+        rule = self.rule
+        recent = self.store.throttle_failures(rule.scope, _digest(key), since=now - rule.window - rule.lock,
+                                              limit=rule.failures)
+        if len(recent) < rule.failures or recent[0] - recent[-1] > rule.window:
+            return None
+        until = recent[0] + rule.lock
+        return until if now < until else None
+
+    def failed(self, key: str, now: datetime | None = None) -> datetime | None:
+        """Count a failure; return when attempts may start again if this one locked ``key``."""
+        now = now or datetime.now(timezone.utc)
+        self.store.add_throttle_failure(self.rule.scope, _digest(key), now)
+        return self.locked_until(key, now)
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``'s failures (a successful sign-in, a password reset by a course lead)."""
+        self.store.clear_throttle_failures(self.rule.scope, _digest(key))
+
+
+def minutes_left(until: datetime, now: datetime | None = None) -> int:
+    """Whole minutes until ``until``, rounded up (a message never says "0 minutes")."""
+    now = now or datetime.now(timezone.utc)
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def seconds_left(until: datetime, now: datetime | None = None) -> int:
+    """For a Retry-After header."""
+    now = now or datetime.now(timezone.utc)
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def name_key(name: str) -> str:
+    """Names differing only in case or outer spaces share one count: guessers gain nothing by varying them."""
+    return name.strip().casefold()
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -1,0 +1,81 @@
+"""ingest.py: each statement is checked once, scoring can be done apart from storing, and a finished attempt's
+result rows are stored in the same transaction as its statement."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from test_xapi import _right
+
+from quizlib import results, score, xapi
+from quizlib.ingest import Ingestor, Rejected
+from quizlib.store import Store
+
+
+@pytest.fixture
+def setting(tmp_path, course):
+    store = Store(f"sqlite:///{tmp_path / 'course.sqlite3'}")
+    store.upgrade()
+    trainer = store.add_staff("Tess", "trainer", "hash")
+    learner, _ = store.add_learner(store.add_cohort("Spring", trainer.id).id, "Bea")
+    yield store, learner, Ingestor(course, store, "http://127.0.0.1:8000/")
+    store.close()
+
+
+def _attempt(learner, course) -> list[dict]:
+    """A whole attempt at the sensitivity quiz, every answer right: the answers, then the completed statement."""
+    quiz = course.quiz("sensitivity")
+    actor, attempt, now = xapi.agent(learner.id, "http://127.0.0.1:8000/"), str(uuid.uuid4()), datetime.now(timezone.utc)
+    answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
+    sent = [xapi.answered(statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id, chapter=quiz.chapter,
+                          question_id=q.id, kind=q.kind, prompt=q.prompt, response=_right(q), try_number=1,
+                          attempt_id=attempt, credit=1, correct=True, final=True, when=now) for q in quiz.questions]
+    result = score.score_quiz(quiz, answers)
+    sent.append(xapi.finished(verb="completed", statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id,
+                              chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
+                              max_points=result.max_points, percentage=result.percentage, passed=result.passed,
+                              complete=True, attempt_id=attempt, when=now))
+    return sent
+
+
+def test_each_statement_is_checked_once(setting, course, monkeypatch):
+    store, learner, ingestor = setting
+    checked = []
+    real_check = xapi.check
+    monkeypatch.setattr(xapi, "check", lambda s: checked.append(s["id"]) or real_check(s))
+    sent = _attempt(learner, course)
+    accepted = ingestor.accept(learner, sent)
+    assert accepted.ids == [s["id"] for s in sent] and accepted.new == len(sent)
+    assert checked == accepted.ids
+
+
+def test_scoring_stores_nothing_and_accepting_stores_what_it_scored(setting, course):
+    store, learner, ingestor = setting
+    sent = _attempt(learner, course)
+    scored = ingestor.score(learner, sent)
+    assert store.count_statements() == 0
+    assert scored.ids == [s["id"] for s in sent]
+    assert [r.verb for r in scored.records][-2:] == ["completed", "passed"]  # the server adds its verdict
+    store.add_statements(scored.records)
+    assert store.count_statements() == len(sent) + 1
+    assert [q.question_id for q in store.question_scores()] == [q.id for q in course.quiz("sensitivity").questions]
+    with pytest.raises(Rejected, match="another learner"):
+        ingestor.score(store.add_learner(learner.cohort_id, "Cy")[0], sent)
+
+
+def test_a_finished_attempt_and_its_result_rows_are_stored_together_or_not_at_all(setting, course, monkeypatch):
+    store, learner, ingestor = setting
+    sent = _attempt(learner, course)
+
+    def broken(record):
+        raise RuntimeError("the result rows could not be made")
+
+    monkeypatch.setattr(results, "result_rows", broken)
+    with pytest.raises(RuntimeError):
+        ingestor.accept(learner, sent)
+    assert store.count_statements() == 0  # not the answers, not the completed statement
+    monkeypatch.undo()
+    ingestor.accept(learner, sent)
+    assert len(store.attempt_scores()) == 1 and store.count_statements() == len(sent) + 1
