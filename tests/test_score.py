@@ -120,3 +120,11 @@ def test_longest_increasing_run():
 def test_round_half_up_is_not_bankers_rounding():
     assert score.round_half_up(0.125, 2) == 0.13  # Python's round() gives 0.12
     assert score.round_half_up(2 / 3, 4) == 0.6667
+
+
+def test_every_question_of_the_course_can_earn_full_credit(course):
+    """The key of every question (the best path through every case) scores 1: no question is unwinnable."""
+    for quiz in [*course.quizzes.values(), *fixture_course().quizzes.values()]:
+        for q in quiz.questions:
+            result = score.score_response(q, score.full_credit_response(q), quiz.settings)
+            assert (result.credit, result.complete) == (1, True), f"{quiz.id}/{q.id}"

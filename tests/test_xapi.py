@@ -19,36 +19,12 @@ def _answered(course, quiz_id="sensitivity", index=0, response=None, **over):
     quiz = course.quiz(quiz_id)
     q = quiz.questions[index]
     if response is None:
-        response = _right(q)
+        response = score.full_credit_response(q)
     args = dict(statement_id=str(uuid.uuid4()), actor=ACTOR, quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id,
                 kind=q.kind, prompt=q.prompt, response=response, try_number=1, attempt_id=str(uuid.uuid4()), credit=1.0,
                 correct=True, final=True, when=WHEN, registration=str(uuid.uuid4()))
     args.update(over)
     return xapi.answered(**args)
-
-
-def _right(q):
-    """A correct response to any question kind (from the model, so it follows the quiz files as they change)."""
-    kind = q.kind
-    if kind == "single_choice":
-        return next(o.id for o in q.options if o.correct)
-    if kind == "multiple_response":
-        return [o.id for o in q.options if o.correct]
-    if kind == "true_false":
-        return q.answer
-    if kind == "numeric":
-        return str(q.answer)
-    if kind == "ordering":
-        return list(q.order)
-    if kind == "matching":
-        return {p.id: p.id for p in q.pairs}
-    stages = {s.id: s for s in q.stages}
-    path, stage = [], stages[q.start]
-    while stage is not None:
-        best = next(o for o in stage.options if o.credit == 1)
-        path.append(best.id)
-        stage = stages[best.next] if best.next else None
-    return path
 
 
 def test_every_kind_of_answer_builds_a_valid_statement(course):
@@ -65,7 +41,7 @@ def test_every_kind_of_answer_builds_a_valid_statement(course):
 @pytest.mark.parametrize("verb", ["completed", "passed", "failed"])
 def test_finished_quiz_statements_are_valid(course, verb):
     quiz = course.quiz("sensitivity")
-    answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
+    answers = {q.id: {"tries": [score.full_credit_response(q)], "revealed": False} for q in quiz.questions}
     r = score.score_quiz(quiz, answers)
     s = xapi.finished(verb=verb, statement_id=str(uuid.uuid4()), actor=ACTOR, quiz_id=quiz.id, chapter=quiz.chapter,
                       title=quiz.title, answers=answers, points=r.points, max_points=r.max_points,
@@ -88,8 +64,8 @@ def test_statement_carries_quiz_chapter_registration_attempt_try_and_both_respon
     assert ctx["extensions"][xapi.EXT_ATTEMPT] == attempt
     assert ctx["extensions"][xapi.EXT_TRY] == 2
     assert s["object"]["id"] == f"urn:quizlib:quiz:sensitivity:question:{q.id}"
-    assert s["result"]["extensions"][xapi.EXT_RESPONSE] == _right(q)
-    assert s["result"]["response"] == xapi.response_string(q.kind, _right(q))
+    assert s["result"]["extensions"][xapi.EXT_RESPONSE] == score.full_credit_response(q)
+    assert s["result"]["response"] == xapi.response_string(q.kind, score.full_credit_response(q))
     assert s["timestamp"] == "2026-11-25T10:30:00.000Z"
     assert s["version"] == "1.0.3"
 

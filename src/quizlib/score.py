@@ -254,6 +254,33 @@ def longest_increasing_run(values: Sequence[int]) -> int:
     return max(best, default=0)
 
 
+def full_credit_response(question: Question) -> Any:
+    """A response that earns full credit: the key, as quizlib reads responses (for tests, demos, benchmarks).
+
+    For a vignette, the path that takes a best decision (credit 1) at every stage.
+    """
+    if isinstance(question, SingleChoice):
+        return next(o.id for o in question.options if o.correct)
+    if isinstance(question, MultipleResponse):
+        return [o.id for o in question.options if o.correct]
+    if isinstance(question, TrueFalse):
+        return question.answer
+    if isinstance(question, Numeric):
+        value = question.answer
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(question, Ordering):
+        return list(question.order)
+    if isinstance(question, Matching):
+        return {p.id: p.id for p in question.pairs}
+    stages = {s.id: s for s in question.stages}
+    path, stage = [], stages[question.start]
+    while stage is not None:
+        best = next(o for o in stage.options if o.credit == 1)
+        path.append(best.id)
+        stage = stages[best.next] if best.next else None
+    return path
+
+
 def vignette_path(question: Vignette, response: Any):
     """The (stage, option) pairs a list of chosen option ids walks through from the start stage."""
     chosen = _ids(response, "option")
