@@ -135,7 +135,7 @@
 
   Quiz.prototype.save = function () {
     this.state.updated = new Date().toISOString();
-    this.saved = saveState(this.quiz.id, this.state);
+    saveState(this.quiz.id, this.state);
   };
 
   Quiz.prototype.render = function () {
@@ -249,10 +249,8 @@
 
   QuestionView.prototype.answer = function () { return this.quiz.state.answers[this.q.id] || { tries: [], revealed: false }; };
 
-  QuestionView.prototype.prompt = function (text, id) {
-    var p = paragraphs(text, "ql-prompt");
-    if (id) p.id = id;
-    return p;
+  QuestionView.prototype.prompt = function (text) {
+    return paragraphs(text, "ql-prompt");
   };
 
   QuestionView.prototype.controls = function (onCheck) {
@@ -375,9 +373,8 @@
   function choiceBuilder(multiple) {
     return function () {
       var self = this, q = this.q;
-      var legendId = nextId("legend");
       var fs = el("fieldset", { className: "ql-options" });
-      var legend = el("legend", { id: legendId });
+      var legend = el("legend");
       legend.appendChild(this.prompt(q.prompt));
       if (multiple) legend.appendChild(el("p", { className: "ql-help", text: "Select all that apply." }));
       fs.appendChild(legend);
@@ -550,8 +547,6 @@
     this.path = [];
     this.stagesBox = el("div", { className: "ql-stages" });
     this.body.appendChild(this.stagesBox);
-    this.triesNote = el("span");
-    this.revealButton = el("button", { hidden: true });
     this.hint = "Please choose what you would do first.";
 
     var showStage = function (stage, chosenId, focus) {
