@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 from quizlib import results, score, xapi
 from quizlib.ingest import Ingestor, Rejected

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import httpx
 from server_fixtures import PASSWORD, ServerProcess, csrf_of, password_hash
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 from quizlib import xapi
 from quizlib.store import Store, current_revision, head_revision

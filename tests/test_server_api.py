@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import join
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 from quizlib import score, xapi
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from server_fixtures import PASSWORD, password_hash, signed_in
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 from quizlib import score, xapi
 from quizlib.ingest import Ingestor

@@ -13,7 +13,7 @@ import pytest
 from conftest import new_guarded_page
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import PASSWORD, password_hash
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 from quizlib.store import Store
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from quizlib.book import course as load_course
 from quizlib.tracking import Recorder
 from quizlib.widgets import QuizWidget
-from test_xapi import _right
+from quizlib.score import full_credit_response as _right
 
 course = load_course(Path({root!r}))
 recorder = Recorder.join({server!r}, {code!r}, "Wid", credentials=Path({creds!r}), outbox=Path({outbox!r}), course=course)
