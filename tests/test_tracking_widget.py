@@ -18,8 +18,7 @@ from quizlib.store import Store
 QUIZ = "sensitivity"
 
 SETUP = """
-import sys, json
-sys.path.insert(0, {tests!r})
+import json
 from pathlib import Path
 from quizlib.book import course as load_course
 from quizlib.tracking import Recorder
@@ -77,7 +76,7 @@ def test_a_widget_in_a_real_kernel_records_through_a_server_restart(tmp_path, ti
                                       include_final=False, pass_mark=50, due_date=None)
     outbox = tmp_path / "outbox"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(SETUP.format(tests=str(Path(__file__).parent), root=str(ROOT), server=server.url,
+    nb.cells = [nbformat.v4.new_code_cell(SETUP.format(root=str(ROOT), server=server.url,
                                                        code=cohort.code, creds=str(tmp_path / "creds.json"),
                                                        outbox=str(outbox), quiz=QUIZ)),
                 nbformat.v4.new_code_cell(WHILE_DOWN), nbformat.v4.new_code_cell(BACK_UP)]
