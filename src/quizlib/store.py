@@ -338,6 +338,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+_KINDS_OF_ROW = {
+    StaffRow: "staff account",
+    CohortRow: "cohort",
+    AssignmentRow: "assignment",
+    LearnerRow: "learner",
+    StatementRow: "statement",
+}
+
+
+def _get(session: Session, row_cls: type, key: str):
+    """The row with this key, or :class:`NotFound` naming what is missing."""
+    row = session.get(row_cls, key)
+    if row is None:
+        raise NotFound(f"No {_KINDS_OF_ROW[row_cls]} {key!r}")
+    return row
+
+
 def _dc(cls, row) -> Any:
     return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})
 
@@ -545,9 +562,7 @@ class Store:
 
     def staff(self, staff_id: str) -> Staff:
         with self._read() as s:
-            row = s.get(StaffRow, staff_id)
-            if row is None:
-                raise NotFound(f"No staff account {staff_id!r}")
+            row = _get(s, StaffRow, staff_id)
             return _dc(Staff, row)
 
     def staff_by_name(self, name: str) -> Staff | None:
@@ -562,9 +577,7 @@ class Store:
     def set_password(self, staff_id: str, password_hash: str, *, must_change_password: bool = False) -> Staff:
         """Replace a password hash; every session signed for the old password ends."""
         with self._write() as s:
-            row = s.get(StaffRow, staff_id)
-            if row is None:
-                raise NotFound(f"No staff account {staff_id!r}")
+            row = _get(s, StaffRow, staff_id)
             row.password_hash = password_hash
             row.must_change_password = must_change_password
             row.session_generation += 1
@@ -574,9 +587,7 @@ class Store:
     def set_active(self, staff_id: str, active: bool) -> Staff:
         """Deactivate (ending every session at once) or reactivate a staff account. Cohorts are untouched."""
         with self._write() as s:
-            row = s.get(StaffRow, staff_id)
-            if row is None:
-                raise NotFound(f"No staff account {staff_id!r}")
+            row = _get(s, StaffRow, staff_id)
             if row.active and not active:
                 row.session_generation += 1
             row.active = active
@@ -631,20 +642,15 @@ class Store:
     def reassign_cohort(self, cohort_id: str, trainer_id: str) -> Cohort:
         """Give a cohort to another trainer (or course lead); its learners and results stay as they are."""
         with self._write() as s:
-            row = s.get(CohortRow, cohort_id)
-            if row is None:
-                raise NotFound(f"No cohort {cohort_id!r}")
-            if s.get(StaffRow, trainer_id) is None:
-                raise NotFound(f"No staff account {trainer_id!r}")
+            row = _get(s, CohortRow, cohort_id)
+            _get(s, StaffRow, trainer_id)
             row.trainer_id = trainer_id
             s.flush()
             return _dc(Cohort, row)
 
     def cohort(self, cohort_id: str) -> Cohort:
         with self._read() as s:
-            row = s.get(CohortRow, cohort_id)
-            if row is None:
-                raise NotFound(f"No cohort {cohort_id!r}")
+            row = _get(s, CohortRow, cohort_id)
             return _dc(Cohort, row)
 
     def cohort_by_code(self, code: str) -> Cohort | None:
@@ -677,9 +683,7 @@ class Store:
 
     def assignment(self, assignment_id: str) -> Assignment:
         with self._read() as s:
-            row = s.get(AssignmentRow, assignment_id)
-            if row is None:
-                raise NotFound(f"No assignment {assignment_id!r}")
+            row = _get(s, AssignmentRow, assignment_id)
             return _assignment(row)
 
     def assignments(self, cohort_id: str | None = None) -> list[Assignment]:
@@ -706,9 +710,7 @@ class Store:
 
     def learner(self, learner_id: str) -> Learner:
         with self._read() as s:
-            row = s.get(LearnerRow, learner_id)
-            if row is None:
-                raise NotFound(f"No learner {learner_id!r}")
+            row = _get(s, LearnerRow, learner_id)
             return _dc(Learner, row)
 
     def learner_by_token(self, token: str) -> Learner | None:
@@ -726,9 +728,7 @@ class Store:
     def set_learner_email(self, learner_id: str, email: str | None) -> Learner:
         """Record (or, with None, remove) the e-mail a trainer entered for a learner."""
         with self._write() as s:
-            row = s.get(LearnerRow, learner_id)
-            if row is None:
-                raise NotFound(f"No learner {learner_id!r}")
+            row = _get(s, LearnerRow, learner_id)
             row.email = email or None
             s.flush()
             return _dc(Learner, row)
@@ -747,9 +747,7 @@ class Store:
     def delete_learner(self, learner_id: str) -> int:
         """Delete a learner and every statement of theirs; return how many statements went."""
         with self._write() as s:
-            row = s.get(LearnerRow, learner_id)
-            if row is None:
-                raise NotFound(f"No learner {learner_id!r}")
+            row = _get(s, LearnerRow, learner_id)
             # The foreign keys cascade too; deleting explicitly does not depend on SQLite's foreign_keys pragma.
             # Quiz by quiz, so each delete finds the learner's rows by the leading columns of the key.
             quizzes = s.scalars(select(AttemptResultRow.quiz_id).where(AttemptResultRow.learner_id == learner_id)
@@ -880,9 +878,7 @@ class Store:
 
     def statement(self, statement_id: str) -> StoredStatement:
         with self._read() as s:
-            row = s.get(StatementRow, statement_id)
-            if row is None:
-                raise NotFound(f"No statement {statement_id!r}")
+            row = _get(s, StatementRow, statement_id)
             return _dc(StoredStatement, row)
 
     # -- records for report.py -------------------------------------------------------------------------
