@@ -73,7 +73,7 @@ def main() -> None:
         chapter.write_text(chapter.read_text().replace("import quizlib\n", "import quizlib  # edited\n", 1))
         code = build(src, out)
         weight = page_weight(out / "_build" / "html", PAGE)
-    from quizlib.static import runtime
+    from quizlib.fronts.html import runtime
 
     print(f"book build from clean (executes every chapter): {clean:6.1f} s")
     print(f"rebuild with nothing changed:                   {noop:6.1f} s")

@@ -32,9 +32,10 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from quizlib import score, xapi  # noqa: E402
-from quizlib.load import load_course  # noqa: E402
-from quizlib.store import Store  # noqa: E402
+from quizlib.quiz import score
+from quizlib.results import xapi  # noqa: E402
+from quizlib.quiz.load import load_course  # noqa: E402
+from quizlib.results.store import Store  # noqa: E402
 
 QUIZ = "sensitivity"
 

@@ -41,11 +41,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from quizlib import report, score, xapi  # noqa: E402
-from quizlib.demo import DEMO_HOME_PAGE, _Learner, question_traits  # noqa: E402
-from quizlib.ingest import MAX_BATCH, Ingestor  # noqa: E402
-from quizlib.load import load_course  # noqa: E402
-from quizlib.store import Store, current_revision, head_revision  # noqa: E402
+from quizlib.results import report
+from quizlib.quiz import score
+from quizlib.results import xapi  # noqa: E402
+from quizlib.results.demo import DEMO_HOME_PAGE, _Learner, question_traits  # noqa: E402
+from quizlib.results.ingest import MAX_BATCH, Ingestor  # noqa: E402
+from quizlib.quiz.load import load_course  # noqa: E402
+from quizlib.results.store import Store, current_revision, head_revision  # noqa: E402
 
 STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 

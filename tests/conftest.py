@@ -40,7 +40,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def course():
-    from quizlib.load import load_course
+    from quizlib.quiz.load import load_course
 
     return load_course(ROOT / "quizzes", chapters_root=ROOT)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from quizlib.load import load_course
-from quizlib.model import Course, Quiz
+from quizlib.quiz.load import load_course
+from quizlib.quiz.model import Course, Quiz
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -274,7 +274,7 @@ def live_on_each_database(request, tmp_path, catalogue):
 
 
 def _live(url: str, catalogue):
-    from quizlib.store import Store
+    from quizlib.results.store import Store
 
     store = Store(url)
     store.upgrade()

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from axe_playwright_python.sync_playwright import Axe
 
 from test_browser_quiz import answer_everything_by_mouse, check, question
 
 pytestmark = pytest.mark.browser
+from quizlib.course import toc_documents
+
 ROOT = Path(__file__).resolve().parents[1]
 AXE = Axe()
 
 
 def _pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return toc_documents(ROOT)
 
 
 def violations(page) -> list[str]:

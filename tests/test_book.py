@@ -6,15 +6,15 @@ import json
 import re
 from pathlib import Path
 
-import yaml
+
+from quizlib.course import toc_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCE = re.compile(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="(https?:)?//', re.I)
 
 
-def _docnames():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+def _docnames() -> list[str]:
+    return toc_documents(ROOT)
 
 
 def test_every_page_is_built(built_book):

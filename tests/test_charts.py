@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from quizlib import charts
-from quizlib.report import ALL, ItemRow, RateRow, ScoreBin
+from quizlib.results import charts
+from quizlib.results.report import ALL, ItemRow, RateRow, ScoreBin
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from server_fixtures import LiveApp, csrf_of, join, signed_in
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import xapi
-from quizlib.store import Store
+from quizlib.results import xapi
+from quizlib.results.store import Store
 
 TEXT = {  # path in the book -> the Content-Type the server gives it
     "chapters/page.html": "text/html",

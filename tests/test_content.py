@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from quizlib import model
-from quizlib.readability import TARGET_GRADE, body_text, measure
+from quizlib.quiz import model
+from quizlib.quiz.readability import TARGET_GRADE, body_text, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import xapi
-from quizlib.store import Store
+from quizlib.results import xapi
+from quizlib.results.store import Store
 
 
 def _statements(who: dict, course, attempt: str) -> list[dict]:

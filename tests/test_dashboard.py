@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from quizlib import report
-from quizlib.dashboard import html_table, percent
+from quizlib.results import report
+from quizlib.results.dashboard import html_table, percent
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "reports" / "dashboard.ipynb"
@@ -77,8 +77,8 @@ def test_it_shows_every_chart_as_inline_svg(executed, course):
 
 def test_its_figures_are_those_of_the_database(executed, course):
     nb, url, _ = executed
-    from quizlib.dashboard import load_inputs
-    from quizlib.store import Store
+    from quizlib.results.dashboard import load_inputs
+    from quizlib.results.store import Store
 
     store = Store(url)
     try:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from quizlib import demo, report, score
-from quizlib.load import load_course
-from quizlib.model import Bibliography, Course
+from quizlib.results import demo
+from quizlib.results import report
+from quizlib.quiz import score
+from quizlib.quiz.load import load_course
+from quizlib.quiz.model import Bibliography, Course
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE_QUIZZES = DATA / "course" / "quizzes"
@@ -133,7 +135,7 @@ def test_a_course_without_questions_cannot_make_demo_data():
 
 
 def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
-    from quizlib.store import Store
+    from quizlib.results.store import Store
 
     data = demo.generate(kinds_course, seed=5, now=NOW, cohorts=2, learners_per_cohort=5)
     store = Store(f"sqlite:///{tmp_path / 'demo.sqlite3'}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quizlib.cli import build_parser
-from quizlib.model import KINDS
+from quizlib.quiz.model import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -7,11 +7,13 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import results, score, xapi
-from quizlib.ingest import Ingestor, Rejected
-from quizlib.store import Store
+from quizlib.results.store import tables as results
+from quizlib.quiz import score
+from quizlib.results import xapi
+from quizlib.results.ingest import Ingestor, Rejected
+from quizlib.results.store import Store
 
 
 @pytest.fixture

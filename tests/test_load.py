@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from quizlib import load
+from quizlib.quiz import load
 
 DATA = Path(__file__).resolve().parent / "data"
 BROKEN = DATA / "broken"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from quizlib.model import KINDS, QUESTION_TYPES, as_json
+from quizlib.quiz.model import KINDS, QUESTION_TYPES, as_json
 from scoring_table import fixture_course
 
 

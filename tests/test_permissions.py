@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime, timezone
 
 from server_fixtures import csrf_of, join, signed_in
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import xapi
+from quizlib.results import xapi
 
 ROLES = ("learner", "own_trainer", "other_trainer", "lead", "anonymous")
 STAFF_ONLY = {"learner": "signin", "own_trainer": "ok", "other_trainer": "ok", "lead": "ok", "anonymous": "signin"}

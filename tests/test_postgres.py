@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 import httpx
 from server_fixtures import PASSWORD, ServerProcess, csrf_of, password_hash
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import xapi
-from quizlib.store import Store, current_revision, head_revision
+from quizlib.results import xapi
+from quizlib.results.store import Store, current_revision, head_revision
 
 
 def _answers(who: dict, course, n: int) -> list[dict]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from quizlib import report
-from quizlib.load import load_course
-from quizlib.report import (
+from quizlib.results import report
+from quizlib.quiz.load import load_course
+from quizlib.results.report import (
     ALL,
     Assignment,
     AttemptScore,

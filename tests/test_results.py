@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quizlib import demo, report
-from quizlib.load import load_course
-from quizlib.report import AttemptScore, QuestionScore
-from quizlib.results import ResponseDecoder
-from quizlib.store import StatementRecord, Store, current_revision, head_revision, make_engine, upgrade
+from quizlib.results import demo
+from quizlib.results import report
+from quizlib.quiz.load import load_course
+from quizlib.results.report import AttemptScore, QuestionScore
+from quizlib.results.store.tables import ResponseDecoder
+from quizlib.results.store import StatementRecord, Store, current_revision, head_revision, make_engine, upgrade
 
 KINDS_QUIZZES = Path(__file__).resolve().parent / "data" / "course" / "quizzes"  # every question kind
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from quizlib.schema import quiz_schema
+from quizlib.quiz.schema import quiz_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

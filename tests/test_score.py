@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizlib import score
+from quizlib.quiz import score
 from scoring_table import case_id, fixture_course, quiz_with, table
 
 T = table()

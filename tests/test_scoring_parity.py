@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from quizlib.model import as_json
-from quizlib.static import asset
+from quizlib.quiz.model import as_json
+from quizlib.fronts.html import asset
 from scoring_table import case_id, fixture_course, quiz_with, table
 
 pytestmark = pytest.mark.browser

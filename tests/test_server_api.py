@@ -9,9 +9,10 @@ from datetime import date, datetime, timezone
 import pytest
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import join
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import score, xapi
+from quizlib.quiz import score
+from quizlib.results import xapi
 
 
 def _wrong(q):

@@ -11,10 +11,11 @@ from datetime import date, datetime, timezone
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from server_fixtures import PASSWORD, password_hash, signed_in
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib import score, xapi
-from quizlib.ingest import Ingestor
+from quizlib.quiz import score
+from quizlib.results import xapi
+from quizlib.results.ingest import Ingestor
 
 pytestmark = pytest.mark.browser
 AXE = Axe()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from quizlib.store import (
+from quizlib.results.store import (
     DuplicateName,
     NotFound,
     SchemaNotCurrent,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from server_fixtures import PASSWORD, csrf_of, password_hash
 
 from quizlib.server.throttle import JOIN, SIGN_IN, Throttle, name_key
-from quizlib.store import Store, ThrottleFailureRow
+from quizlib.results.store import Store, ThrottleFailureRow
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)

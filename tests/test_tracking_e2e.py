@@ -13,9 +13,9 @@ import pytest
 from conftest import new_guarded_page
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import PASSWORD, password_hash
-from quizlib.score import full_credit_response as _right
+from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib.store import Store
+from quizlib.results.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 QUIZ = "welcome"  # its chapter is the book's first page, and it has a question of every kind

@@ -12,18 +12,18 @@ import nbformat
 from nbclient import NotebookClient
 from server_fixtures import ROOT
 
-from quizlib import score
-from quizlib.store import Store
+from quizlib.quiz import score
+from quizlib.results.store import Store
 
 QUIZ = "sensitivity"
 
 SETUP = """
 import json
 from pathlib import Path
-from quizlib.book import course as load_course
-from quizlib.tracking import Recorder
-from quizlib.widgets import QuizWidget
-from quizlib.score import full_credit_response as _right
+from quizlib.course import quizzes as load_course
+from quizlib.results.recorder import Recorder
+from quizlib.fronts.widgets import QuizWidget
+from quizlib.quiz.score import full_credit_response as _right
 
 course = load_course(Path({root!r}))
 recorder = Recorder.join({server!r}, {code!r}, "Wid", credentials=Path({creds!r}), outbox=Path({outbox!r}), course=course)
@@ -118,7 +118,7 @@ def test_a_widget_in_a_real_kernel_records_through_a_server_restart(tmp_path, ti
 
 
 def test_a_refused_statement_is_set_aside_and_the_rest_are_sent(tmp_path, tiny_book, start_server, course):
-    from quizlib.tracking import Recorder
+    from quizlib.results.recorder import Recorder
 
     url = f"sqlite:///{tmp_path / 'course.sqlite3'}"
     server = start_server(tiny_book, url)

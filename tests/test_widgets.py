@@ -17,8 +17,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 SETUP = f"""
 import json
-from quizlib.load import load_course
-from quizlib.widgets import QuizWidget
+from quizlib.quiz.load import load_course
+from quizlib.fronts.widgets import QuizWidget
 course = load_course({str(DATA / "course" / "quizzes")!r})
 w = QuizWidget(course, "kinds")
 events = []
@@ -105,7 +105,7 @@ def test_tries_reveal_and_bad_input():
 
 def test_display_bundle_has_the_widget_and_the_offline_quiz():
     code = SETUP + """
-from quizlib.book import QuizDisplay
+from quizlib.fronts.notebook import QuizDisplay
 bundle = QuizDisplay(course, "kinds")._repr_mimebundle_()
 print(json.dumps({k: len(v) if isinstance(v, str) else v for k, v in bundle.items()}))
 """
@@ -122,8 +122,8 @@ e = QuizWidget(course, "exam", seed={seed})
 print(json.dumps({{"ids": [q.question.id for q in e.questions]}}))
 """
     (r,) = run_cells(code)
-    from quizlib import score
-    from quizlib.load import load_course
+    from quizlib.quiz import score
+    from quizlib.quiz.load import load_course
 
     c = load_course(DATA / "course" / "quizzes")
     assert r["ids"] == [q.id for q in score.draw_questions(c.quiz("exam"), c.quizzes, seed)]

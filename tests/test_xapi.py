@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from quizlib import score, xapi
+from quizlib.quiz import score
+from quizlib.results import xapi
 
 WHEN = datetime(2026, 11, 25, 10, 30, tzinfo=timezone.utc)
 ACTOR = xapi.agent("7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11", "http://127.0.0.1:8000/")

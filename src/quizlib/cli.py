@@ -8,7 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import load, model
+from quizlib.quiz import load
+from quizlib.quiz import model
 
 
 def _summary(course: model.Course) -> dict:
@@ -66,7 +67,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import quiz_schema
+    from quizlib.quiz.schema import quiz_schema
 
     text = json.dumps(quiz_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.output == "-":
@@ -78,7 +79,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_readability(args: argparse.Namespace) -> int:
-    from .readability import TARGET_GRADE, report
+    from quizlib.quiz.readability import TARGET_GRADE, report
 
     rows = report(Path(args.folder))
     print(f"{'chapter':34} {'words':>6} {'sentences':>9} {'grade':>6}")
@@ -90,8 +91,8 @@ def cmd_readability(args: argparse.Namespace) -> int:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     # Demo data (analytics): realistic cohorts and answers in an empty database, through the store.
-    from .demo import DemoError, fill, generate
-    from .store import Store, StoreError
+    from quizlib.results.demo import DemoError, fill, generate
+    from quizlib.results.store import Store, StoreError
 
     try:
         course = load.load_course(args.quizzes)
@@ -122,13 +123,13 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def _database(args: argparse.Namespace) -> str:
     import os
 
-    from .store import DEFAULT_URL
+    from quizlib.results.store import DEFAULT_URL
 
     return args.database or os.environ.get("QUIZLIB_DATABASE") or DEFAULT_URL
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server.run import serve
+    from quizlib.server.run import serve
 
     book = Path(args.book)
     if not (book / "index.html").exists():
@@ -148,8 +149,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_create_lead(args: argparse.Namespace) -> int:
-    from .server.auth import hash_password, one_time_password
-    from .store import Store
+    from quizlib.server.auth import hash_password, one_time_password
+    from quizlib.results.store import Store
 
     store = Store(_database(args))
     try:
@@ -164,7 +165,7 @@ def cmd_create_lead(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from .store import Store, current_revision
+    from quizlib.results.store import Store, current_revision
 
     store = Store(_database(args))
     try:
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:  # the library's named errors become one line; anything else is a bug: re-raise
-        from .store import StoreError
+        from quizlib.results.store import StoreError
 
         if isinstance(e, (StoreError, load.QuizFileError)):
             print(f"quizlib {args.command}: {e}", file=sys.stderr)

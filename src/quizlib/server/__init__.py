@@ -3,6 +3,6 @@
 ``create_app`` builds the Starlette application; ``run.serve`` is what ``quizlib serve`` calls.
 """
 
-from .app import create_app
+from quizlib.server.app import create_app
 
 __all__ = ["create_app"]

@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..store import DuplicateName, NotFound, Staff
-from . import auth, throttle
-from .pages import Redirect, _ctx, _staff, page
+from quizlib.results.store import DuplicateName, NotFound, Staff
+from quizlib.server import auth, throttle
+from quizlib.server.pages import Redirect, _ctx, _staff, page
 
 
 @page

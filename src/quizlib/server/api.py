@@ -8,13 +8,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import __version__
-from ..ingest import Rejected
-from ..store import Cohort
-from . import progress, throttle
-from .auth import current_learner
-from .context import ServerContext
-from .http import BadRequest, error, read_json
+from quizlib import __version__
+from quizlib.results.ingest import Rejected
+from quizlib.results.store import Cohort
+from quizlib.server import progress, throttle
+from quizlib.server.auth import current_learner
+from quizlib.server.context import ServerContext
+from quizlib.server.http import BadRequest, error, read_json
 
 API = "api/v1/"
 

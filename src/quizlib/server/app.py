@@ -11,13 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..store import Store
-from . import accounts, api, lead, pages
-from .auth import AuthError
-from .catalogue import Catalogue
-from .compression import CompressedResponses
-from .context import ServerContext
-from .http import BadRequest, error
+from quizlib.results.store import Store
+from quizlib.server import accounts, api, lead, pages
+from quizlib.server.auth import AuthError
+from quizlib.server.catalogue import Catalogue
+from quizlib.server.compression import CompressedResponses
+from quizlib.server.context import ServerContext
+from quizlib.server.http import BadRequest, error
 
 
 def _wants_json(request: Request) -> bool:

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from starlette.requests import Request
 
-from ..store import Learner, NotFound, Staff, Store
+from quizlib.results.store import Learner, NotFound, Staff, Store
 
 SESSION_COOKIE = "quizlib_staff"
 CSRF_COOKIE = "quizlib_csrf"

@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from ..book import QUIZ_FOLDER, chapter_titles, find_root
-from ..load import load_course
-from ..model import Course
+from quizlib import course as course_folder
+from quizlib.quiz.model import Course
 
 
 @dataclass(frozen=True)
@@ -40,30 +37,13 @@ class Catalogue:
         return chosen + (list(self.final_quiz_ids) if include_final else [])
 
 
-def toc_chapters(root: Path) -> list[str]:
-    """The chapter paths of ``_toc.yml`` in reading order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")) or {}
-    files = [toc["root"]] if toc.get("root") else []
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-
-    walk(toc)
-    return [f.removesuffix(".md").removesuffix(".ipynb") for f in files]
-
-
 def load_catalogue(root: Path) -> Catalogue:
     """The catalogue of the course folder ``root`` (with ``_toc.yml``, ``chapters/`` and ``quizzes/``)."""
-    course = load_course(root / QUIZ_FOLDER, chapters_root=root)
-    titles = chapter_titles(root)
+    course = course_folder.quizzes(root)
+    titles = course_folder.chapter_titles(root)
     finals = tuple(q.id for q in course.quizzes.values() if q.draw)
     modules = []
-    for chapter in toc_chapters(root):
+    for chapter in course_folder.toc_documents(root):
         quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == chapter and not q.draw)
         if quiz_ids:
             modules.append(Module(chapter, titles.get(chapter, chapter), quiz_ids))
@@ -79,6 +59,6 @@ def load_catalogue(root: Path) -> Catalogue:
 def find_course_root(book: Path) -> Path:
     """The course folder of a built book: the book is usually ``<course>/_build/html``."""
     try:
-        return find_root(book)
+        return course_folder.find_root(book)
     except FileNotFoundError:
-        return find_root()
+        return course_folder.find_root()

@@ -10,11 +10,11 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ..ingest import MAX_BATCH, Ingestor
-from ..store import Staff, Store
-from . import auth
-from .catalogue import Catalogue
-from .throttle import JOIN, SIGN_IN, Throttle
+from quizlib.results.ingest import MAX_BATCH, Ingestor
+from quizlib.results.store import Staff, Store
+from quizlib.server import auth
+from quizlib.server.catalogue import Catalogue
+from quizlib.server.throttle import JOIN, SIGN_IN, Throttle
 
 
 @dataclass

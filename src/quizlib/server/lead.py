@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import charts, report
-from . import auth
-from .context import ServerContext
-from .pages import _ctx, _staff, page
+from quizlib.results import charts
+from quizlib.results import report
+from quizlib.server import auth
+from quizlib.server.context import ServerContext
+from quizlib.server.pages import _ctx, _staff, page
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..store import NotFound, Staff
-from . import auth, progress, throttle
-from .context import ServerContext
-from .http import BadRequest, read_form, read_form_lists
+from quizlib.results.store import NotFound, Staff
+from quizlib.server import auth, progress, throttle
+from quizlib.server.context import ServerContext
+from quizlib.server.http import BadRequest, read_form, read_form_lists
 
 
 class Redirect(Exception):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable
 
-from ..store import Activity, Assignment
+from quizlib.results.store import Activity, Assignment
 
 
 @dataclass(frozen=True)

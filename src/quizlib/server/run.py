@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from ..store import Store
-from .app import create_app
-from .catalogue import find_course_root, load_catalogue
+from quizlib.results.store import Store
+from quizlib.server.app import create_app
+from quizlib.server.catalogue import find_course_root, load_catalogue
 
 
 def book_title(root: Path) -> str:

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..store import Store
+from quizlib.results.store import Store
 
 
 @dataclass(frozen=True)

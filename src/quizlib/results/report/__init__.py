@@ -53,8 +53,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
-from .model import Course, Matching, MultipleResponse, Numeric, Ordering, Question, Settings, SingleChoice, Vignette
-from .score import ResponseError, parse_number, score_response
+from quizlib.quiz.model import Course, Matching, MultipleResponse, Numeric, Ordering, Question, Settings, SingleChoice, Vignette
+from quizlib.quiz.score import ResponseError, parse_number, score_response
 
 
 class ReportError(ValueError):

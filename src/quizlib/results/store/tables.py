@@ -31,8 +31,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from .report import AttemptScore, QuestionScore
-from .store import AttemptResultRow, LearnerRow, QuestionResultRow, StatementRecord, StoreError
+from quizlib.results.report import AttemptScore, QuestionScore
+from quizlib.results.store import AttemptResultRow, LearnerRow, QuestionResultRow, StatementRecord, StoreError
 
 ROWS_AT_ONCE = 2000  # fetched at a time from PostgreSQL's server-side cursor
 

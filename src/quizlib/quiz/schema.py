@@ -11,7 +11,7 @@ import types
 import typing
 from typing import Any, Literal, Union
 
-from . import model
+from quizlib.quiz import model
 
 SCHEMA_ID = "https://quizlib.invalid/schema/quiz-v1.json"  # an identifier, never fetched
 

@@ -12,41 +12,14 @@ pages always show the current quizzes.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from . import static
-from .load import load_course
-from .model import Course
-
-QUIZ_FOLDER = "quizzes"
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The course folder: the nearest folder at or above ``start`` with ``_toc.yml`` and ``quizzes/``."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "_toc.yml").exists() and (folder / QUIZ_FOLDER).is_dir():
-            return folder
-    raise FileNotFoundError(f"No course folder (with _toc.yml and {QUIZ_FOLDER}/) at or above {here}")
-
-
-def _stamp(root: Path) -> tuple:
-    return tuple((p.name, p.stat().st_mtime_ns) for p in sorted((root / QUIZ_FOLDER).glob("*.y*ml")))
-
-
-@lru_cache(maxsize=4)
-def _course(root: Path, stamp: tuple) -> Course:
-    return load_course(root / QUIZ_FOLDER, chapters_root=root)
-
-
-def course(root: Path | None = None) -> Course:
-    """The course at ``root`` (found from the working folder by default), reloaded when a quiz file changes."""
-    root = root or find_root()
-    return _course(root, _stamp(root))
-
+from quizlib import course as course_folder
+from quizlib.course import find_root
+from quizlib.fronts.html import progress_html, quiz_html
+from quizlib.quiz.model import Course
 
 class QuizDisplay:
     """A quiz as Jupyter shows it: the widget where a kernel runs, the HTML block in the published book."""
@@ -60,21 +33,21 @@ class QuizDisplay:
     @property
     def widget(self):
         if self._widget is None:
-            from .widgets import QuizWidget  # ipywidgets is only needed where a kernel runs
+            from quizlib.fronts.widgets import QuizWidget  # ipywidgets is only needed where a kernel runs
 
             self._widget = QuizWidget(self.course, self.quiz.id, seed=self.seed)
         return self._widget
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = marked("show", self.quiz.id, static.quiz_html(self.course, self.quiz.id))
+        bundle["text/html"] = marked("show", self.quiz.id, quiz_html(self.course, self.quiz.id))
         bundle["text/plain"] = f"Quiz: {self.quiz.title} ({len(self.quiz.questions) or 'drawn'} questions)"
         return bundle
 
 
 def show(quiz_id: str, seed: int | None = None) -> QuizDisplay:
     """Display quiz ``quiz_id`` from the course's ``quizzes/`` folder."""
-    return QuizDisplay(course(), quiz_id, seed=seed)
+    return QuizDisplay(course_folder.quizzes(), quiz_id, seed=seed)
 
 
 MARK = re.compile(r"<!-- quizlib:(\w+):([\w-]*) -->.*?<!-- /quizlib -->", flags=re.S)
@@ -93,7 +66,7 @@ class _Html:
 
 
 def _objectives(root: Path, quiz_id: str) -> tuple[str, str]:
-    quiz = course(root).quiz(quiz_id)
+    quiz = course_folder.quizzes(root).quiz(quiz_id)
     items = "".join(f"<li>{escape(o.text)}</li>" for o in quiz.objectives)
     md = "\n".join(f"- {o.text}" for o in quiz.objectives)
     lead = "By the end of this chapter you will be able to:"
@@ -105,18 +78,6 @@ def objectives(quiz_id: str) -> _Html:
     return _Html("objectives", quiz_id, *_objectives(find_root(), quiz_id))
 
 
-def chapter_titles(root: Path) -> dict[str, str]:
-    """Each chapter's first heading, by its path without extension (as quizzes name chapters)."""
-    titles = {}
-    for path in sorted((root / "chapters").glob("*.md")):
-        match = re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
-        titles[f"chapters/{path.stem}"] = match.group(1).strip() if match else path.stem
-    return titles
-
-
-_STUDY_TIME = re.compile(r"^Estimated study time: (?:about )?(\d+) minutes\.", flags=re.MULTILINE)
-
-
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
@@ -126,16 +87,8 @@ def _duration(minutes: int) -> str:
 
 
 def _study_plan(root: Path) -> tuple[str, str]:
-    import yaml
-
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    titles = chapter_titles(root)
-    rows = []
-    for doc in docs:
-        match = _STUDY_TIME.search((root / f"{doc}.md").read_text(encoding="utf-8"))
-        if match:
-            rows.append((titles.get(doc, doc), int(match.group(1))))
+    titles = course_folder.chapter_titles(root)
+    rows = [(titles.get(doc, doc), minutes) for doc, minutes in course_folder.study_times(root).items()]
     total = sum(m for _, m in rows)
     body = "".join(f"<tr><td>{n}. {escape(t)}</td><td>{m} minutes</td></tr>" for n, (t, m) in enumerate(rows, 1))
     html = (
@@ -155,9 +108,9 @@ def study_plan() -> _Html:
 
 
 def _progress(root: Path) -> tuple[str, str]:
-    c = course(root)
+    c = course_folder.quizzes(root)
     text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
-    return static.progress_html(c, chapter_titles(root)), "Your progress, by quiz:\n\n" + text
+    return progress_html(c, course_folder.chapter_titles(root)), "Your progress, by quiz:\n\n" + text
 
 
 def progress() -> _Html:
@@ -166,7 +119,7 @@ def progress() -> _Html:
 
 
 _RENDERERS = {
-    "show": lambda root, quiz_id: static.quiz_html(course(root), quiz_id),
+    "show": lambda root, quiz_id: quiz_html(course_folder.quizzes(root), quiz_id),
     "objectives": lambda root, quiz_id: _objectives(root, quiz_id)[0],
     "progress": lambda root, arg: _progress(root)[0],
     "study_plan": lambda root, arg: _study_plan(root)[0],
@@ -183,6 +136,6 @@ def sources(root: Path) -> list[Path]:
     times) and quizlib's own scripts and styles."""
     from importlib import resources
 
-    files = [*sorted((root / QUIZ_FOLDER).glob("*.y*ml")), *sorted((root / "chapters").glob("*.md")), root / "_toc.yml"]
-    static_dir = Path(str(resources.files("quizlib").joinpath("static")))
+    files = [*course_folder.quiz_files(root), *course_folder.chapter_files(root), root / course_folder.TOC_FILE]
+    static_dir = Path(str(resources.files("quizlib.fronts").joinpath("assets")))
     return files + sorted(static_dir.glob("*.js")) + sorted(static_dir.glob("*.css"))

@@ -13,14 +13,14 @@ import json
 from importlib import resources
 from typing import Any
 
-from .model import Course, Quiz, as_json
+from quizlib.quiz.model import Course, Quiz, as_json
 
 SCRIPTS = ("quizlib-core.js", "quizlib-ui.js", "quizlib-sync.js")  # sync: the outbox for the course server
 
 
 @functools.cache
 def asset(name: str) -> str:
-    return resources.files("quizlib").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("quizlib.fronts").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def runtime() -> str:

@@ -416,7 +416,7 @@ def _alembic_config(connection):
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("quizlib").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("quizlib.results.store").joinpath("migrations")))
     cfg.attributes["connection"] = connection
     return cfg
 
@@ -820,7 +820,7 @@ class Store:
                 s.execute(sa.insert(StatementRow), rows)
                 # Reports read these narrow rows, never the statements' JSON: written in this same
                 # transaction, so a finished attempt is in both or in neither.
-                from .results import result_rows
+                from quizlib.results.store.tables import result_rows
 
                 attempts, questions = [], []
                 for r in records:
@@ -885,20 +885,20 @@ class Store:
 
     def report_cohorts(self) -> list:
         """Every cohort as :class:`quizlib.report.Cohort`."""
-        from .report import Cohort as ReportCohort
+        from quizlib.results.report import Cohort as ReportCohort
 
         return [ReportCohort(id=c.id, name=c.name) for c in self.cohorts()]
 
     def enrolments(self, *, cohort_id: str | None = None) -> list:
         """Every learner as :class:`quizlib.report.Enrolment`."""
-        from .report import Enrolment
+        from quizlib.results.report import Enrolment
 
         return [Enrolment(learner=l.id, cohort=l.cohort_id, display_name=l.display_name, joined_at=l.created_at)
                 for l in self.learners(cohort_id)]
 
     def report_assignments(self, *, cohort_id: str | None = None) -> list:
         """Every assignment as :class:`quizlib.report.Assignment` (modules by chapter, the final's too)."""
-        from .report import Assignment as ReportAssignment
+        from quizlib.results.report import Assignment as ReportAssignment
 
         out = []
         for a in self.assignments(cohort_id):
@@ -910,7 +910,7 @@ class Store:
 
     def started(self, *, cohort_id: str | None = None) -> list:
         """Every attempt begun (at least one answer) as :class:`quizlib.report.Started`."""
-        from .report import Started
+        from quizlib.results.report import Started
 
         q = (select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
              .where(StatementRow.verb == "answered").distinct())
@@ -935,7 +935,7 @@ class Store:
     def iter_attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
                             first_only: bool = False) -> Iterator:
         """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number."""
-        from .results import attempt_scores
+        from quizlib.results.store.tables import attempt_scores
 
         return attempt_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
 
@@ -943,7 +943,7 @@ class Store:
                              first_only: bool = False) -> Iterator:
         """Like :meth:`question_scores`, streamed (a million answers never sit in a list), ordered by quiz,
         learner, attempt number and the questions' order in the attempt."""
-        from .results import question_scores
+        from quizlib.results.store.tables import question_scores
 
         return question_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
 

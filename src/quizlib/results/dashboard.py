@@ -10,7 +10,7 @@ from datetime import date, datetime
 from html import escape
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
+from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
 
 
 @dataclass(frozen=True)

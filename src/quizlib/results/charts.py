@@ -17,7 +17,7 @@ import re
 from typing import Callable, Sequence
 from xml.sax.saxutils import escape
 
-from .report import ALL, FACILITY_HIGH, FACILITY_LOW, DISCRIMINATION_WEAK, ItemRow, RateRow, ScoreBin
+from quizlib.results.report import ALL, FACILITY_HIGH, FACILITY_LOW, DISCRIMINATION_WEAK, ItemRow, RateRow, ScoreBin
 
 BLUE = "#0072B2"  # Okabe-Ito blue, 5.2:1 on white
 VERMILLION = "#D55E00"  # Okabe-Ito vermillion, 3.9:1 on white

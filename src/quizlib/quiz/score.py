@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .model import (
+from quizlib.quiz.model import (
     Matching,
     MultipleResponse,
     Numeric,

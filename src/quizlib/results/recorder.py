@@ -1,6 +1,6 @@
 """Recording results from live Jupyter: ``QuizWidget.on(recorder)`` sends the same statements as the browser.
 
-    from quizlib.tracking import Recorder
+    from quizlib.results.recorder import Recorder
     recorder = Recorder.join("http://127.0.0.1:8000/", "abcdefgh23", "Bea")   # once; remembered on disk
     recorder = Recorder.load()                                                # in later sessions
     widget.on(recorder)
@@ -25,8 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import xapi
-from .model import Course
+from quizlib.results import xapi
+from quizlib.quiz.model import Course
 
 HOME = Path(os.environ.get("QUIZLIB_HOME", Path.home() / ".quizlib"))
 BATCH = 50
@@ -198,9 +198,9 @@ class Recorder:
 
     def _course(self) -> Course:
         if self.course is None:
-            from .book import course
+            from quizlib import course
 
-            self.course = course()
+            self.course = course.quizzes()
         return self.course
 
     def _attempt_answers(self, quiz_id: str, attempt: str, result) -> dict:

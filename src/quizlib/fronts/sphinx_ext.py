@@ -42,7 +42,7 @@ def _drop_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def _refresh_quiz_outputs(app, doctree) -> None:
-    from . import book
+    from quizlib.fronts import notebook as book
 
     root = Path(app.srcdir)
     refreshed = False

@@ -130,7 +130,7 @@ def response_string(kind: str, response: Any) -> str:
     if kind == "true_false":
         return "true" if response else "false"
     if kind == "numeric":
-        from .score import parse_number
+        from quizlib.quiz.score import parse_number
 
         value = parse_number(response)
         return number_text(value) if value is not None else str(response)

@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from . import score
-from .model import (
+from quizlib.quiz import score
+from quizlib.quiz.model import (
     Course,
     Matching,
     MultipleResponse,

@@ -15,9 +15,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from . import score, xapi
-from .model import Course, Question, Quiz
-from .store import Learner, StatementConflict, StatementRecord, Store
+from quizlib.quiz import score
+from quizlib.results import xapi
+from quizlib.quiz.model import Course, Question, Quiz
+from quizlib.results.store import Learner, StatementConflict, StatementRecord, Store
 
 MAX_BATCH = 200  # statements in one request
 # Derived passed/failed statements get an id made from the completed statement's id, so that two server

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from . import score
-from .model import (
+from quizlib.quiz import score
+from quizlib.quiz.model import (
     Course,
     Matching,
     MultipleResponse,
@@ -40,7 +40,7 @@ from .model import (
     TrueFalse,
     Vignette,
 )
-from .report import AttemptScore, Assignment as AssignmentFact, Cohort as CohortFact, Enrolment, QuestionScore, Started, course_modules
+from quizlib.results.report import AttemptScore, Assignment as AssignmentFact, Cohort as CohortFact, Enrolment, QuestionScore, Started, course_modules
 
 
 class DemoError(Exception):
@@ -496,7 +496,7 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
 
     Ids are derived from the attempt's key, so the same demo data always sends the same statements.
     """
-    from . import xapi
+    from quizlib.results import xapi
 
     quiz = course.quiz(attempt.quiz_id)
     shown = {q.id: q for q in (score.draw_questions(quiz, course.quizzes, attempt.seed) if quiz.draw else quiz.questions)}
@@ -546,8 +546,8 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
     ``add_learner``; ``ingest.Ingestor(course, store, home_page).accept(learner, statements)`` and
     ``ingest.MAX_BATCH``; ``server.auth.hash_password`` and ``one_time_password``.
     """
-    from .ingest import MAX_BATCH, Ingestor
-    from .server.auth import hash_password, one_time_password
+    from quizlib.results.ingest import MAX_BATCH, Ingestor
+    from quizlib.server.auth import hash_password, one_time_password
 
     if store.cohorts():
         raise DemoError("the database already has cohorts; demo data goes only into an empty database")

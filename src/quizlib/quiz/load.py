@@ -17,8 +17,8 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from . import model
-from .model import (
+from quizlib.quiz import model
+from quizlib.quiz.model import (
     QUESTION_TYPES,
     SCHEMA_VERSION,
     Bibliography,
