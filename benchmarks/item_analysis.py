@@ -42,12 +42,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from quizlib.results import report
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
 from quizlib.results import xapi  # noqa: E402
 from quizlib.results.demo import DEMO_HOME_PAGE, _Learner, question_traits  # noqa: E402
 from quizlib.results.ingest import MAX_BATCH, Ingestor  # noqa: E402
 from quizlib.quiz.load import load_course  # noqa: E402
 from quizlib.results.store import Store, current_revision, head_revision  # noqa: E402
+from quizlib.results.source import ReportSource  # noqa: E402
 
 STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 
@@ -65,7 +66,7 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
             if number == 2 and rng.random() > 0.15:
                 break
             seed = rng.getrandbits(32) if quiz.draw else None
-            shown = score.draw_questions(quiz, course.quizzes, seed) if quiz.draw else quiz.questions
+            shown = draw.draw_questions(quiz, course.quizzes, seed) if quiz.draw else quiz.questions
             attempt_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             answers = {}
             for question in shown:
@@ -130,14 +131,14 @@ def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[
 
 def end_to_end(store: Store, course):
     """What the course lead's item-analysis page does: first attempts only, streamed."""
-    return report.analyse_items(store.iter_question_scores(first_only=True), course,
-                                attempts=store.iter_attempt_scores(first_only=True))
+    return report.analyse_items(ReportSource(store).iter_question_scores(first_only=True), course,
+                                attempts=ReportSource(store).iter_attempt_scores(first_only=True))
 
 
 def from_lists(store: Store, course):
     """Lists of every attempt's records, then the analysis (the notebook's way, and the only way before)."""
-    records = store.question_scores()
-    attempts = store.attempt_scores()
+    records = ReportSource(store).question_scores()
+    attempts = ReportSource(store).attempt_scores()
     analysis = report.analyse_items(records, course, attempts=attempts)
     return records, attempts, analysis
 

@@ -14,7 +14,8 @@ import pytest
 from nbclient import NotebookClient
 
 from quizlib.results import report
-from quizlib.results.dashboard import html_table, percent
+from quizlib.results.dashboard import html_table
+from quizlib.results.report import percent
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "reports" / "dashboard.ipynb"

@@ -13,9 +13,10 @@ import pytest
 
 from quizlib.results import demo
 from quizlib.results import report
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
 from quizlib.quiz.load import load_course
 from quizlib.quiz.model import Bibliography, Course
+from quizlib.results.source import ReportSource
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE_QUIZZES = DATA / "course" / "quizzes"
@@ -116,7 +117,7 @@ def test_every_kind_of_question_and_a_drawn_assessment_get_valid_responses(kinds
     # Every try is a response the scorer accepts, and the recorded results are the scorer's.
     for a in data.attempts:
         quiz = kinds_course.quiz(a.quiz_id)
-        shown = {q.id: q for q in (score.draw_questions(quiz, kinds_course.quizzes, a.seed) if quiz.draw else quiz.questions)}
+        shown = {q.id: q for q in (draw.draw_questions(quiz, kinds_course.quizzes, a.seed) if quiz.draw else quiz.questions)}
         for t in a.tries:
             score.score_response(shown[t.question_id], t.response, quiz.settings)
     responses = report.response_frequencies(data.question_scores(), kinds_course)
@@ -150,14 +151,14 @@ def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
         def attempts(rows, who):
             return sorted((who[a.learner], a.quiz_id, a.attempt_number, a.percentage, a.passed) for a in rows)
 
-        assert attempts(store.attempt_scores(), names) == attempts(data.attempt_scores(), demo_names)
+        assert attempts(ReportSource(store).attempt_scores(), names) == attempts(data.attempt_scores(), demo_names)
 
         def questions(rows, who):
             return sorted((who[q.learner], q.quiz_id, q.attempt_number, q.question_id, q.credit, repr(q.first_response)) for q in rows)
 
-        assert questions(store.question_scores(), names) == questions(data.question_scores(), demo_names)
-        assert len(store.started()) == sum(1 for a in data.attempts if a.tries)
-        stored_dues = sorted(a.due for a in store.report_assignments())
+        assert questions(ReportSource(store).question_scores(), names) == questions(data.question_scores(), demo_names)
+        assert len(ReportSource(store).started()) == sum(1 for a in data.attempts if a.tries)
+        stored_dues = sorted(a.due for a in ReportSource(store).assignments())
         assert stored_dues == sorted(a.due for a in data.assignments)
 
         with pytest.raises(demo.DemoError, match="already has cohorts"):

@@ -9,11 +9,12 @@ from datetime import datetime, timezone
 import pytest
 from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib.results.store import tables as results
+import quizlib.results.store as store_module
 from quizlib.quiz import score
 from quizlib.results import xapi
 from quizlib.results.ingest import Ingestor, Rejected
 from quizlib.results.store import Store
+from quizlib.results.source import ReportSource
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_scoring_stores_nothing_and_accepting_stores_what_it_scored(setting, cou
     assert [r.verb for r in scored.records][-2:] == ["completed", "passed"]  # the server adds its verdict
     store.add_statements(scored.records)
     assert store.count_statements() == len(sent) + 1
-    assert [q.question_id for q in store.question_scores()] == [q.id for q in course.quiz("sensitivity").questions]
+    assert [q.question_id for q in ReportSource(store).question_scores()] == [q.id for q in course.quiz("sensitivity").questions]
     with pytest.raises(Rejected, match="another learner"):
         ingestor.score(store.add_learner(learner.cohort_id, "Cy")[0], sent)
 
@@ -74,10 +75,10 @@ def test_a_finished_attempt_and_its_result_rows_are_stored_together_or_not_at_al
     def broken(record):
         raise RuntimeError("the result rows could not be made")
 
-    monkeypatch.setattr(results, "result_rows", broken)
+    monkeypatch.setattr(store_module, "result_rows", broken)  # as the store calls it
     with pytest.raises(RuntimeError):
         ingestor.accept(learner, sent)
     assert store.count_statements() == 0  # not the answers, not the completed statement
     monkeypatch.undo()
     ingestor.accept(learner, sent)
-    assert len(store.attempt_scores()) == 1 and store.count_statements() == len(sent) + 1
+    assert len(ReportSource(store).attempt_scores()) == 1 and store.count_statements() == len(sent) + 1

@@ -15,8 +15,9 @@ from quizlib.results import demo
 from quizlib.results import report
 from quizlib.quiz.load import load_course
 from quizlib.results.report import AttemptScore, QuestionScore
-from quizlib.results.store.tables import ResponseDecoder
+from quizlib.results.source import ResponseDecoder
 from quizlib.results.store import StatementRecord, Store, current_revision, head_revision, make_engine, upgrade
+from quizlib.results.source import ReportSource
 
 KINDS_QUIZZES = Path(__file__).resolve().parent / "data" / "course" / "quizzes"  # every question kind
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -90,25 +91,25 @@ def test_the_records_are_exactly_those_the_store_made_before(demo_store, kinds_c
     assert len(questions) > 200 and {q.kind for q in questions} >= {"single_choice", "multiple_response", "numeric",
                                                                    "matching", "ordering", "vignette"}
     assert len({q.quiz_id for q in questions}) > 1 and by_quiz(questions) != questions  # so the order is tested
-    assert demo_store.attempt_scores() == by_quiz(attempts)
-    new_questions = demo_store.question_scores()
+    assert ReportSource(demo_store).attempt_scores() == by_quiz(attempts)
+    new_questions = ReportSource(demo_store).question_scores()
     assert new_questions == by_quiz(questions) and _types(new_questions) == _types(by_quiz(questions))
     firsts = [q for q in questions if q.attempt_number == 1]
     assert len(firsts) < len(questions)
-    assert list(demo_store.iter_question_scores(first_only=True)) == by_quiz(firsts)
-    assert list(demo_store.iter_attempt_scores(first_only=True)) == by_quiz([a for a in attempts if a.attempt_number == 1])
+    assert list(ReportSource(demo_store).iter_question_scores(first_only=True)) == by_quiz(firsts)
+    assert list(ReportSource(demo_store).iter_attempt_scores(first_only=True)) == by_quiz([a for a in attempts if a.attempt_number == 1])
     for cohort in demo_store.cohorts():
         old_attempts, old_questions = records_as_before(demo_store, cohort_id=cohort.id)
-        assert demo_store.question_scores(cohort_id=cohort.id) == by_quiz(old_questions)
-        assert demo_store.attempt_scores(cohort_id=cohort.id, first_only=True) == by_quiz(
+        assert ReportSource(demo_store).question_scores(cohort_id=cohort.id) == by_quiz(old_questions)
+        assert ReportSource(demo_store).attempt_scores(cohort_id=cohort.id, first_only=True) == by_quiz(
             [a for a in old_attempts if a.attempt_number == 1])
     for quiz in kinds_course.quizzes:
         old_attempts, old_questions = records_as_before(demo_store, quiz_id=quiz)
-        assert demo_store.question_scores(quiz_id=quiz, first_only=True) == [q for q in old_questions if q.attempt_number == 1]
-        assert demo_store.attempt_scores(quiz_id=quiz) == old_attempts
+        assert ReportSource(demo_store).question_scores(quiz_id=quiz, first_only=True) == [q for q in old_questions if q.attempt_number == 1]
+        assert ReportSource(demo_store).attempt_scores(quiz_id=quiz) == old_attempts
     # The item analysis the lead's page streams equals the one made before from every attempt's records.
-    streamed = report.analyse_items(demo_store.iter_question_scores(first_only=True), kinds_course,
-                                    attempts=demo_store.iter_attempt_scores(first_only=True))
+    streamed = report.analyse_items(ReportSource(demo_store).iter_question_scores(first_only=True), kinds_course,
+                                    attempts=ReportSource(demo_store).iter_attempt_scores(first_only=True))
     assert streamed == report.analyse_items(questions, kinds_course, attempts=attempts)
     assert streamed.items and streamed.responses
 
@@ -127,9 +128,9 @@ def test_an_attempt_that_arrives_late_takes_its_place_and_ties_go_by_statement_i
 
     store.add_statements([finished(ids[2], t0, 30.0), finished(ids[1], t0 + timedelta(days=1), 60.0)])
     store.add_statements([finished(ids[0], t0, 90.0)])  # sent later from an offline browser, finished as early
-    assert [(a.percentage, a.attempt_number) for a in store.attempt_scores()] == [(90.0, 1), (30.0, 2), (60.0, 3)]
-    assert [(q.credit, q.attempt_number) for q in store.question_scores()] == [(0.9, 1), (0.3, 2), (0.6, 3)]
-    assert [q.credit for q in store.question_scores(first_only=True)] == [0.9]
+    assert [(a.percentage, a.attempt_number) for a in ReportSource(store).attempt_scores()] == [(90.0, 1), (30.0, 2), (60.0, 3)]
+    assert [(q.credit, q.attempt_number) for q in ReportSource(store).question_scores()] == [(0.9, 1), (0.3, 2), (0.6, 3)]
+    assert [q.credit for q in ReportSource(store).question_scores(first_only=True)] == [0.9]
 
 
 @pytest.fixture
@@ -143,11 +144,11 @@ def store_with_learner(database_url):
 
 
 def test_deleting_a_learner_deletes_their_results(demo_store):
-    attempts, questions = demo_store.attempt_scores(), demo_store.question_scores()
+    attempts, questions = ReportSource(demo_store).attempt_scores(), ReportSource(demo_store).question_scores()
     leaving = questions[0].learner
     demo_store.delete_learner(leaving)
-    assert demo_store.question_scores() == [q for q in questions if q.learner != leaving]
-    assert demo_store.attempt_scores() == [a for a in attempts if a.learner != leaving]
+    assert ReportSource(demo_store).question_scores() == [q for q in questions if q.learner != leaving]
+    assert ReportSource(demo_store).attempt_scores() == [a for a in attempts if a.learner != leaving]
     with demo_store.engine.connect() as c:
         orphans = c.execute(sa.text("SELECT count(*) FROM attempt_results a WHERE NOT EXISTS "
                                     "(SELECT 1 FROM statements s WHERE s.id = a.statement_id)")).scalar()
@@ -185,8 +186,8 @@ def test_migration_0003_fills_the_result_tables_as_the_write_path_does(demo_stor
     try:
         assert upgraded.count_statements() == demo_store.count_statements()
         assert _result_tables(upgraded.engine) == _result_tables(demo_store.engine)
-        assert upgraded.question_scores() == demo_store.question_scores() == by_quiz(records_as_before(upgraded)[1])
-        assert upgraded.attempt_scores() == demo_store.attempt_scores()
+        assert ReportSource(upgraded).question_scores() == ReportSource(demo_store).question_scores() == by_quiz(records_as_before(upgraded)[1])
+        assert ReportSource(upgraded).attempt_scores() == ReportSource(demo_store).attempt_scores()
     finally:
         upgraded.close()
 
@@ -203,8 +204,8 @@ def test_the_response_decoder_never_hands_two_records_the_same_list():
 
 def test_a_stream_left_part_way_closes_its_cursors(demo_store):
     """A page that stops reading early (an error, a client gone) leaves no cursor open on either database."""
-    for stream in (demo_store.iter_question_scores(), demo_store.iter_attempt_scores()):
+    for stream in (ReportSource(demo_store).iter_question_scores(), ReportSource(demo_store).iter_attempt_scores()):
         first = next(stream)
         stream.close()
         assert first.attempt_number == 1
-    assert len(demo_store.question_scores()) > 0  # and the store still reads
+    assert len(ReportSource(demo_store).question_scores()) > 0  # and the store still reads

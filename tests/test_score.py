@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
 from scoring_table import case_id, fixture_course, quiz_with, table
 
 T = table()
@@ -58,13 +58,13 @@ def test_parse_number(text, value):
 @pytest.mark.parametrize("case", T["draws"], ids=case_id)
 def test_draw_table(case):
     course = fixture_course()
-    drawn = score.draw_questions(course.quiz("exam"), course.quizzes, case["seed"])
+    drawn = draw.draw_questions(course.quiz("exam"), course.quizzes, case["seed"])
     assert [q.id for q in drawn] == case["questions"]
 
 
 def test_generator_table():
     for case in T["generator"]:
-        rand = score.mulberry32(case["seed"])
+        rand = draw.mulberry32(case["seed"])
         assert [rand() for _ in case["values"]] == case["values"]
 
 
@@ -73,8 +73,8 @@ def test_draw_properties():
     exam, kinds = course.quiz("exam"), course.quiz("kinds")
     selections = set()
     for seed in range(200):
-        drawn = score.draw_questions(exam, course.quizzes, seed)
-        assert drawn == score.draw_questions(exam, course.quizzes, seed)  # reproducible
+        drawn = draw.draw_questions(exam, course.quizzes, seed)
+        assert drawn == draw.draw_questions(exam, course.quizzes, seed)  # reproducible
         assert drawn[0].id == "own" and len(drawn) == 4
         ids = [q.id for q in drawn[1:]]
         assert len(set(ids)) == 3
@@ -91,7 +91,7 @@ def test_drawn_numeric_keeps_its_bank_tolerance():
     course = fixture_course()
     exam = course.quiz("exam")
     for seed in range(50):
-        for q in score.draw_questions(exam, course.quizzes, seed):
+        for q in draw.draw_questions(exam, course.quizzes, seed):
             if q.id == "kinds/num":
                 assert q.tolerance == course.quiz("kinds").settings.numeric_tolerance
 
@@ -99,7 +99,7 @@ def test_drawn_numeric_keeps_its_bank_tolerance():
 def test_scoring_a_drawn_assessment():
     course = fixture_course()
     exam = course.quiz("exam")
-    drawn = score.draw_questions(exam, course.quizzes, 1)  # own, kinds/mr, kinds/ord, kinds/match
+    drawn = draw.draw_questions(exam, course.quizzes, 1)  # own, kinds/mr, kinds/ord, kinds/match
     answers = {
         "own": {"tries": [True]},
         "kinds/mr": {"tries": [["a", "c", "e"]]},

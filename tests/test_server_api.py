@@ -11,7 +11,7 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import join
 from quizlib.quiz.score import full_credit_response as _right
 
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
 from quizlib.results import xapi
 
 
@@ -167,7 +167,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(live, learner, course):
 def test_a_drawn_assessment_is_scored_on_the_questions_its_seed_drew(live, learner, course):
     final = next(q for q in course.quizzes.values() if q.draw)
     banks = {d.quiz: course.quiz(d.quiz) for d in final.draw}
-    shown = score.draw_questions(final, banks, 424242)
+    shown = draw.draw_questions(final, banks, 424242)
     q = shown[-1]
     ok = answered(learner, final, q, _right(q), seed=424242)
     assert post(learner, ok).status_code == 200

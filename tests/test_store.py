@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from quizlib.results.source import ReportSource
 from quizlib.results.store import (
     DuplicateName,
     NotFound,
@@ -110,14 +111,14 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
     assert s.session_secret().hex() == secret  # sessions signed before the upgrade stay valid
     assert s.set_learner_email("l1", "old@example.org").email == "old@example.org"  # the new column works
     # Migration 0003 filled the result tables from the finished attempts stored before it.
-    assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed, a.cohort) for a in s.attempt_scores()] == [
+    assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed, a.cohort) for a in ReportSource(s).attempt_scores()] == [
         ("a2", 1, 100.0, True, "c1"), ("a3", 2, 50.0, False, "c1")]
     assert [(q.attempt_id, q.attempt_number, q.question_id, q.credit, q.max_points, q.first_response, q.kind)
-            for q in s.question_scores()] == [
+            for q in ReportSource(s).question_scores()] == [
         ("a2", 1, "q1", 1.0, 2.0, ["a", "b"], "ordering"),
         ("a3", 2, "q1", 0.5, 2.0, {"p": "x", "o": "y"}, "matching"),
         ("a3", 2, "q2", 0.0, 1.0, None, "numeric")]
-    assert [q.attempt_id for q in s.question_scores(first_only=True)] == ["a2"]
+    assert [q.attempt_id for q in ReportSource(s).question_scores(first_only=True)] == ["a2"]
     s.close()
 
 
@@ -187,15 +188,15 @@ def test_report_records_come_from_finished_attempts(store):
                 passed=True, timestamp=t0, detail={"questions": questions, "quiz_passed": True}),
         _record(learner.id, attempt_id=str(uuid.uuid4())),  # an answer in an unfinished attempt
     ])
-    scores = store.attempt_scores()
+    scores = ReportSource(store).attempt_scores()
     assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed) for a in scores] == [
         (attempts[0], 1, 100.0, True), (attempts[1], 2, 40.0, False)]
     assert scores[0].cohort == cohort.id
-    qs = store.question_scores(quiz_id="sensitivity")
+    qs = ReportSource(store).question_scores(quiz_id="sensitivity")
     assert len(qs) == 4 and {q.attempt_number for q in qs} == {1, 2}
     assert qs[1].first_response == ["x"] and qs[1].max_points == 2.0
-    assert len(store.started()) == 1
-    assert store.enrolments()[0].display_name == "Bea"
+    assert len(ReportSource(store).started()) == 1
+    assert ReportSource(store).enrolments()[0].display_name == "Bea"
 
 
 def test_sqlite_commits_are_durable(tmp_path):

@@ -26,7 +26,7 @@ from quizlib.fronts.widgets import QuizWidget
 from quizlib.quiz.score import full_credit_response as _right
 
 course = load_course(Path({root!r}))
-recorder = Recorder.join({server!r}, {code!r}, "Wid", credentials=Path({creds!r}), outbox=Path({outbox!r}), course=course)
+recorder = Recorder.join({server!r}, {code!r}, "Wid", credentials=Path({creds!r}), outbox=Path({outbox!r}))
 widget = QuizWidget(course, {quiz!r})
 widget.on(recorder)
 
@@ -124,15 +124,14 @@ def test_a_refused_statement_is_set_aside_and_the_rest_are_sent(tmp_path, tiny_b
     server = start_server(tiny_book, url)
     store = Store(url)
     cohort = store.add_cohort("Spring", store.add_staff("Tess", "trainer", "x").id)
-    recorder = Recorder.join(server.url, cohort.code, "Cy", credentials=tmp_path / "c.json", outbox=tmp_path / "out",
-                             course=course)
+    recorder = Recorder.join(server.url, cohort.code, "Cy", credentials=tmp_path / "c.json", outbox=tmp_path / "out")
     assert (tmp_path / "c.json").stat().st_mode & 0o777 == 0o600
     quiz = course.quiz(QUIZ)
     q = quiz.questions[0]
     good = {"type": "answered", "question": q, "response": next(o.id for o in q.options if o.correct),
             "result": score.score_response(q, next(o.id for o in q.options if o.correct), quiz.settings),
             "outcome": score.outcome(q, [next(o.id for o in q.options if o.correct)], quiz.settings),
-            "try_number": 1, "quiz_id": QUIZ, "chapter": quiz.chapter, "attempt_id": "7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11",
+            "try_number": 1, "quiz": quiz, "quiz_id": QUIZ, "chapter": quiz.chapter, "attempt_id": "7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11",
             "seed": 1}
     bad = dict(good, try_number=99)  # more tries than the quiz allows: refused for good
     server.stop()

@@ -122,8 +122,8 @@ e = QuizWidget(course, "exam", seed={seed})
 print(json.dumps({{"ids": [q.question.id for q in e.questions]}}))
 """
     (r,) = run_cells(code)
-    from quizlib.quiz import score
+    from quizlib.quiz import draw
     from quizlib.quiz.load import load_course
 
     c = load_course(DATA / "course" / "quizzes")
-    assert r["ids"] == [q.id for q in score.draw_questions(c.quiz("exam"), c.quizzes, seed)]
+    assert r["ids"] == [q.id for q in draw.draw_questions(c.quiz("exam"), c.quizzes, seed)]

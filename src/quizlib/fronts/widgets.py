@@ -15,19 +15,9 @@ from typing import Any, Callable
 
 import ipywidgets as w
 
-from quizlib.quiz import score
-from quizlib.quiz.model import (
-    Course,
-    Matching,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    Question,
-    Quiz,
-    SingleChoice,
-    TrueFalse,
-    Vignette,
-)
+from quizlib.quiz import draw, score
+from quizlib.quiz.kinds import kind_of
+from quizlib.quiz.model import Course, Question, Quiz
 
 Listener = Callable[[dict[str, Any]], None]
 _FULL = w.Layout(width="auto")
@@ -38,7 +28,19 @@ def _paragraphs(text: str) -> str:
 
 
 class QuestionWidget(w.VBox):
-    """One question: its inputs, a Check button, a Show-the-answer button and the feedback."""
+    """One question: its inputs, a Check button, a Show-the-answer button and the feedback.
+
+    Each kind is a subclass (see :data:`WIDGETS`) that provides the inputs: :meth:`build_inputs` (the
+    widget holding them), :meth:`response` (the current response as :mod:`quizlib.quiz.score` reads it, or
+    None), :meth:`set_response` and :meth:`input_widgets` (what to disable when the question is over).
+    """
+
+    hint = "Please give an answer first."
+    checked = True  # answered with Check answer (a case is decided stage by stage instead)
+    partial_feedback_until_final = False  # before the last try, show only what is right (arrangements)
+
+    def heading_text(self, number: int, total: int) -> str:
+        return f"Question {number} of {total}"
 
     def __init__(self, quiz_widget: "QuizWidget", question: Question, number: int, total: int):
         self.quiz_widget = quiz_widget
@@ -46,10 +48,7 @@ class QuestionWidget(w.VBox):
         self.settings = quiz_widget.quiz.settings
         self.tries: list[Any] = []
         self.revealed = False
-        heading = f"Question {number} of {total}"
-        if isinstance(question, Vignette):
-            heading = f"Case {number} of {total}: {question.title}"
-        self.heading = w.HTML(f"<h3>{html.escape(heading)}</h3>")
+        self.heading = w.HTML(f"<h3>{html.escape(self.heading_text(number, total))}</h3>")
         self.prompt = w.HTML(_paragraphs(question.prompt))
         self.feedback = w.HTML("")
         self.tries_note = w.HTML("")
@@ -57,104 +56,27 @@ class QuestionWidget(w.VBox):
         self.reveal_button = w.Button(description="Show the answer", layout=w.Layout(width="auto", display="none"))
         self.check_button.on_click(lambda _: self.check())
         self.reveal_button.on_click(lambda _: self.reveal())
-        self.inputs = self._build_inputs()
+        self.inputs = self.build_inputs()
         controls = w.HBox([self.check_button, self.reveal_button, self.tries_note])
         children = [self.heading, self.prompt, self.inputs]
-        if not isinstance(question, Vignette):
+        if self.checked:
             children += [controls]
         super().__init__(children + [self.feedback])
 
-    # -- inputs by kind ---------------------------------------------------------------------------------
+    # -- what each kind provides -------------------------------------------------------------------------
 
-    def _build_inputs(self) -> w.Widget:
-        q = self.question
-        if isinstance(q, SingleChoice):
-            self.choice = w.RadioButtons(options=[(o.text, o.id) for o in q.options], value=None, layout=_FULL)
-            return self.choice
-        if isinstance(q, TrueFalse):
-            self.choice = w.RadioButtons(options=[("True", True), ("False", False)], value=None, layout=_FULL)
-            return self.choice
-        if isinstance(q, MultipleResponse):
-            self.boxes = {o.id: w.Checkbox(description=o.text, value=False, indent=False, layout=_FULL) for o in q.options}
-            return w.VBox([w.HTML("<em>Select all that apply.</em>"), *self.boxes.values()])
-        if isinstance(q, Numeric):
-            self.number = w.Text(placeholder="Type a number", layout=w.Layout(width="12em"))
-            unit = [w.Label(q.unit)] if q.unit else []
-            return w.HBox([self.number, *unit])
-        if isinstance(q, Ordering):
-            self.order = [item.id for item in q.items]
-            self.order_box = w.VBox()
-            self._draw_order()
-            return w.VBox([w.HTML("<em>Use Move up and Move down to put the steps in order, first at the top.</em>"), self.order_box])
-        if isinstance(q, Matching):
-            choices = sorted([(p.right, p.id) for p in q.pairs] + [(d.text, d.id) for d in q.distractors])
-            self.selects = {
-                p.id: w.Dropdown(options=[("Choose…", "")] + choices, value="", description=p.left,
-                                 style={"description_width": "initial"}, layout=_FULL)
-                for p in q.pairs
-            }
-            return w.VBox(list(self.selects.values()))
-        if isinstance(q, Vignette):
-            self.path: list[str] = []
-            self.stage_box = w.VBox()
-            self._show_stage(q.start)
-            return self.stage_box
-        raise TypeError(f"not a question: {q!r}")
-
-    def _draw_order(self) -> None:
-        items = {item.id: item for item in self.question.items}
-        rows = []
-        for i, step in enumerate(self.order):
-            up = w.Button(description="Move up", icon="arrow-up", disabled=i == 0, tooltip=f"Move up: {items[step].text}")
-            down = w.Button(description="Move down", icon="arrow-down", disabled=i == len(self.order) - 1,
-                            tooltip=f"Move down: {items[step].text}")
-            up.on_click(lambda _, i=i: self.move(i, -1))
-            down.on_click(lambda _, i=i: self.move(i, +1))
-            rows.append(w.HBox([w.HTML(f"{i + 1}. {html.escape(items[step].text)}", layout=w.Layout(flex="1")), up, down]))
-        self.order_box.children = rows
-        self.move_buttons = rows
-
-    def move(self, index: int, direction: int) -> None:
-        """Move the step at ``index`` up (-1) or down (+1)."""
-        j = index + direction
-        if 0 <= j < len(self.order) and not self.is_final:
-            self.order[index], self.order[j] = self.order[j], self.order[index]
-            self._draw_order()
-
-    # -- the response -----------------------------------------------------------------------------------
+    def build_inputs(self) -> w.Widget:
+        raise NotImplementedError
 
     def response(self) -> Any:
         """The learner's current response as quizlib.score reads it, or None if there is none yet."""
-        q = self.question
-        if isinstance(q, (SingleChoice, TrueFalse)):
-            return self.choice.value
-        if isinstance(q, MultipleResponse):
-            chosen = [oid for oid, box in self.boxes.items() if box.value]
-            return chosen or None
-        if isinstance(q, Numeric):
-            return self.number.value.strip() or None
-        if isinstance(q, Ordering):
-            return list(self.order)
-        if isinstance(q, Matching):
-            chosen = {pid: s.value for pid, s in self.selects.items()}
-            return None if "" in chosen.values() else chosen
-        return list(self.path)
+        raise NotImplementedError
 
     def set_response(self, response: Any) -> None:
-        q = self.question
-        if isinstance(q, (SingleChoice, TrueFalse)):
-            self.choice.value = response
-        elif isinstance(q, MultipleResponse):
-            for oid, box in self.boxes.items():
-                box.value = oid in response
-        elif isinstance(q, Numeric):
-            self.number.value = str(response)
-        elif isinstance(q, Ordering):
-            self.order = list(response)
-            self._draw_order()
-        elif isinstance(q, Matching):
-            for pid, s in self.selects.items():
-                s.value = response.get(pid, "")
+        raise NotImplementedError
+
+    def input_widgets(self) -> list[w.Widget]:
+        raise NotImplementedError
 
     @property
     def outcome(self) -> score.QuestionOutcome:
@@ -176,8 +98,7 @@ class QuestionWidget(w.VBox):
                 raise score.ResponseError("no response")
             result = score.score_response(self.question, response, self.settings)
         except score.ResponseError:
-            hint = "Please type a number, using digits (for example 12 or 0.5)." if isinstance(self.question, Numeric) else "Please give an answer first."
-            self.feedback.value = f'<div role="alert"><p><strong>{hint}</strong></p></div>'
+            self.feedback.value = f'<div role="alert"><p><strong>{self.hint}</strong></p></div>'
             return None
         self.tries.append(response)
         self.quiz_widget._record(self, response, result)
@@ -207,56 +128,181 @@ class QuestionWidget(w.VBox):
             else:
                 parts.append("<p><strong>Not correct.</strong></p>")
             shown = result.feedback
-            if isinstance(self.question, (Ordering, Matching)) and not outcome.final:
+            if self.partial_feedback_until_final and not outcome.final:
                 shown = tuple(f for f in result.feedback if f.correct)
             for f in shown:
                 mark = "Right" if f.correct else "Not quite"
                 parts.append(f"<div><p><strong>{mark}.</strong></p>{_paragraphs(f.text)}{self._cite(f.cite)}</div>")
         can_reveal = self.settings.reveal_after > 0 and outcome.tries >= self.settings.reveal_after
         if outcome.final:
-            for x in self._all_inputs():
+            for x in self.input_widgets():
                 x.disabled = True
             self.check_button.disabled = True
             self.reveal_button.layout.display = "none"
             self.tries_note.value = ""
             if (can_reveal or self.revealed) and not (result and result.correct):
-                parts.append(f"<p><strong>The answer:</strong> {html.escape(self.answer_text())}</p>")
+                parts.append(f"<p><strong>The answer:</strong> {html.escape(kind_of(self.question).answer_text(self.question))}</p>")
         else:
             left = self.settings.tries - outcome.tries
             self.tries_note.value = f"You can try again ({left} {'try' if left == 1 else 'tries'} left)."
             self.reveal_button.layout.display = None if can_reveal else "none"
         self.feedback.value = f'<div role="alert">{"".join(parts)}</div>'
 
-    def _all_inputs(self):
+
+# -- the inputs of each kind ----------------------------------------------------------------------------
+
+
+class ChoiceWidget(QuestionWidget):
+    hint = "Please choose an option first."
+
+    def build_inputs(self) -> w.Widget:
+        self.choice = w.RadioButtons(options=[(o.text, o.id) for o in self.question.options], value=None, layout=_FULL)
+        return self.choice
+
+    def response(self) -> Any:
+        return self.choice.value
+
+    def set_response(self, response: Any) -> None:
+        self.choice.value = response
+
+    def input_widgets(self) -> list[w.Widget]:
+        return [self.choice]
+
+
+class TrueFalseWidget(ChoiceWidget):
+    hint = "Please choose true or false first."
+
+    def build_inputs(self) -> w.Widget:
+        self.choice = w.RadioButtons(options=[("True", True), ("False", False)], value=None, layout=_FULL)
+        return self.choice
+
+
+class MultipleResponseWidget(QuestionWidget):
+    hint = "Please select at least one option first."
+
+    def build_inputs(self) -> w.Widget:
+        self.boxes = {o.id: w.Checkbox(description=o.text, value=False, indent=False, layout=_FULL)
+                      for o in self.question.options}
+        return w.VBox([w.HTML("<em>Select all that apply.</em>"), *self.boxes.values()])
+
+    def response(self) -> Any:
+        return [oid for oid, box in self.boxes.items() if box.value] or None
+
+    def set_response(self, response: Any) -> None:
+        for oid, box in self.boxes.items():
+            box.value = oid in response
+
+    def input_widgets(self) -> list[w.Widget]:
+        return list(self.boxes.values())
+
+
+class NumericWidget(QuestionWidget):
+    hint = "Please type a number, using digits (for example 12 or 0.5)."
+
+    def build_inputs(self) -> w.Widget:
+        self.number = w.Text(placeholder="Type a number", layout=w.Layout(width="12em"))
+        unit = [w.Label(self.question.unit)] if self.question.unit else []
+        return w.HBox([self.number, *unit])
+
+    def response(self) -> Any:
+        return self.number.value.strip() or None
+
+    def set_response(self, response: Any) -> None:
+        self.number.value = str(response)
+
+    def input_widgets(self) -> list[w.Widget]:
+        return [self.number]
+
+
+class OrderingWidget(QuestionWidget):
+    partial_feedback_until_final = True
+
+    def build_inputs(self) -> w.Widget:
+        self.order = [item.id for item in self.question.items]
+        self.order_box = w.VBox()
+        self._draw_order()
+        return w.VBox([w.HTML("<em>Use Move up and Move down to put the steps in order, first at the top.</em>"),
+                       self.order_box])
+
+    def _draw_order(self) -> None:
+        items = {item.id: item for item in self.question.items}
+        rows = []
+        for i, step in enumerate(self.order):
+            up = w.Button(description="Move up", icon="arrow-up", disabled=i == 0, tooltip=f"Move up: {items[step].text}")
+            down = w.Button(description="Move down", icon="arrow-down", disabled=i == len(self.order) - 1,
+                            tooltip=f"Move down: {items[step].text}")
+            up.on_click(lambda _, i=i: self.move(i, -1))
+            down.on_click(lambda _, i=i: self.move(i, +1))
+            rows.append(w.HBox([w.HTML(f"{i + 1}. {html.escape(items[step].text)}", layout=w.Layout(flex="1")), up, down]))
+        self.order_box.children = rows
+
+    def move(self, index: int, direction: int) -> None:
+        """Move the step at ``index`` up (-1) or down (+1)."""
+        j = index + direction
+        if 0 <= j < len(self.order) and not self.is_final:
+            self.order[index], self.order[j] = self.order[j], self.order[index]
+            self._draw_order()
+
+    def response(self) -> Any:
+        return list(self.order)
+
+    def set_response(self, response: Any) -> None:
+        self.order = list(response)
+        self._draw_order()
+
+    def input_widgets(self) -> list[w.Widget]:
+        return [b for row in self.order_box.children for b in row.children[1:]]
+
+
+class MatchingWidget(QuestionWidget):
+    hint = "Please choose a match for every item first."
+    partial_feedback_until_final = True
+
+    def build_inputs(self) -> w.Widget:
         q = self.question
-        if isinstance(q, (SingleChoice, TrueFalse)):
-            return [self.choice]
-        if isinstance(q, MultipleResponse):
-            return list(self.boxes.values())
-        if isinstance(q, Numeric):
-            return [self.number]
-        if isinstance(q, Ordering):
-            return [b for row in self.order_box.children for b in row.children[1:]]
-        if isinstance(q, Matching):
-            return list(self.selects.values())
+        choices = sorted([(p.right, p.id) for p in q.pairs] + [(d.text, d.id) for d in q.distractors])
+        self.selects = {
+            p.id: w.Dropdown(options=[("Choose…", ""), *choices], value="", description=p.left,
+                             style={"description_width": "initial"}, layout=_FULL)
+            for p in q.pairs
+        }
+        return w.VBox(list(self.selects.values()))
+
+    def response(self) -> Any:
+        chosen = {pid: s.value for pid, s in self.selects.items()}
+        return None if "" in chosen.values() else chosen
+
+    def set_response(self, response: Any) -> None:
+        for pid, s in self.selects.items():
+            s.value = response.get(pid, "")
+
+    def input_widgets(self) -> list[w.Widget]:
+        return list(self.selects.values())
+
+
+class VignetteWidget(QuestionWidget):
+    """A case, decided stage by stage; each decision is final."""
+
+    checked = False
+
+    def heading_text(self, number: int, total: int) -> str:
+        return f"Case {number} of {total}: {self.question.title}"
+
+    def build_inputs(self) -> w.Widget:
+        self.path: list[str] = []
+        self.stage_box = w.VBox()
+        self._show_stage(self.question.start)
+        return self.stage_box
+
+    def response(self) -> Any:
+        return list(self.path)
+
+    def set_response(self, response: Any) -> None:
+        for option_id in response:
+            self.decide(option_id)
+
+    def input_widgets(self) -> list[w.Widget]:
         return []
-
-    def answer_text(self) -> str:
-        q = self.question
-        if isinstance(q, (SingleChoice, MultipleResponse)):
-            return "; ".join(o.text for o in q.options if o.correct)
-        if isinstance(q, TrueFalse):
-            return "True" if q.answer else "False"
-        if isinstance(q, Numeric):
-            return f"{q.answer:g} {q.unit}".strip()
-        if isinstance(q, Ordering):
-            items = {i.id: i.text for i in q.items}
-            return "  ".join(f"{n}. {items[s]}" for n, s in enumerate(q.order, start=1))
-        if isinstance(q, Matching):
-            return "; ".join(f"{p.left} → {p.right}" for p in q.pairs)
-        return ""
-
-    # -- vignettes --------------------------------------------------------------------------------------
 
     def _show_stage(self, stage_id: str) -> None:
         stage = next(s for s in self.question.stages if s.id == stage_id)
@@ -300,6 +346,19 @@ class QuestionWidget(w.VBox):
         return result
 
 
+
+WIDGETS: dict[str, type[QuestionWidget]] = {
+    "single_choice": ChoiceWidget,
+    "multiple_response": MultipleResponseWidget,
+    "true_false": TrueFalseWidget,
+    "numeric": NumericWidget,
+    "ordering": OrderingWidget,
+    "matching": MatchingWidget,
+    "vignette": VignetteWidget,
+}
+"""The widget class of each question kind (one per kind of :data:`quizlib.quiz.kinds.KINDS`)."""
+
+
 class QuizWidget(w.VBox):
     """A whole quiz in live Jupyter. ``seed`` fixes an assessment's draw (random by default)."""
 
@@ -310,13 +369,8 @@ class QuizWidget(w.VBox):
         self.attempt_id = str(uuid.uuid4())
         self.listeners: list[Listener] = []
         self._completed = False
-        if self.quiz.draw:
-            banks = {d.quiz: course.quiz(d.quiz) for d in self.quiz.draw}
-            shown = score.draw_questions(self.quiz, banks, self.seed)
-        else:
-            shown = self.quiz.questions
-        self.shown = tuple(shown)
-        self.questions = [QuestionWidget(self, q, n, len(shown)) for n, q in enumerate(shown, start=1)]
+        shown = self.shown = draw.shown_questions(self.quiz, course.quizzes, self.seed)
+        self.questions = [WIDGETS[q.kind](self, q, n, len(shown)) for n, q in enumerate(shown, start=1)]
         s = self.quiz.settings
         rules = f"Pass mark: {s.pass_mark:g}%. You have {s.tries} {'try' if s.tries == 1 else 'tries'} at each question."
         title = w.HTML(f"<h2>{html.escape(self.quiz.title)}</h2><p>{html.escape(self.quiz.intro)} {rules}</p>")
@@ -325,7 +379,13 @@ class QuizWidget(w.VBox):
         self._update_summary()
 
     def on(self, listener: Listener) -> None:
-        """Call ``listener(event)`` after each try (``answered``) and when the quiz is complete (``completed``)."""
+        """Call ``listener(event)`` after each try (``answered``) and when the quiz is complete (``completed``).
+
+        Every event has ``quiz`` (the :class:`~quizlib.quiz.model.Quiz`), ``quiz_id``, ``chapter``,
+        ``attempt_id`` and ``seed``; ``answered`` adds ``question``, ``response``, ``result`` (this try),
+        ``outcome`` (the question so far) and ``try_number``; ``completed`` adds ``result`` (the quiz's) and
+        ``answers`` (question id -> ``{"tries": [...], "revealed": bool}``, as :func:`score.score_quiz` reads).
+        """
         self.listeners.append(listener)
 
     def question(self, question_id: str) -> QuestionWidget:
@@ -339,14 +399,15 @@ class QuizWidget(w.VBox):
 
     def _record(self, qw: QuestionWidget, response: Any, result: score.QuestionResult | None) -> None:
         quiz_result = self.result()
-        base = {"quiz_id": self.quiz.id, "chapter": self.quiz.chapter, "attempt_id": self.attempt_id, "seed": self.seed}
+        base = {"quiz": self.quiz, "quiz_id": self.quiz.id, "chapter": self.quiz.chapter, "attempt_id": self.attempt_id,
+                "seed": self.seed}
         if response is not None:
             outcome = next(o for o in quiz_result.questions if o.question_id == qw.question.id)
             self._emit({"type": "answered", "question": qw.question, "response": response, "result": result,
                         "outcome": outcome, "try_number": len(qw.tries), **base})
         if quiz_result.complete and not self._completed:
             self._completed = True
-            self._emit({"type": "completed", "result": quiz_result, **base})
+            self._emit({"type": "completed", "result": quiz_result, "answers": self.answers(), **base})
         self._update_summary(quiz_result)
 
     def _emit(self, event: dict[str, Any]) -> None:

@@ -18,19 +18,8 @@ from typing import Any, Literal, Union
 import yaml
 
 from quizlib.quiz import model
-from quizlib.quiz.model import (
-    QUESTION_TYPES,
-    SCHEMA_VERSION,
-    Bibliography,
-    Course,
-    Matching,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    Quiz,
-    SingleChoice,
-    Vignette,
-)
+from quizlib.quiz.kinds import kind_of
+from quizlib.quiz.model import QUESTION_TYPES, SCHEMA_VERSION, Bibliography, Course, Quiz, Settings
 
 BIBLIOGRAPHY_FILE = "references.yaml"
 
@@ -390,6 +379,23 @@ def _check_cites(reader: _Reader, keys, path: str, bibliography: Bibliography | 
             reader.at(f"{path}.cite", f"no source {key!r} in {BIBLIOGRAPHY_FILE}{hint}")
 
 
+class _QuestionCheck:
+    """A question's kind checks its own fields (:mod:`quizlib.quiz.kinds`) through this: each problem gets
+    the question's path, the line of its field and the file."""
+
+    def __init__(self, reader: _Reader, path: str, bibliography: Bibliography | None, settings: Settings):
+        self.reader, self.path, self.bibliography, self.settings = reader, path, bibliography, settings
+
+    def problem(self, field: str, message: str) -> None:
+        self.reader.at(f"{self.path}.{field}", message)
+
+    def unique(self, objects, what: str) -> None:
+        _unique(self.reader, objects, what)
+
+    def cites(self, keys, field: str) -> None:
+        _check_cites(self.reader, keys, f"{self.path}.{field}", self.bibliography)
+
+
 def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) -> None:
     if quiz.schema_version != SCHEMA_VERSION:
         reader.at("schema_version", f"expected {SCHEMA_VERSION}, found {quiz.schema_version}")
@@ -404,34 +410,7 @@ def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) 
             expected = ", ".join(objective_ids) or "none are defined"
             reader.at(f"{path}.objective", f"no objective {q.objective!r} in this quiz; expected one of: {expected}")
         _check_cites(reader, q.cite, path, bibliography)
-        if isinstance(q, (SingleChoice, MultipleResponse)):
-            _unique(reader, q.options, "option")
-            for i, o in enumerate(q.options, start=1):
-                _check_cites(reader, o.cite, f"{path}.options[{i}]", bibliography)
-            correct = [i for i, o in enumerate(q.options, start=1) if o.correct]
-            if isinstance(q, SingleChoice) and len(correct) != 1:
-                which = f" (options {', '.join(map(str, correct))})" if correct else ""
-                reader.at(
-                    f"{path}.options",
-                    f"a single-choice question needs exactly one correct option; found {len(correct)}{which}",
-                )
-            if isinstance(q, MultipleResponse) and not correct:
-                reader.at(f"{path}.options", "a multiple-response question needs at least one correct option; found 0")
-        elif isinstance(q, Numeric):
-            tolerance = q.tolerance if q.tolerance is not None else quiz.settings.numeric_tolerance
-            for i, w in enumerate(q.wrong_answers, start=1):
-                if abs(w.value - q.answer) <= tolerance:
-                    reader.at(
-                        f"{path}.wrong_answers[{i}].value",
-                        f"{w.value:g} is within the tolerance ({tolerance:g}) of the answer {q.answer:g}, so it "
-                        "would be marked right; expected a value outside it",
-                    )
-        elif isinstance(q, Ordering):
-            _check_ordering(reader, q, path)
-        elif isinstance(q, Matching):
-            _check_matching(reader, q, path)
-        elif isinstance(q, Vignette):
-            _check_vignette(reader, q, path, bibliography)
+        kind_of(q).check(q, _QuestionCheck(reader, path, bibliography, quiz.settings))
     for n, d in enumerate(quiz.draw, start=1):
         if d.quiz == quiz.id:
             reader.at(f"draw[{n}].quiz", "a quiz cannot draw questions from itself")
@@ -443,90 +422,6 @@ def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) 
             "settings.reveal_after",
             f"expected at most the number of tries ({quiz.settings.tries}), found {quiz.settings.reveal_after}",
         )
-
-
-def _check_ordering(reader: _Reader, q: Ordering, path: str) -> None:
-    ids = [item.id for item in q.items]
-    if tuple(ids) == q.order:
-        reader.at(f"{path}.items", "the steps are listed in the correct order, which gives the answer away; "
-                  "expected them shuffled (the correct order goes in `order`)")
-    _unique(reader, q.items, "step")
-    expected = ", ".join(ids)
-    for step in ids:
-        if step not in q.order:
-            reader.at(f"{path}.order", f"step {step!r} is missing; expected every step id once: {expected}")
-    seen = set()
-    for step in q.order:
-        if step not in ids:
-            reader.at(f"{path}.order", f"no step {step!r} in items; expected every step id once: {expected}")
-        elif step in seen:
-            reader.at(f"{path}.order", f"step {step!r} is listed twice; expected every step id once: {expected}")
-        seen.add(step)
-
-
-def _check_matching(reader: _Reader, q: Matching, path: str) -> None:
-    _unique(reader, (*q.pairs, *q.distractors), "pair or distractor")
-    rights: dict[str, int] = {}
-    for i, p in enumerate(q.pairs, start=1):
-        if p.right in rights:
-            reader.at(
-                f"{path}.pairs[{i}].right",
-                f"the same right-hand text as pairs[{rights[p.right]}]; expected each right-hand item once",
-            )
-        rights.setdefault(p.right, i)
-    for i, d in enumerate(q.distractors, start=1):
-        if d.text in rights:
-            reader.at(f"{path}.distractors[{i}].text", "the same text as a correct right-hand item; expected a different one")
-
-
-def _check_vignette(reader: _Reader, q: Vignette, path: str, bibliography: Bibliography | None) -> None:
-    stage_ids = [s.id for s in q.stages]
-    _unique(reader, q.stages, "stage")
-    known = ", ".join(stage_ids)
-    if q.start not in stage_ids:
-        reader.at(f"{path}.start", f"no stage {q.start!r}; expected one of: {known}")
-    for n, stage in enumerate(q.stages, start=1):
-        spath = f"{path}.stages[{n}]"
-        _unique(reader, stage.options, "option")
-        if not any(o.credit == 1 for o in stage.options):
-            reader.at(f"{spath}.options", "expected one decision with credit 1 (the best choice at this stage); found none")
-        for i, o in enumerate(stage.options, start=1):
-            _check_cites(reader, o.cite, f"{spath}.options[{i}]", bibliography)
-            if o.next and o.next not in stage_ids:
-                reader.at(f"{spath}.options[{i}].next", f"no stage {o.next!r}; expected one of: {known}")
-            if o.next == stage.id:
-                reader.at(f"{spath}.options[{i}].next", "a decision cannot lead back to its own stage")
-    by_id = {s.id: s for s in q.stages}
-    if q.start in by_id:
-        reachable, cycle = _walk(by_id, q.start)
-        if cycle:
-            reader.at(f"{path}.stages", f"the stages loop ({' -> '.join(cycle)}); expected every path to end")
-        for n, stage in enumerate(q.stages, start=1):
-            if stage.id not in reachable:
-                reader.at(f"{path}.stages[{n}].id", f"stage {stage.id!r} cannot be reached from the start stage {q.start!r}")
-
-
-def _walk(by_id: dict, start: str) -> tuple[set[str], list[str]]:
-    """Stages reachable from ``start`` and, if there is one, a loop among them (depth-first search)."""
-    reachable: set[str] = set()
-    finished: set[str] = set()
-    cycle: list[str] = []
-
-    def visit(stage_id: str, trail: list[str]) -> None:
-        nonlocal cycle
-        if stage_id not in by_id or stage_id in finished:
-            return
-        if stage_id in trail:
-            cycle = cycle or trail[trail.index(stage_id):] + [stage_id]
-            return
-        reachable.add(stage_id)
-        for o in by_id[stage_id].options:
-            if o.next and o.next != stage_id:
-                visit(o.next, trail + [stage_id])
-        finished.add(stage_id)
-
-    visit(start, [])
-    return reachable, cycle
 
 
 # -- the course -------------------------------------------------------------------------------------------

@@ -1,21 +1,9 @@
 """The one source of scoring truth: responses in, results out. Pure functions, no I/O.
 
-``static/quizlib-core.js`` is this module's JavaScript twin for the published pages; the shared table
-``tests/data/scoring_cases.json`` proves the two agree. Change both, or neither.
-
-Responses are plain JSON values, the same in both languages:
-
-===================  ==========================================================================
-kind                 response
-===================  ==========================================================================
-single_choice        the chosen option id, e.g. ``"b"``
-multiple_response    a list of chosen option ids, e.g. ``["a", "c"]``
-true_false           ``true`` or ``false``
-numeric              the text typed (``"7,636"``) or a number
-ordering             a list of every step id, in the learner's order
-matching             a mapping of pair id to the chosen pair or distractor id
-vignette             the list of option ids chosen, one per stage, along the path from the start
-===================  ==========================================================================
+``fronts/assets/quizlib-core.js`` is this module's JavaScript twin for the published pages; the shared table
+``tests/data/scoring_cases.yaml`` proves the two agree. Change both, or neither. How each kind scores one
+try is in :mod:`quizlib.quiz.kinds`; this module adds tries, the retry penalty, revealing the answer and a
+whole quiz.
 
 Partial credit (documented for learners in the README):
 
@@ -30,50 +18,19 @@ Every credit is rounded half up to 4 decimals and every percentage to 2, the sam
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from quizlib.quiz.model import (
-    Matching,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    Question,
-    Quiz,
-    Settings,
-    SingleChoice,
-    TrueFalse,
-    Vignette,
-)
+from quizlib.quiz.kinds import Feedback, QuestionResult, ResponseError, kind_of, longest_increasing_run, vignette_path
+from quizlib.quiz.model import Question, Quiz, Settings
+from quizlib.quiz.numbers import parse_number, round_half_up
 
-
-class ResponseError(ValueError):
-    """A response that does not fit its question (wrong type, unknown option). Says what was expected."""
-
-
-@dataclass(frozen=True)
-class Feedback:
-    ref: str  # option, step or pair id; "stage/option" in a vignette; "true"/"false"; numeric: "correct",
-    # "incorrect" or "wrong-N" (the Nth of the question's wrong_answers)
-    text: str
-    correct: bool
-    cite: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class QuestionResult:
-    """The result of one try at one question."""
-
-    credit: float  # 0 to 1
-    feedback: tuple[Feedback, ...]
-    complete: bool = True  # False for a vignette whose path has not reached an end
-
-    @property
-    def correct(self) -> bool:
-        return self.credit == 1
+__all__ = [
+    "Feedback", "QuestionOutcome", "QuestionResult", "QuizResult", "ResponseError", "full_credit_response",
+    "longest_increasing_run", "outcome", "parse_number", "round_half_up", "score_quiz", "score_response",
+    "try_credit", "vignette_path",
+]
 
 
 @dataclass(frozen=True)
@@ -100,158 +57,9 @@ class QuizResult:
     questions: tuple[QuestionOutcome, ...] = field(default_factory=tuple)
 
 
-def round_half_up(value: float, places: int) -> float:
-    scale = 10**places
-    return math.floor(value * scale + 0.5) / scale
-
-
-# -- numbers as learners type them ------------------------------------------------------------------------
-
-# ASCII digits only, and an explicit list of spaces: JavaScript's \d and \s differ from Python's.
-_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
-_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
-_PLAIN = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)")
-_SPACES = re.compile("[ \t\n\r\f\v\u00a0\u202f]+")
-
-
-def parse_number(text: str | float | int | None) -> float | None:
-    """A number from what a learner typed, or None if it is not one.
-
-    Spaces are ignored; ``7,636`` and ``7 636`` are seven thousand six hundred and thirty-six; ``0,19``
-    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred.
-    """
-    if isinstance(text, bool) or text is None:
-        return None
-    if isinstance(text, (int, float)):
-        return float(text) if math.isfinite(text) else None
-    s = _SPACES.sub("", str(text))
-    if _THOUSANDS.fullmatch(s):
-        s = s.replace(",", "")
-    elif _DECIMAL_COMMA.fullmatch(s):
-        s = s.replace(",", ".")
-    if not _PLAIN.fullmatch(s):
-        return None
-    return float(s)
-
-
-# -- one try at one question ------------------------------------------------------------------------------
-
-
-def _ids(values: Any, what: str) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ResponseError(f"expected a list of {what} ids")
-    return values
-
-
-def _option_feedback(option, correct: bool) -> Feedback:
-    return Feedback(option.id, option.feedback, correct, tuple(option.cite))
-
-
 def score_response(question: Question, response: Any, settings: Settings) -> QuestionResult:
     """Score one try. Raises :class:`ResponseError` if ``response`` cannot be a response to ``question``."""
-    if isinstance(question, SingleChoice):
-        options = {o.id: o for o in question.options}
-        if not isinstance(response, str) or response not in options:
-            raise ResponseError(f"expected one of the option ids {', '.join(options)}")
-        chosen = options[response]
-        return QuestionResult(1.0 if chosen.correct else 0.0, (_option_feedback(chosen, chosen.correct),))
-
-    if isinstance(question, MultipleResponse):
-        options = {o.id: o for o in question.options}
-        chosen_ids = _ids(response, "option")
-        unknown = [c for c in chosen_ids if c not in options]
-        if unknown or len(set(chosen_ids)) != len(chosen_ids):
-            raise ResponseError(f"expected distinct option ids among {', '.join(options)}")
-        n_right = sum(o.correct for o in question.options)
-        n_wrong = len(question.options) - n_right
-        hits = sum(options[c].correct for c in chosen_ids)
-        misses = len(chosen_ids) - hits
-        credit = hits / n_right - (misses / n_wrong if n_wrong else 0.0)
-        credit = round_half_up(max(0.0, credit), 4)
-        # Feedback in the options' own order, so both fronts list it alike.
-        feedback = tuple(_option_feedback(o, o.correct) for o in question.options if o.id in chosen_ids)
-        return QuestionResult(credit, feedback)
-
-    if isinstance(question, TrueFalse):
-        if not isinstance(response, bool):
-            raise ResponseError("expected true or false")
-        right = response == question.answer
-        text = question.feedback.if_true if response else question.feedback.if_false
-        return QuestionResult(1.0 if right else 0.0, (Feedback("true" if response else "false", text, right, tuple(question.cite)),))
-
-    if isinstance(question, Numeric):
-        if not isinstance(response, (str, int, float)) or isinstance(response, bool):
-            raise ResponseError("expected a number or the text typed")
-        value = parse_number(response)
-        if value is None:
-            raise ResponseError(f"expected a number, found {response!r}")
-        tolerance = question.tolerance if question.tolerance is not None else settings.numeric_tolerance
-        if _within(value, question.answer, tolerance):
-            return QuestionResult(1.0, (Feedback("correct", question.feedback.correct, True, tuple(question.cite)),))
-        for i, w in enumerate(question.wrong_answers, start=1):
-            if _within(value, w.value, tolerance):
-                return QuestionResult(0.0, (Feedback(f"wrong-{i}", w.feedback, False, tuple(question.cite)),))
-        return QuestionResult(0.0, (Feedback("incorrect", question.feedback.incorrect, False, tuple(question.cite)),))
-
-    if isinstance(question, Ordering):
-        order = _ids(response, "step")
-        if sorted(order) != sorted(question.order):
-            raise ResponseError(f"expected every step id once: {', '.join(question.order)}")
-        position = {step: i for i, step in enumerate(question.order)}
-        run = longest_increasing_run([position[s] for s in order])
-        n = len(order)
-        credit = round_half_up(run / n, 4) if run >= 2 else 0.0
-        items = {item.id: item for item in question.items}
-        feedback = tuple(
-            Feedback(step, items[step].feedback, position[step] == i, tuple(question.cite)) for i, step in enumerate(order)
-        )
-        return QuestionResult(credit, feedback)
-
-    if isinstance(question, Matching):
-        if not isinstance(response, Mapping) or not all(isinstance(v, str) for v in response.values()):
-            raise ResponseError("expected a mapping of pair id to chosen id")
-        pairs = {p.id: p for p in question.pairs}
-        distractors = {d.id: d for d in question.distractors}
-        unknown = [k for k in response if k not in pairs]
-        bad = [v for v in response.values() if v not in pairs and v not in distractors]
-        if unknown or bad:
-            raise ResponseError(f"expected pair ids among {', '.join(pairs)} mapped to pair or distractor ids")
-        right = 0
-        feedback = []
-        for p in question.pairs:
-            chosen = response.get(p.id)
-            ok = chosen == p.id
-            right += ok
-            feedback.append(Feedback(p.id, p.feedback, ok, tuple(question.cite)))
-            if chosen in distractors:
-                feedback.append(Feedback(chosen, distractors[chosen].feedback, False, tuple(question.cite)))
-        return QuestionResult(round_half_up(right / len(question.pairs), 4), tuple(feedback))
-
-    if isinstance(question, Vignette):
-        path = vignette_path(question, response)
-        credits = [option.credit for _, option in path]
-        complete = bool(path) and not path[-1][1].next
-        credit = round_half_up(sum(credits) / len(credits), 4) if credits else 0.0
-        feedback = tuple(
-            Feedback(f"{stage.id}/{option.id}", option.feedback, option.credit == 1, tuple(option.cite))
-            for stage, option in path
-        )
-        return QuestionResult(credit, feedback, complete)
-
-    raise TypeError(f"not a question: {question!r}")
-
-
-def _within(value: float, target: float, tolerance: float) -> bool:
-    # The small allowance absorbs binary rounding (0.2 - 0.19 is 0.010000000000000009).
-    return abs(value - target) <= tolerance + 1e-9 * max(1.0, abs(target))
-
-
-def longest_increasing_run(values: Sequence[int]) -> int:
-    """Length of the longest strictly increasing subsequence (not necessarily adjacent)."""
-    best = [0] * len(values)
-    for i, v in enumerate(values):
-        best[i] = 1 + max((best[j] for j in range(i) if values[j] < v), default=0)
-    return max(best, default=0)
+    return kind_of(question).score(question, response, settings)
 
 
 def full_credit_response(question: Question) -> Any:
@@ -259,44 +67,22 @@ def full_credit_response(question: Question) -> Any:
 
     For a vignette, the path that takes a best decision (credit 1) at every stage.
     """
-    if isinstance(question, SingleChoice):
-        return next(o.id for o in question.options if o.correct)
-    if isinstance(question, MultipleResponse):
-        return [o.id for o in question.options if o.correct]
-    if isinstance(question, TrueFalse):
-        return question.answer
-    if isinstance(question, Numeric):
-        value = question.answer
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(question, Ordering):
-        return list(question.order)
-    if isinstance(question, Matching):
-        return {p.id: p.id for p in question.pairs}
-    stages = {s.id: s for s in question.stages}
-    path, stage = [], stages[question.start]
-    while stage is not None:
-        best = next(o for o in stage.options if o.credit == 1)
-        path.append(best.id)
-        stage = stages[best.next] if best.next else None
-    return path
+    return kind_of(question).key(question)
 
 
-def vignette_path(question: Vignette, response: Any):
-    """The (stage, option) pairs a list of chosen option ids walks through from the start stage."""
-    chosen = _ids(response, "option")
-    stages = {s.id: s for s in question.stages}
-    path = []
-    stage = stages[question.start]
-    for n, option_id in enumerate(chosen, start=1):
-        if stage is None:
-            raise ResponseError(f"the case ends after {n - 1} decisions; expected no more")
-        options = {o.id: o for o in stage.options}
-        if option_id not in options:
-            raise ResponseError(f"decision {n} (stage {stage.id}): expected one of {', '.join(options)}")
-        option = options[option_id]
-        path.append((stage, option))
-        stage = stages[option.next] if option.next else None
-    return path
+def try_credit(question: Question, settings: Settings, result: QuestionResult, try_number: int) -> tuple[float, bool]:
+    """The question's credit after try ``try_number`` (from 1) whose result is ``result``, and whether it
+    allows no further try: the try's credit less ``retry_penalty`` for each try after the first; final when
+    right or out of tries. A case that has not reached its end has no credit yet and is not final.
+
+    The one place this rule lives: :func:`outcome`, the server's ingest, the demo data and the fronts use it.
+    """
+    if not result.complete:
+        return 0.0, False
+    kind = kind_of(question)
+    penalty = 0.0 if kind.one_try else settings.retry_penalty * (try_number - 1)
+    credit = round_half_up(max(0.0, result.credit * (1 - penalty)), 4)
+    return credit, result.correct or try_number >= kind.tries_allowed(settings)
 
 
 # -- a whole quiz -----------------------------------------------------------------------------------------
@@ -308,19 +94,14 @@ def outcome(question: Question, tries: Sequence[Any], settings: Settings, reveal
     The credit is that of the last try, less ``retry_penalty`` for each try after the first.
     A vignette is walked once: its one "try" is the path taken.
     """
-    limit = 1 if isinstance(question, Vignette) else settings.tries
+    limit = kind_of(question).tries_allowed(settings)
     if len(tries) > limit:
         raise ResponseError(f"expected at most {limit} tries, found {len(tries)}")
     if revealed and (settings.reveal_after == 0 or len(tries) < settings.reveal_after):
         raise ResponseError(f"the answer can be shown only after {settings.reveal_after or 'no'} tries")
     last = score_response(question, tries[-1], settings) if tries else None
-    if last is None or not last.complete:
-        final = revealed
-        credit = 0.0
-    else:
-        final = last.correct or len(tries) >= limit or revealed
-        penalty = 0.0 if isinstance(question, Vignette) else settings.retry_penalty * (len(tries) - 1)
-        credit = round_half_up(max(0.0, last.credit * (1 - penalty)), 4)
+    credit, final = try_credit(question, settings, last, len(tries)) if last is not None else (0.0, False)
+    final = final or revealed
     return QuestionOutcome(
         question_id=question.id,
         tries=len(tries),
@@ -365,45 +146,3 @@ def score_quiz(
     )
 
 
-# -- drawing an assessment --------------------------------------------------------------------------------
-
-
-def mulberry32(seed: int):
-    """A small seeded generator of floats in [0, 1), bit for bit the same as its JavaScript twin."""
-    state = seed & 0xFFFFFFFF
-
-    def imul(a: int, b: int) -> int:
-        return (a * b) & 0xFFFFFFFF
-
-    def next_float() -> float:
-        nonlocal state
-        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
-        t = imul(state ^ (state >> 15), 1 | state)
-        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
-
-    return next_float
-
-
-def draw_questions(quiz: Quiz, banks: Mapping[str, Quiz], seed: int) -> tuple[Question, ...]:
-    """The questions an assessment shows for ``seed``, in the order shown.
-
-    The quiz's own questions come first. Each ``draw`` entry then shuffles its bank (Fisher-Yates, seeded)
-    and takes the first ``count``. A drawn question is renamed ``"<bank>/<id>"`` and its objective
-    ``"<bank>/<objective>"``, and a numeric question keeps its bank's tolerance. The same seed always gives
-    the same selection.
-    """
-    rand = mulberry32(seed)
-    chosen: list[Question] = list(quiz.questions)
-    for d in quiz.draw:
-        bank = banks[d.quiz]
-        pool = [q for q in bank.questions if not d.kinds or q.kind in d.kinds]
-        for i in range(len(pool) - 1, 0, -1):
-            j = math.floor(rand() * (i + 1))
-            pool[i], pool[j] = pool[j], pool[i]
-        for q in pool[: d.count]:
-            changes: dict[str, Any] = {"id": f"{bank.id}/{q.id}", "objective": f"{bank.id}/{q.objective}"}
-            if isinstance(q, Numeric) and q.tolerance is None:
-                changes["tolerance"] = bank.settings.numeric_tolerance
-            chosen.append(dataclasses.replace(q, **changes))
-    return tuple(chosen)

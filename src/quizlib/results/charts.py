@@ -17,7 +17,7 @@ import re
 from typing import Callable, Sequence
 from xml.sax.saxutils import escape
 
-from quizlib.results.report import ALL, FACILITY_HIGH, FACILITY_LOW, DISCRIMINATION_WEAK, ItemRow, RateRow, ScoreBin
+from quizlib.results.report import ALL, DISCRIMINATION_WEAK, FACILITY_HIGH, FACILITY_LOW, ItemRow, RateRow, ScoreBin, percent
 
 BLUE = "#0072B2"  # Okabe-Ito blue, 5.2:1 on white
 VERMILLION = "#D55E00"  # Okabe-Ito vermillion, 3.9:1 on white
@@ -42,7 +42,7 @@ def _chart_id(*parts: object) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
+    return percent(value, missing="n/a")
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: tuple) -> str:

@@ -1,4 +1,4 @@
-"""What ``reports/dashboard.ipynb`` needs beyond :mod:`quizlib.report` and :mod:`quizlib.charts`: the report
+"""What ``reports/dashboard.ipynb`` needs beyond :mod:`quizlib.results.report` and :mod:`quizlib.results.charts`: the report
 inputs gathered from a database in one call, and any report table as an HTML table for a notebook.
 """
 
@@ -11,6 +11,7 @@ from html import escape
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
+from quizlib.results.source import ReportSource
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,19 @@ class ReportInputs:
 
 
 def load_inputs(store, *, cohort_id: str | None = None) -> ReportInputs:
-    """The report inputs from a :class:`quizlib.store.Store`, for every cohort or just ``cohort_id``.
+    """The report inputs from a :class:`quizlib.results.store.Store`, for every cohort or just ``cohort_id``.
 
     Raises the store's ``SchemaNotCurrent`` if the database has not been made or upgraded.
     """
     store.check_schema()
+    source = ReportSource(store)
     return ReportInputs(
-        cohorts=store.report_cohorts(),
-        enrolments=store.enrolments(cohort_id=cohort_id),
-        assignments=store.report_assignments(cohort_id=cohort_id),
-        attempts=store.attempt_scores(cohort_id=cohort_id),
-        question_scores=store.question_scores(cohort_id=cohort_id),
-        started=store.started(cohort_id=cohort_id),
+        cohorts=source.cohorts(),
+        enrolments=source.enrolments(cohort_id=cohort_id),
+        assignments=source.assignments(cohort_id=cohort_id),
+        attempts=source.attempt_scores(cohort_id=cohort_id),
+        question_scores=source.question_scores(cohort_id=cohort_id),
+        started=source.started(cohort_id=cohort_id),
     )
 
 
@@ -55,11 +57,6 @@ def _text(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return ", ".join(map(str, value))
     return str(value)
-
-
-def percent(value: float | None) -> str:
-    """A 0-1 share as a whole percentage, for ``formats``."""
-    return "–" if value is None else f"{100 * value:.0f}%"
 
 
 def html_table(

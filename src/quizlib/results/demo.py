@@ -25,9 +25,11 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
+from quizlib.quiz.kinds import kind_of
 from quizlib.quiz.model import (
     Course,
     Matching,
@@ -37,6 +39,7 @@ from quizlib.quiz.model import (
     Question,
     Quiz,
     SingleChoice,
+    Stage,
     TrueFalse,
     Vignette,
 )
@@ -205,18 +208,10 @@ def question_traits(quiz_id: str, question: Question, seed: int) -> QuestionTrai
     rng = random.Random(f"{seed}:{quiz_id}:{question.id}")
     difficulty = rng.gauss(-0.9, 0.9)
     discrimination = rng.uniform(0.7, 2.0) if rng.random() > 0.05 else rng.uniform(-0.6, 0.15)
-    wrong = _wrong_choices(question)
+    wrong = RESPONDERS[question.kind].distractors(question)
     # Squared uniforms: a few distractors attract most wrong answers, some almost none.
     weights = tuple(rng.random() ** 2 + 0.02 for _ in wrong)
     return QuestionTraits(difficulty, discrimination, weights)
-
-
-def _wrong_choices(question: Question) -> list:
-    if isinstance(question, (SingleChoice, MultipleResponse)):
-        return [o for o in question.options if not o.correct]
-    if isinstance(question, Numeric):
-        return list(question.wrong_answers)
-    return []
 
 
 class _Learner:
@@ -231,78 +226,123 @@ class _Learner:
 
     def respond(self, question: Question, traits: QuestionTraits, boost: float = 0.0, avoid: Any = None) -> Any:
         """A response to ``question``: right with the model's probability, else a plausible wrong one."""
-        rng = self.rng
-        right = rng.random() < self.p_right(traits, boost)
-        if isinstance(question, SingleChoice):
-            if right:
-                return next(o.id for o in question.options if o.correct)
-            wrong = [o.id for o in question.options if not o.correct]
-            weights = list(traits.distractor_weights)
-            if avoid in wrong and len(wrong) > 1:  # a second try does not repeat the same wrong option
-                weights[wrong.index(avoid)] = 0.0
-            return rng.choices(wrong, weights=weights)[0]
-        if isinstance(question, MultipleResponse):
-            if right:
-                return [o.id for o in question.options if o.correct]
-            chosen = []
-            wrong_index = 0
-            for o in question.options:
-                if o.correct:
-                    keep = rng.random() < 0.75
-                else:
-                    keep = rng.random() < 0.15 + 0.6 * traits.distractor_weights[wrong_index]
-                    wrong_index += 1
-                if keep:
-                    chosen.append(o.id)
-            if chosen == [o.id for o in question.options if o.correct]:
-                chosen = [o.id for o in question.options if not o.correct][:1] + chosen
-            return chosen
-        if isinstance(question, TrueFalse):
-            return question.answer if right else not question.answer
-        if isinstance(question, Numeric):
-            if right:
-                return rng.choice([question.answer, _typed(question.answer, rng)])
-            if question.wrong_answers and rng.random() < 0.7:
-                return rng.choices([w.value for w in question.wrong_answers], weights=traits.distractor_weights)[0]
-            off = abs(question.answer) * rng.uniform(0.2, 1.5) + 1 + (question.tolerance or 0) * 3
-            return _typed(question.answer + rng.choice((-1, 1)) * off, rng)
-        if isinstance(question, Ordering):
-            order = list(question.order)
-            if not right:
-                for _ in range(rng.choice((1, 1, 2))):
-                    i = rng.randrange(len(order) - 1)
-                    order[i], order[i + 1] = order[i + 1], order[i]
-                if order == list(question.order):
-                    order[0], order[1] = order[1], order[0]
-            return order
-        if isinstance(question, Matching):
-            ids = [p.id for p in question.pairs]
-            chosen = dict(zip(ids, ids))
-            if not right:
-                i, j = rng.sample(range(len(ids)), 2)
-                chosen[ids[i]], chosen[ids[j]] = ids[j], ids[i]
-                if question.distractors and rng.random() < 0.4:
-                    chosen[ids[i]] = rng.choice(question.distractors).id
-            return chosen
-        if isinstance(question, Vignette):
-            return self._walk(question, traits, boost)
-        raise DemoError(f"no demo responses for questions of kind {question.kind!r}")
+        responder = RESPONDERS.get(question.kind)
+        if responder is None:
+            raise DemoError(f"no demo responses for questions of kind {question.kind!r}")
+        if responder.walks:  # a case: each decision is right or not on its own
+            return responder.respond(self, question, traits, boost, avoid)
+        right = self.rng.random() < self.p_right(traits, boost)
+        return responder.respond(self, question, traits, right, avoid)
 
-    def _walk(self, question: Vignette, traits: QuestionTraits, boost: float) -> list[str]:
-        stages = {s.id: s for s in question.stages}
-        stage = stages[question.start]
-        path = []
-        while stage is not None:
-            best = [o for o in stage.options if o.credit == 1]
-            others = [o for o in stage.options if o.credit < 1]
-            if self.rng.random() < self.p_right(traits, boost) or not others:
-                option = self.rng.choice(best)
-            else:
-                # Partly right decisions tempt more than plainly wrong ones.
-                option = self.rng.choices(others, weights=[0.3 + o.credit for o in others])[0]
-            path.append(option.id)
-            stage = stages[option.next] if option.next else None
-        return path
+
+@dataclass(frozen=True)
+class _Responder:
+    """How demo learners answer one kind: its distractors (which get weights) and a response."""
+
+    distractors: Callable[[Any], list]
+    respond: Callable[..., Any]  # (learner, question, traits, right or boost, avoid) -> response
+    walks: bool = False  # a case, walked stage by stage with the learner's boost
+
+
+def _no_distractors(question: Any) -> list:
+    return []
+
+
+def _wrong_options(question: SingleChoice | MultipleResponse) -> list:
+    return [o for o in question.options if not o.correct]
+
+
+def _respond_single(learner: _Learner, question: SingleChoice, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    if right:
+        return next(o.id for o in question.options if o.correct)
+    wrong = [o.id for o in question.options if not o.correct]
+    weights = list(traits.distractor_weights)
+    if avoid in wrong and len(wrong) > 1:  # a second try does not repeat the same wrong option
+        weights[wrong.index(avoid)] = 0.0
+    return learner.rng.choices(wrong, weights=weights)[0]
+
+
+def _respond_multiple(learner: _Learner, question: MultipleResponse, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    if right:
+        return [o.id for o in question.options if o.correct]
+    chosen = []
+    wrong_index = 0
+    for o in question.options:
+        if o.correct:
+            keep = learner.rng.random() < 0.75
+        else:
+            keep = learner.rng.random() < 0.15 + 0.6 * traits.distractor_weights[wrong_index]
+            wrong_index += 1
+        if keep:
+            chosen.append(o.id)
+    if chosen == [o.id for o in question.options if o.correct]:
+        chosen = [o.id for o in question.options if not o.correct][:1] + chosen
+    return chosen
+
+
+def _respond_true_false(learner: _Learner, question: TrueFalse, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    return question.answer if right else not question.answer
+
+
+def _respond_numeric(learner: _Learner, question: Numeric, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    rng = learner.rng
+    if right:
+        return rng.choice([question.answer, _typed(question.answer, rng)])
+    if question.wrong_answers and rng.random() < 0.7:
+        return rng.choices([w.value for w in question.wrong_answers], weights=traits.distractor_weights)[0]
+    off = abs(question.answer) * rng.uniform(0.2, 1.5) + 1 + (question.tolerance or 0) * 3
+    return _typed(question.answer + rng.choice((-1, 1)) * off, rng)
+
+
+def _respond_ordering(learner: _Learner, question: Ordering, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    order = list(question.order)
+    if not right:
+        for _ in range(learner.rng.choice((1, 1, 2))):
+            i = learner.rng.randrange(len(order) - 1)
+            order[i], order[i + 1] = order[i + 1], order[i]
+        if order == list(question.order):
+            order[0], order[1] = order[1], order[0]
+    return order
+
+
+def _respond_matching(learner: _Learner, question: Matching, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+    ids = [p.id for p in question.pairs]
+    chosen = dict(zip(ids, ids))
+    if not right:
+        i, j = learner.rng.sample(range(len(ids)), 2)
+        chosen[ids[i]], chosen[ids[j]] = ids[j], ids[i]
+        if question.distractors and learner.rng.random() < 0.4:
+            chosen[ids[i]] = learner.rng.choice(question.distractors).id
+    return chosen
+
+
+def _walk(learner: _Learner, question: Vignette, traits: QuestionTraits, boost: float, avoid: Any) -> list[str]:
+    stages = {s.id: s for s in question.stages}
+    stage: Stage | None = stages[question.start]
+    path = []
+    while stage is not None:
+        best = [o for o in stage.options if o.credit == 1]
+        others = [o for o in stage.options if o.credit < 1]
+        if learner.rng.random() < learner.p_right(traits, boost) or not others:
+            option = learner.rng.choice(best)
+        else:
+            # Partly right decisions tempt more than plainly wrong ones.
+            option = learner.rng.choices(others, weights=[0.3 + o.credit for o in others])[0]
+        path.append(option.id)
+        stage = stages[option.next] if option.next else None
+    return path
+
+
+RESPONDERS: dict[str, _Responder] = {
+    "single_choice": _Responder(_wrong_options, _respond_single),
+    "multiple_response": _Responder(_wrong_options, _respond_multiple),
+    "true_false": _Responder(_no_distractors, _respond_true_false),
+    "numeric": _Responder(lambda q: list(q.wrong_answers), _respond_numeric),
+    "ordering": _Responder(_no_distractors, _respond_ordering),
+    "matching": _Responder(_no_distractors, _respond_matching),
+    "vignette": _Responder(_no_distractors, _walk, walks=True),
+}
+"""How demo learners answer each question kind (one per kind of :data:`quizlib.quiz.kinds.KINDS`)."""
 
 
 def _typed(value: float, rng: random.Random) -> Any:
@@ -433,7 +473,7 @@ def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttem
 
 def _attempt(rng, course, quiz: Quiz, person: _Learner, learner, assignment, number, boost, traits, start) -> DemoAttempt:
     attempt_seed = rng.getrandbits(32)
-    shown = score.draw_questions(quiz, course.quizzes, attempt_seed) if quiz.draw else quiz.questions
+    shown = draw.draw_questions(quiz, course.quizzes, attempt_seed) if quiz.draw else quiz.questions
     # Some stop part way through, after answering at least one question.
     stop_after = rng.randrange(1, len(shown)) if len(shown) > 1 and rng.random() < 0.1 else None
     tries: list[DemoTry] = []
@@ -447,7 +487,7 @@ def _attempt(rng, course, quiz: Quiz, person: _Learner, learner, assignment, num
         key = (bank_id or quiz.id, own_id)
         t = traits[key]
         settings = quiz.settings  # a drawn question follows the assessment's rules (score.score_quiz does)
-        limit = 1 if isinstance(question, Vignette) else settings.tries
+        limit = kind_of(question).tries_allowed(settings)
         responses: list = []
         show = False
         for n in range(limit):
@@ -499,7 +539,7 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
     from quizlib.results import xapi
 
     quiz = course.quiz(attempt.quiz_id)
-    shown = {q.id: q for q in (score.draw_questions(quiz, course.quizzes, attempt.seed) if quiz.draw else quiz.questions)}
+    shown = {q.id: q for q in (draw.draw_questions(quiz, course.quizzes, attempt.seed) if quiz.draw else quiz.questions)}
     seed = attempt.seed if quiz.draw else None
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     out = []

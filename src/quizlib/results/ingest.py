@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
+from quizlib.quiz.kinds import kind_of
 from quizlib.results import xapi
 from quizlib.quiz.model import Course, Question, Quiz
 from quizlib.results.store import Learner, StatementConflict, StatementRecord, Store
@@ -141,13 +142,10 @@ class Ingestor:
         return quiz
 
     def _shown(self, quiz: Quiz, seed: int | None) -> tuple[Question, ...]:
-        if not quiz.draw:
-            return quiz.questions
-        if seed is None:
+        if quiz.draw and seed is None:
             raise _Bad(422, f"quiz {quiz.id!r} draws its questions: the statement needs the seed of the draw",
                        f"context.extensions[{xapi.EXT_SEED}]")
-        banks = {d.quiz: self.course.quiz(d.quiz) for d in quiz.draw}
-        return score.draw_questions(quiz, banks, seed)
+        return draw.shown_questions(quiz, self.course.quizzes, seed)
 
     def _answered(self, learner: Learner, quiz: Quiz, s: xapi.Incoming, actor: dict) -> StatementRecord:
         shown = {q.id: q for q in self._shown(quiz, s.seed)}
@@ -155,7 +153,7 @@ class Ingestor:
         if question is None:
             drawn = " drawn with this seed" if quiz.draw else ""
             raise _Bad(422, f"no question {s.question_id!r}{drawn} in quiz {quiz.id!r}", "object.id")
-        limit = 1 if question.kind == "vignette" else quiz.settings.tries
+        limit = kind_of(question).tries_allowed(quiz.settings)
         if s.try_number > limit:
             raise _Bad(422, f"quiz {quiz.id!r} allows {limit} {'try' if limit == 1 else 'tries'} at a question, "
                        f"this is try {s.try_number}", f"context.extensions[{xapi.EXT_TRY}]")
@@ -164,13 +162,7 @@ class Ingestor:
         except score.ResponseError as e:
             raise _Bad(422, f"the response does not fit question {question.id!r}: {e}",
                        f"result.extensions[{xapi.EXT_RESPONSE}]") from None
-        # The question's credit after this try, as score.outcome computes it from all tries.
-        if not result.complete:
-            credit, final = 0.0, False
-        else:
-            penalty = 0.0 if question.kind == "vignette" else quiz.settings.retry_penalty * (s.try_number - 1)
-            credit = score.round_half_up(max(0.0, result.credit * (1 - penalty)), 4)
-            final = result.correct or s.try_number >= limit
+        credit, final = score.try_credit(question, quiz.settings, result, s.try_number)
         statement = xapi.answered(
             statement_id=s.id, actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, question_id=question.id,
             kind=question.kind, prompt=question.prompt, response=s.response, try_number=s.try_number,

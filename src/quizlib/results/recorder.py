@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from quizlib.results import xapi
-from quizlib.quiz.model import Course
 
 HOME = Path(os.environ.get("QUIZLIB_HOME", Path.home() / ".quizlib"))
 BATCH = 50
@@ -95,22 +94,14 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None, tim
 
 
 class Recorder:
-    """A listener for :meth:`quizlib.widgets.QuizWidget.on` that records results on the course server.
+    """A listener for :meth:`quizlib.fronts.widgets.QuizWidget.on` that records results on the course server."""
 
-    ``course`` is needed to tell which questions a learner asked to see the answer of (it defaults to the
-    course of the working folder, as ``quizlib.show`` finds it).
-    """
-
-    def __init__(self, credentials: Credentials, *, outbox: Path | None = None, course: Course | None = None,
-                 timeout: float = 5.0):
+    def __init__(self, credentials: Credentials, *, outbox: Path | None = None, timeout: float = 5.0):
         self.credentials = credentials
         self.outbox = Path(outbox) if outbox else HOME / "outbox" / credentials.learner_id
         self.outbox.mkdir(parents=True, exist_ok=True)
-        self.course = course
         self.timeout = timeout
         self.registrations: dict[str, str] = {}  # quiz id -> assignment id
-        self._answers: dict[str, dict[str, list]] = {}  # attempt id -> question id -> responses
-        self._kinds: dict[str, str] = {}  # question id -> kind
         self._delay = 1.0
         self._next_try = 0.0
 
@@ -172,12 +163,6 @@ class Recorder:
         now = datetime.now(timezone.utc)
         if event["type"] == "answered":
             q = event["question"]
-            self._kinds[q.id] = q.kind
-            tries = self._answers.setdefault(attempt, {})
-            if q.kind == "vignette":
-                tries[q.id] = [event["response"]]  # a case is walked once: its one try is the path so far
-            else:
-                tries.setdefault(q.id, []).append(event["response"])
             outcome, result = event["outcome"], event["result"]
             return xapi.answered(
                 statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"], question_id=q.id,
@@ -187,33 +172,13 @@ class Recorder:
             )
         if event["type"] == "completed":
             r = event["result"]
-            answers = self._attempt_answers(quiz_id, attempt, r)
             return xapi.finished(
                 verb="completed", statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"],
-                title=self._course().quiz(quiz_id).title, answers=answers, points=r.points, max_points=r.max_points,
+                title=event["quiz"].title, answers=event["answers"], points=r.points, max_points=r.max_points,
                 percentage=r.percentage, passed=r.passed, complete=r.complete, attempt_id=attempt, when=now,
                 registration=registration, seed=event.get("seed"),
             )
         return None
-
-    def _course(self) -> Course:
-        if self.course is None:
-            from quizlib import course
-
-            self.course = course.quizzes()
-        return self.course
-
-    def _attempt_answers(self, quiz_id: str, attempt: str, result) -> dict:
-        settings = self._course().quiz(quiz_id).settings
-        tries = self._answers.get(attempt, {})
-        answers = {}
-        for o in result.questions:
-            responses = tries.get(o.question_id, [])
-            limit = 1 if self._kinds.get(o.question_id) == "vignette" else settings.tries
-            # A final question that is neither right nor out of tries was ended by "Show the answer".
-            revealed = o.final and not (o.last is not None and o.last.correct) and o.tries < limit
-            answers[o.question_id] = {"tries": responses, "revealed": revealed}
-        return answers
 
     def _keep(self, statement: dict) -> None:
         name = f"{time.time_ns():020d}-{statement['id']}.json"

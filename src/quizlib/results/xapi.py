@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from quizlib.quiz.kinds import KINDS
+
 VERSION = "1.0.3"
 VERBS = {
     "answered": "http://adlnet.gov/expapi/verbs/answered",
@@ -50,15 +52,6 @@ EXT_SEED = NAMESPACE + "xapi:seed"
 EXT_RESPONSE = NAMESPACE + "xapi:response"
 EXT_ANSWERS = NAMESPACE + "xapi:answers"
 
-INTERACTION_TYPES = {
-    "single_choice": "choice",
-    "multiple_response": "choice",
-    "true_false": "true-false",
-    "numeric": "numeric",
-    "ordering": "sequencing",
-    "matching": "matching",
-    "vignette": "other",
-}
 
 _ID = r"[a-z0-9][a-z0-9-]*"
 _QUIZ_IRI = re.compile(rf"urn:quizlib:quiz:({_ID})")
@@ -112,33 +105,15 @@ def timestamp(moment: datetime) -> str:
 # -- responses as xAPI strings ---------------------------------------------------------------------------
 
 
-def number_text(value: float) -> str:
-    """A number as JavaScript's ``String(x)`` writes it for ordinary values (7636, 0.19, -2.5)."""
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    return repr(float(value))
-
-
 def response_string(kind: str, response: Any) -> str:
     """The xAPI ``result.response`` for a quizlib response (the JSON itself goes in an extension).
 
     choice ``a[,]c``; true-false ``true``; numeric the number; sequencing ``s1[,]s2``; matching
     ``p1[.]x[,]p2[.]y`` by pair id; a vignette (other) the decisions ``a[,]b``.
     """
-    if kind == "single_choice":
-        return str(response)
-    if kind == "true_false":
-        return "true" if response else "false"
-    if kind == "numeric":
-        from quizlib.quiz.score import parse_number
-
-        value = parse_number(response)
-        return number_text(value) if value is not None else str(response)
-    if kind == "matching":
-        return "[,]".join(f"{k}[.]{response[k]}" for k in sorted(response))
-    if kind in ("multiple_response", "ordering", "vignette"):
-        return "[,]".join(str(x) for x in response)
-    raise ValueError(f"unknown question kind {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown question kind {kind!r}")
+    return KINDS[kind].response_string(response)
 
 
 def _first_line(text: str, limit: int = 200) -> str:
@@ -183,7 +158,7 @@ def answered(*, statement_id: str, actor: dict, quiz_id: str, chapter: str, ques
             "definition": {
                 "type": ACTIVITY_INTERACTION,
                 "name": {"en": _first_line(prompt) or question_id},
-                "interactionType": INTERACTION_TYPES[kind],
+                "interactionType": KINDS[kind].interaction_type,
             },
         },
         "result": {

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from quizlib.results import charts
 from quizlib.results import report
+from quizlib.results.source import ReportSource
 from quizlib.server import auth
 from quizlib.server.context import ServerContext
 from quizlib.server.pages import _ctx, _staff, page
@@ -33,9 +34,10 @@ class Figures:
 
 def _figures(ctx: ServerContext) -> Figures:
     store, course = ctx.store, ctx.catalogue.course
-    attempts = store.attempt_scores()
-    progress = report.learner_progress(store.enrolments(), store.report_assignments(), attempts, course,
-                                       started=store.started(), cohorts=store.report_cohorts())
+    source = ReportSource(store)
+    attempts = source.attempt_scores()
+    progress = report.learner_progress(source.enrolments(), source.assignments(), attempts, course,
+                                       started=source.started(), cohorts=source.cohorts())
     names = {c.id: c.name for c in store.cohorts()}
     modules = {m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(course)}
     return Figures(progress, attempts, names, modules)
@@ -75,12 +77,13 @@ def _tables(ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = 
 def _item_analysis(ctx: ServerContext, quiz_id: str) -> report.ItemAnalysis:
     """One quiz's item analysis, streamed from the store: first attempts only, filtered by the database."""
     store = ctx.store
-    return report.analyse_items(store.iter_question_scores(quiz_id=quiz_id, first_only=True), ctx.catalogue.course,
-                                attempts=store.iter_attempt_scores(quiz_id=quiz_id, first_only=True))
+    source = ReportSource(store)
+    return report.analyse_items(source.iter_question_scores(quiz_id=quiz_id, first_only=True), ctx.catalogue.course,
+                                attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True))
 
 
 def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.0f}%"
+    return report.percent(value, missing="")
 
 
 @page

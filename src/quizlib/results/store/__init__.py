@@ -6,332 +6,63 @@ is made and upgraded by Alembic migrations (``quizlib/migrations``, see :func:`u
 processes can share one PostgreSQL database.
 
 Everything the store hands out is a plain frozen dataclass; nothing outside this module sees an ORM object.
-Reports read narrow result tables written with each finished attempt (:mod:`quizlib.results`), not the
-statements' JSON.
+Reports read narrow result tables written with each finished attempt (:mod:`quizlib.results.store.tables`),
+not the statements' JSON, through :mod:`quizlib.results.source`.
+
+The package: ``errors``, ``rows`` (the ORM schema), ``records`` (what it hands out), ``engine`` (connecting,
+migrating), ``tables`` (the result tables) and the :class:`Store` here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
-import hashlib
-import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta, timezone
-from importlib import resources
-from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
+
+from quizlib.results.store.engine import current_revision, head_revision, make_engine, normalise_url, upgrade
+from quizlib.results.store.errors import DuplicateName, NotFound, SchemaNotCurrent, StatementConflict, StoreError
+from quizlib.results.store.records import (
+    Activity,
+    Assignment,
+    Cohort,
+    Learner,
+    Staff,
+    StatementRecord,
+    StoredStatement,
+    canonical_json,
+    hash_token,
+)
+from quizlib.results.store.tables import result_rows
+from quizlib.results.store.rows import (
+    AssignmentRow,
+    AttemptResultRow,
+    CohortRow,
+    LearnerRow,
+    QuestionResultRow,
+    SettingRow,
+    StaffRow,
+    StatementRow,
+    ThrottleFailureRow,
+)
 
 DEFAULT_URL = "sqlite:///var/course.sqlite3"
 ROLES = ("lead", "trainer")
-# One key for PostgreSQL's advisory lock, so only one process at a time runs migrations.
-MIGRATION_LOCK_KEY = 0x71756C6962  # "qulib"
 
-
-class StoreError(Exception):
-    """Base of the store's errors."""
-
-
-class NotFound(StoreError):
-    """No such row, e.g. ``NotFound("No cohort 'x'")``."""
-
-
-class DuplicateName(StoreError):
-    """A staff name that is already taken."""
-
-
-class StatementConflict(StoreError):
-    """A statement id that is already stored with different content (xAPI: 409 Conflict)."""
-
-    def __init__(self, ids: Sequence[str]):
-        self.ids = list(ids)
-        super().__init__(f"statement id already stored with different content: {', '.join(self.ids)}")
-
-
-class SchemaNotCurrent(StoreError):
-    """The database's schema is older than this version of quizlib: run ``quizlib db upgrade``."""
-
-
-# -- the schema, as the ORM sees it (the migrations make it) ---------------------------------------------
-
-
-class UTCDateTime(sa.TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone, so it is put back on read)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to the store; expected one with a time zone")
-            value = value.astimezone(timezone.utc)
-            if dialect.name == "sqlite":
-                value = value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SettingRow(Base):
-    __tablename__ = "quizlib_settings"
-    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(sa.Text)
-
-
-class StaffRow(Base):
-    __tablename__ = "staff"
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
-    password_hash: Mapped[str] = mapped_column(sa.Text)
-    must_change_password: Mapped[bool] = mapped_column(sa.Boolean)
-    session_generation: Mapped[int] = mapped_column(sa.Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # migration 0004
-
-
-class CohortRow(Base):
-    __tablename__ = "cohorts"
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    trainer_id: Mapped[str] = mapped_column(sa.ForeignKey("staff.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class AssignmentRow(Base):
-    __tablename__ = "assignments"
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    cohort_id: Mapped[str] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    chapters: Mapped[list] = mapped_column(sa.JSON)
-    quiz_ids: Mapped[list] = mapped_column(sa.JSON)
-    include_final: Mapped[bool] = mapped_column(sa.Boolean)
-    pass_mark: Mapped[float] = mapped_column(sa.Float)
-    due_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class LearnerRow(Base):
-    __tablename__ = "learners"
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    cohort_id: Mapped[str] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    display_name: Mapped[str] = mapped_column(sa.String(100))
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    email: Mapped[str | None] = mapped_column(sa.String(320), nullable=True)  # migration 0002
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class StatementRow(Base):
-    __tablename__ = "statements"
-    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), index=True)
-    verb: Mapped[str] = mapped_column(sa.String(16))
-    quiz_id: Mapped[str] = mapped_column(sa.String(100), index=True)
-    question_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
-    attempt_id: Mapped[str] = mapped_column(sa.String(36))
-    try_number: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    registration: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime)
-    stored: Mapped[datetime] = mapped_column(UTCDateTime)
-    credit: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
-    final: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
-    percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
-    passed: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
-    detail: Mapped[dict] = mapped_column(sa.JSON)
-    received: Mapped[str] = mapped_column(sa.Text)
-    statement: Mapped[dict] = mapped_column(sa.JSON)
-
-
-class ThrottleFailureRow(Base):
-    """One failed attempt that counts towards a throttle (migration 0004), e.g. a wrong password for a name.
-
-    Kept here, not in a server process's memory, so every process behind a load balancer counts them all.
-    ``key`` is a SHA-256 of what is throttled (a name, a client address), never the name or address itself.
-    """
-
-    __tablename__ = "throttle_failures"
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
-    scope: Mapped[str] = mapped_column(sa.String(16))
-    key: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class AttemptResultRow(Base):
-    """One finished attempt (a *completed* statement), narrow, so reports need not read statements' JSON.
-
-    Written with its statement, in the same transaction (migration 0003 filled it for older statements).
-    The key is the order reports read attempts in (a quiz, a learner, as they finished): SQLite keeps the
-    rows in that order (WITHOUT ROWID), so reading them is one sequential pass.
-    """
-
-    __tablename__ = "attempt_results"
-    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    statement_id: Mapped[str] = mapped_column(sa.ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True,
-                                              unique=True)
-    attempt_id: Mapped[str] = mapped_column(sa.String(36))
-    percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
-    quiz_passed: Mapped[bool] = mapped_column(sa.Boolean)  # against the quiz's own pass mark
-
-
-class QuestionResultRow(Base):
-    """One question of a finished attempt: its final credit and the first try's response (JSON text).
-
-    Keyed by its attempt's key and its place in the attempt, so a quiz's answers are read in one pass, in order.
-    """
-
-    __tablename__ = "question_results"
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["quiz_id", "learner_id", "completed_at", "statement_id"],
-                                ["attempt_results.quiz_id", "attempt_results.learner_id", "attempt_results.completed_at",
-                                 "attempt_results.statement_id"], ondelete="CASCADE"),
-    )
-    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    statement_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    position: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # the question's place in the attempt
-    question_id: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(sa.String(32))
-    credit: Mapped[float] = mapped_column(sa.Float)
-    max_points: Mapped[float] = mapped_column(sa.Float)
-    first_response: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # None: never answered
-
-
-# -- what the store hands out ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Staff:
-    id: str
-    name: str
-    role: str  # "lead" or "trainer"
-    password_hash: str
-    must_change_password: bool
-    session_generation: int  # bumped when the password changes or the account is deactivated: ends older sessions
-    created_at: datetime
-    active: bool = True  # a deactivated account cannot sign in; its cohorts stay until a lead reassigns them
-
-
-@dataclass(frozen=True)
-class Cohort:
-    id: str
-    name: str
-    code: str  # the join code in /join/<code>
-    trainer_id: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Assignment:
-    id: str  # also the xAPI registration of every statement made for it
-    cohort_id: str
-    title: str
-    chapters: tuple[str, ...]
-    quiz_ids: tuple[str, ...]  # the quizzes a learner must pass, the final assessment among them if chosen
-    include_final: bool
-    pass_mark: float
-    due_date: date | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Learner:
-    id: str
-    cohort_id: str
-    display_name: str
-    email: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class StatementRecord:
-    """One statement as the server scored it, ready to store (see :mod:`quizlib.ingest`).
-
-    ``detail`` for ``answered``: ``response``, ``try_credit``, ``kind``, ``max_points``; for ``completed``:
-    ``points``, ``max_points``, ``questions`` (each question's ``question_id``, ``credit``, ``max_points``,
-    ``first_response``, ``kind``). ``received`` is the statement exactly as sent, for idempotency.
-    """
-
-    id: str
-    learner_id: str
-    verb: str
-    quiz_id: str
-    attempt_id: str
-    timestamp: datetime
-    statement: dict
-    received: dict
-    question_id: str | None = None
-    try_number: int | None = None
-    registration: str | None = None
-    credit: float | None = None
-    final: bool | None = None
-    percentage: float | None = None
-    passed: bool | None = None
-    detail: dict = dataclasses.field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Activity:
-    """The facts of a stored statement that progress pages need, without its JSON (cheap to load in bulk)."""
-
-    learner_id: str
-    verb: str
-    quiz_id: str
-    question_id: str | None
-    attempt_id: str
-    timestamp: datetime
-    percentage: float | None
-    passed: bool | None
-
-
-@dataclass(frozen=True)
-class StoredStatement:
-    id: str
-    learner_id: str
-    verb: str
-    quiz_id: str
-    question_id: str | None
-    attempt_id: str
-    try_number: int | None
-    registration: str | None
-    timestamp: datetime
-    stored: datetime
-    credit: float | None
-    final: bool | None
-    percentage: float | None
-    passed: bool | None
-    detail: dict
-    statement: dict
-
-
-def canonical_json(value: Any) -> str:
-    """The one text of a JSON value that idempotency compares: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def hash_token(token: str) -> str:
-    """A learner token's SHA-256 (the token itself is never stored; it is random, so no salt is needed)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+__all__ = [
+    "DEFAULT_URL", "ROLES", "Activity", "Assignment", "Cohort", "DuplicateName", "Learner", "NotFound",
+    "SchemaNotCurrent", "Staff", "StatementConflict", "StatementRecord", "Store", "StoreError", "StoredStatement",
+    "canonical_json", "current_revision", "hash_token", "head_revision", "make_engine", "normalise_url", "upgrade",
+]
 
 
 def _now() -> datetime:
@@ -365,115 +96,6 @@ def _assignment(row: AssignmentRow) -> Assignment:
         quiz_ids=tuple(row.quiz_ids), include_final=row.include_final, pass_mark=row.pass_mark,
         due_date=row.due_date, created_at=row.created_at,
     )
-
-
-# -- engines ---------------------------------------------------------------------------------------------
-
-
-def normalise_url(url: str) -> str:
-    """The SQLAlchemy URL for ``url``: plain ``postgresql://`` uses psycopg 3, the driver quizlib installs."""
-    u = make_url(url)
-    if u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+psycopg")
-    return u.render_as_string(hide_password=False)
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``. SQLite gets WAL, synchronous=FULL (a commit is on disk before it returns),
-    foreign keys, a busy timeout and BEGIN IMMEDIATE for writes (so writers queue instead of deadlocking)."""
-    url = normalise_url(url)
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record):
-            # Let SQLAlchemy's "begin" event below start transactions, not the sqlite3 module.
-            dbapi_connection.isolation_level = None
-            cur = dbapi_connection.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
-
-        return engine
-    if u.get_backend_name() == "postgresql":
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    raise StoreError(f"unsupported database {u.get_backend_name()!r}; expected sqlite:///FILE or postgresql://...")
-
-
-# -- migrations ------------------------------------------------------------------------------------------
-
-
-def _alembic_config(connection):
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("quizlib.results.store").joinpath("migrations")))
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-@contextlib.contextmanager
-def _migration_lock(engine: Engine) -> Iterator[sa.Connection]:
-    """A connection holding the lock that lets only one process migrate at a time."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
-            conn.commit()
-            try:
-                yield conn
-            finally:
-                conn.rollback()
-                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
-                conn.commit()
-        return
-    database = engine.url.database
-    if not database or database == ":memory:":
-        with engine.connect() as conn:
-            yield conn
-        return
-    with open(f"{database}.migrate-lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with engine.connect() as conn:
-                yield conn
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database's schema up to ``revision`` (the newest by default), keeping its data."""
-    from alembic import command
-
-    try:
-        with _migration_lock(engine) as conn:
-            command.upgrade(_alembic_config(conn), revision)
-            conn.commit()
-    except sa.exc.OperationalError as e:
-        where = engine.url.render_as_string(hide_password=True)
-        raise StoreError(f"cannot open the database {where}: {str(e.orig).strip()}; check the URL and that the "
-                         "database server is running") from None
-
-
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
-
-
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
 
 
 # -- the store -------------------------------------------------------------------------------------------
@@ -820,8 +442,6 @@ class Store:
                 s.execute(sa.insert(StatementRow), rows)
                 # Reports read these narrow rows, never the statements' JSON: written in this same
                 # transaction, so a finished attempt is in both or in neither.
-                from quizlib.results.store.tables import result_rows
-
                 attempts, questions = [], []
                 for r in records:
                     if r.verb == "completed" and r.id not in existing:
@@ -881,71 +501,14 @@ class Store:
             row = _get(s, StatementRow, statement_id)
             return _dc(StoredStatement, row)
 
-    # -- records for report.py -------------------------------------------------------------------------
-
-    def report_cohorts(self) -> list:
-        """Every cohort as :class:`quizlib.report.Cohort`."""
-        from quizlib.results.report import Cohort as ReportCohort
-
-        return [ReportCohort(id=c.id, name=c.name) for c in self.cohorts()]
-
-    def enrolments(self, *, cohort_id: str | None = None) -> list:
-        """Every learner as :class:`quizlib.report.Enrolment`."""
-        from quizlib.results.report import Enrolment
-
-        return [Enrolment(learner=l.id, cohort=l.cohort_id, display_name=l.display_name, joined_at=l.created_at)
-                for l in self.learners(cohort_id)]
-
-    def report_assignments(self, *, cohort_id: str | None = None) -> list:
-        """Every assignment as :class:`quizlib.report.Assignment` (modules by chapter, the final's too)."""
-        from quizlib.results.report import Assignment as ReportAssignment
-
-        out = []
-        for a in self.assignments(cohort_id):
-            # The final assessment's quizzes name their own chapter, which report.py reads as a module.
-            modules = tuple(dict.fromkeys([*a.chapters, *a.quiz_ids]))
-            out.append(ReportAssignment(id=a.id, cohort=a.cohort_id, modules=modules, pass_mark=a.pass_mark,
-                                        due=a.due_date, created_at=a.created_at))
-        return out
-
-    def started(self, *, cohort_id: str | None = None) -> list:
-        """Every attempt begun (at least one answer) as :class:`quizlib.report.Started`."""
-        from quizlib.results.report import Started
-
+    def begun_attempts(self, *, cohort_id: str | None = None) -> list[tuple[str, str, str]]:
+        """(learner id, quiz id, attempt id) of every attempt with at least one answer, finished or not."""
         q = (select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
              .where(StatementRow.verb == "answered").distinct())
         if cohort_id is not None:
             q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
         with self._read() as s:
-            return [Started(learner=r.learner_id, quiz_id=r.quiz_id, attempt_id=r.attempt_id) for r in s.execute(q)]
-
-    def attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                       first_only: bool = False) -> list:
-        """One :class:`quizlib.report.AttemptScore` per finished quiz attempt, as the server scored it.
-
-        ``first_only`` keeps each learner's first finished attempt at each quiz (what item analysis reads).
-        """
-        return list(self.iter_attempt_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
-
-    def question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                        first_only: bool = False) -> list:
-        """One :class:`quizlib.report.QuestionScore` per question of each finished attempt (its final credit)."""
-        return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
-
-    def iter_attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                            first_only: bool = False) -> Iterator:
-        """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number."""
-        from quizlib.results.store.tables import attempt_scores
-
-        return attempt_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
-
-    def iter_question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                             first_only: bool = False) -> Iterator:
-        """Like :meth:`question_scores`, streamed (a million answers never sit in a list), ordered by quiz,
-        learner, attempt number and the questions' order in the attempt."""
-        from quizlib.results.store.tables import question_scores
-
-        return question_scores(self.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
+            return [(r.learner_id, r.quiz_id, r.attempt_id) for r in s.execute(q)]
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

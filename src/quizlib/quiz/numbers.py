@@ -1,0 +1,46 @@
+"""Numbers as quizlib rounds them and as learners type them, the same in Python and JavaScript."""
+
+from __future__ import annotations
+
+import math
+import re
+
+
+def round_half_up(value: float, places: int) -> float:
+    """``value`` rounded half up to ``places`` decimals (credits to 4, percentages to 2)."""
+    scale = 10**places
+    return math.floor(value * scale + 0.5) / scale
+
+
+# ASCII digits only, and an explicit list of spaces: JavaScript's \d and \s differ from Python's.
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_PLAIN = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)")
+_SPACES = re.compile("[ \t\n\r\f\v\u00a0\u202f]+")
+
+
+def parse_number(text: str | float | None) -> float | None:
+    """A number from what a learner typed, or None if it is not one.
+
+    Spaces are ignored; ``7,636`` and ``7 636`` are seven thousand six hundred and thirty-six; ``0,19``
+    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred.
+    """
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(text) else None
+    s = _SPACES.sub("", str(text))
+    if _THOUSANDS.fullmatch(s):
+        s = s.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(s):
+        s = s.replace(",", ".")
+    if not _PLAIN.fullmatch(s):
+        return None
+    return float(s)
+
+
+def number_text(value: float) -> str:
+    """A number as JavaScript's ``String(x)`` writes it for ordinary values (7636, 0.19, -2.5)."""
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    return repr(float(value))

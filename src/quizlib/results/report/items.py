@@ -1,0 +1,420 @@
+"""Item analysis over first attempts (Moodle's facility and discrimination indices) and how often each
+option, value or decision was chosen at the first try, one function per question kind."""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from operator import mul
+from typing import Any
+
+from quizlib.quiz.model import (
+    Course,
+    Matching,
+    MultipleResponse,
+    Numeric,
+    Ordering,
+    Question,
+    Settings,
+    SingleChoice,
+    TrueFalse,
+    Vignette,
+)
+from quizlib.quiz.score import ResponseError, parse_number, score_response
+from quizlib.results.report.records import AttemptScore, QuestionScore, ratio
+
+
+# -- item analysis -------------------------------------------------------------------------------------------
+
+#: Fewer first-attempt responses than this and a question's figures are shown but not judged: with 20
+#: responses the standard error of a correlation is still about 0.23, so smaller samples flag noise.
+MIN_RESPONSES = 20
+#: Facility below this: almost nobody gets it right on a first attempt (a mis-keyed answer, or untaught).
+FACILITY_LOW = 0.10
+#: Facility above this: almost everybody does; the question tells a trainer little.
+FACILITY_HIGH = 0.95
+#: Discrimination index (Moodle's, in percent) below this is "weak"; below 0 stronger learners do worse,
+#: which usually means a wrong key or an ambiguous prompt. 20 (a correlation of 0.20) is Ebel's long-used
+#: boundary between marginal and poor items.
+DISCRIMINATION_WEAK = 20.0
+
+#: What each flag on an :class:`ItemRow` means, for pages and notebooks to show beside it.
+FLAGS = {
+    "few-responses": f"fewer than {MIN_RESPONSES} first attempts: too few to judge",
+    "very-hard": f"facility below {FACILITY_LOW:.0%}: check the key and whether the chapter teaches it",
+    "very-easy": f"facility above {FACILITY_HIGH:.0%}: nearly everyone gets it right first time",
+    "negative-discrimination": "learners who do worse on the rest of the quiz do better here: check the key",
+    "weak-discrimination": f"discrimination below {DISCRIMINATION_WEAK:g}%: it barely separates stronger from weaker learners",
+    "unused-distractor": "a wrong option nobody chose on a first try: it does no work",
+    "distractor-beats-key": "a wrong option was chosen more often than the right one: check the key and wording",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """Moodle-style statistics of one question over learners' first attempts."""
+
+    quiz_id: str
+    question_id: str
+    kind: str
+    prompt: str
+    n: int  # first attempts that included the question
+    max_points: float
+    mean_mark: float | None
+    facility: float | None  # mean mark / max mark, 0..1
+    standard_deviation: float | None  # of marks as a fraction of max mark, n-1; None for n < 2
+    discrimination: float | None  # 100 * correlation with the rest of the attempt; None without variance
+    flags: tuple[str, ...]  # keys of FLAGS; "unused-distractor:c" names the option
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRow:
+    """How often a response (an option, a value, a stage decision) was given on the first try."""
+
+    quiz_id: str
+    question_id: str
+    kind: str
+    response: str  # option id, "true"/"false", a value, "stage/option", or a summary like "(fully correct)"
+    label: str  # the option's text, or what the summary means
+    correct: bool | None  # whether this response is right; None for summaries
+    count: int
+    share: float | None  # count / n
+    n: int  # responses it is a share of (for a vignette stage: learners who reached it)
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    items: list[ItemRow]
+    responses: list[ResponseRow]
+
+
+def _freeze(response: Any) -> Any:
+    """A hashable form of a JSON response (lists become tuples, mappings sorted pairs)."""
+    if isinstance(response, list):
+        return tuple(_freeze(v) for v in response)
+    if isinstance(response, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in response.items()))
+    return response
+
+
+class _Lookup:
+    """Finds a record's question, and its quiz's settings, in the course; drawn ids name their bank."""
+
+    def __init__(self, course: Course | None):
+        self.course = course
+        self.quiz_order = {q: i for i, q in enumerate(course.quizzes)} if course else {}
+
+    def find(self, quiz_id: str, question_id: str) -> tuple[Question | None, Settings | None, tuple]:
+        """(question, settings, sort key); (None, None, key) for a question no longer in the course."""
+        quizzes = self.course.quizzes if self.course else {}
+        quiz = quizzes.get(quiz_id)
+        q_rank = self.quiz_order.get(quiz_id, len(self.quiz_order))
+        if quiz is not None:
+            for i, q in enumerate(quiz.questions):
+                if q.id == question_id:
+                    return q, quiz.settings, (q_rank, quiz_id, 0, i, question_id)
+        bank_id, _, own_id = question_id.partition("/")
+        bank = quizzes.get(bank_id) if own_id else None
+        if bank is not None:
+            for i, q in enumerate(bank.questions):
+                if q.id == own_id:
+                    return q, bank.settings, (q_rank, quiz_id, 1 + self.quiz_order[bank_id], i, question_id)
+        return None, None, (q_rank, quiz_id, len(self.quiz_order) + 1, 0, question_id)
+
+
+def analyse_items(
+    records: Iterable[QuestionScore],
+    course: Course | None,
+    *,
+    attempts: Iterable[AttemptScore] | None = None,
+    top_values: int = 10,
+) -> ItemAnalysis:
+    """Item statistics and first-try response frequencies of every question, over first attempts.
+
+    Only records with ``attempt_number == 1`` count, as in Moodle's quiz statistics. If ``attempts`` is given,
+    only those finished attempts count too (an abandoned attempt's total would bias the rest-of-test score).
+    Facility is the mean mark over the maximum mark. Discrimination is Moodle's
+    ``100 * cov(x, r) / sqrt(var(x) * var(r))`` with ``x`` the question's mark and ``r`` the rest of the
+    attempt's marks, all with n-1; it is ``None`` when either has no variance or ``n < 2``.
+    ``course`` supplies prompts and options; a question it no longer holds is still analysed, without them.
+    ``top_values`` caps the rows of distinct numeric answers listed per question.
+
+    Reads ``records`` once, keeping per question two flat arrays (attempt, mark) rather than the records.
+    """
+    finished = None if attempts is None else {a.attempt_id for a in attempts if a.attempt_number == 1}
+    # Per question, in order of first appearance: its key, kind, max points, the attempt (an index into
+    # totals) and mark of each answer, and a tally of first responses. The hot loop below touches only
+    # the "slot" of bound methods it needs, found with one dict lookup per record.
+    slots: dict[tuple[str, str], tuple] = {}
+    item_keys: list[tuple[str, str]] = []
+    item_kind: list[str] = []
+    item_max: list[float] = []
+    item_attempts: list[array] = []
+    item_marks: list[array] = []
+    tallies: list[dict] = []
+    attempt_index: dict[str, int] = {}
+    totals = array("d")  # per attempt: the sum of its marks
+    last_attempt, a = None, -1
+
+    for r in records:
+        if r.attempt_number != 1:
+            continue
+        attempt_id = r.attempt_id
+        if attempt_id != last_attempt:  # a store yields an attempt's questions together: look it up once
+            if finished is not None and attempt_id not in finished:
+                continue
+            a = attempt_index.get(attempt_id)
+            if a is None:
+                a = attempt_index[attempt_id] = len(totals)
+                totals.append(0.0)
+            last_attempt = attempt_id
+        key = (r.quiz_id, r.question_id)
+        slot = slots.get(key)
+        if slot is None:
+            item_keys.append(key)
+            item_kind.append(r.kind)
+            item_max.append(r.max_points)
+            item_attempts.append(array("l"))
+            item_marks.append(array("d"))
+            tallies.append({})
+            slot = slots[key] = (item_attempts[-1].append, item_marks[-1].append, tallies[-1])
+        add_attempt, add_mark, tally = slot
+        mark = r.credit * r.max_points
+        totals[a] += mark
+        add_attempt(a)
+        add_mark(mark)
+        response = r.first_response
+        if type(response) is list:
+            response = tuple(response)  # a list of ids: hashable as it is, nested lists are frozen below
+        elif type(response) is dict:
+            response = tuple(sorted(response.items()))
+        try:
+            tally[response] = tally.get(response, 0) + 1
+        except TypeError:  # nested lists or mappings inside a response
+            frozen = _freeze(r.first_response)
+            tally[frozen] = tally.get(frozen, 0) + 1
+
+    stats = [_moments(item_attempts[i], item_marks[i], totals) for i in range(len(item_keys))]
+    lookup = _Lookup(course)
+    items: list[tuple[tuple, ItemRow]] = []
+    responses: list[tuple[tuple, list[ResponseRow]]] = []
+    for i, (quiz_id, question_id) in enumerate(item_keys):
+        question, settings, order = lookup.find(quiz_id, question_id)
+        kind = question.kind if question is not None else item_kind[i]
+        rows = _response_rows(quiz_id, question_id, kind, question, settings, Counter(tallies[i]), top_values)
+        items.append((order, _item_row(quiz_id, question_id, kind, question, item_max[i], stats[i], rows)))
+        responses.append((order, rows))
+    items.sort(key=lambda pair: pair[0])
+    responses.sort(key=lambda pair: pair[0])
+    return ItemAnalysis([row for _, row in items], [row for _, rows in responses for row in rows])
+
+
+def item_analysis(records: Iterable[QuestionScore], course: Course | None, **options) -> list[ItemRow]:
+    """The item-analysis table (see :func:`analyse_items`): one row per question per quiz."""
+    return analyse_items(records, course, **options).items
+
+
+def response_frequencies(records: Iterable[QuestionScore], course: Course | None, **options) -> list[ResponseRow]:
+    """The first-try response table (see :func:`analyse_items`): one row per option, value or decision."""
+    return analyse_items(records, course, **options).responses
+
+
+@dataclass(slots=True)
+class _Moments:
+    n: int = 0
+    mean_x: float = 0.0
+    var_x: float | None = None
+    discrimination: float | None = None
+
+
+def _moments(attempt_of: array, marks: array, totals: array) -> _Moments:
+    """One question's n, mean mark, n-1 variance, and correlation of its mark with the rest of the attempt.
+
+    Values are shifted by the question's first value before summing (the "shifted data" method): a constant
+    question then sums to exactly zero variance, not to rounding noise that would yield a meaningless index.
+    The sums run in C (``sum(map(mul, ...))``), which keeps a million marks to a fraction of a second.
+    """
+    k = len(marks)
+    m = _Moments(n=k)
+    if not k:
+        return m
+    x0 = marks[0]
+    rest = [totals[a] - x for a, x in zip(attempt_of, marks)]
+    r0 = rest[0]
+    dx = [x - x0 for x in marks]
+    dr = [r - r0 for r in rest]
+    sx, sr = math.fsum(dx), math.fsum(dr)
+    m.mean_x = x0 + sx / k
+    if k >= 2:
+        var_x = max(0.0, (sum(map(mul, dx, dx)) - sx * sx / k) / (k - 1))
+        var_r = max(0.0, (sum(map(mul, dr, dr)) - sr * sr / k) / (k - 1))
+        cov = (sum(map(mul, dx, dr)) - sx * sr / k) / (k - 1)
+        m.var_x = var_x
+        if var_x > 0 and var_r > 0:
+            # Clamp: rounding can push a perfect correlation a hair past 1.
+            m.discrimination = max(-100.0, min(100.0, 100 * cov / math.sqrt(var_x * var_r)))
+    return m
+
+
+def _item_row(quiz_id, question_id, kind, question, max_points, m: _Moments, responses) -> ItemRow:
+    facility = m.mean_x / max_points if m.n and max_points else None
+    sd = math.sqrt(m.var_x) / max_points if m.var_x is not None and max_points else None
+    flags: list[str] = []
+    if m.n < MIN_RESPONSES:
+        flags.append("few-responses")
+    else:
+        if facility is not None and facility < FACILITY_LOW:
+            flags.append("very-hard")
+        if facility is not None and facility > FACILITY_HIGH:
+            flags.append("very-easy")
+        if m.discrimination is not None and m.discrimination < 0:
+            flags.append("negative-discrimination")
+        elif m.discrimination is not None and m.discrimination < DISCRIMINATION_WEAK:
+            flags.append("weak-discrimination")
+        flags.extend(_distractor_flags(kind, responses))
+    return ItemRow(
+        quiz_id=quiz_id,
+        question_id=question_id,
+        kind=kind,
+        prompt=question.prompt if question is not None else "",
+        n=m.n,
+        max_points=max_points,
+        mean_mark=round(m.mean_x, 6) if m.n else None,
+        facility=None if facility is None else round(facility, 6),
+        standard_deviation=None if sd is None else round(sd, 6),
+        discrimination=None if m.discrimination is None else round(m.discrimination, 4),
+        flags=tuple(flags),
+    )
+
+
+def _distractor_flags(kind: str, responses: list[ResponseRow]) -> list[str]:
+    if kind not in ("single_choice", "multiple_response"):
+        return []
+    options = [r for r in responses if r.correct is not None]
+    flags = [f"unused-distractor:{r.response}" for r in options if not r.correct and r.count == 0]
+    if kind == "single_choice":
+        key_count = max((r.count for r in options if r.correct), default=0)
+        flags += [f"distractor-beats-key:{r.response}" for r in options if not r.correct and r.count > key_count]
+    return flags
+
+
+# -- first-try response frequencies, per kind ---------------------------------------------------------------
+
+NO_RESPONSE = "(no response)"
+
+
+def _response_rows(quiz_id, question_id, kind, question, settings, tally: Counter, top_values: int) -> list[ResponseRow]:
+    n = sum(tally.values())
+    unanswered = tally.pop(None, 0)
+
+    def row(response: str, label: str, correct: bool | None, count: int, of: int = n) -> ResponseRow:
+        return ResponseRow(quiz_id, question_id, kind, response, label, correct, count, ratio(count, of), of)
+
+    if question is not None:
+        rows = RESPONSE_ROWS[question.kind](question, settings, tally, top_values, row)
+    else:  # a question no longer in the course: list what was sent, most common first
+        rows = [row(json.dumps(response, ensure_ascii=False), "", None, count)
+                for response, count in tally.most_common(top_values)]
+    if unanswered:
+        rows.append(row(NO_RESPONSE, "the question was left unanswered", None, unanswered))
+    return rows
+
+
+def _single_choice_rows(question: SingleChoice, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    return [row(o.id, o.text, o.correct, tally.get(o.id, 0)) for o in question.options]
+
+
+def _multiple_response_rows(question: MultipleResponse, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    chosen: Counter[str] = Counter()
+    for response, count in tally.items():
+        for option_id in set(response) if isinstance(response, tuple) else ():
+            chosen[option_id] += count
+    return [row(o.id, o.text, o.correct, chosen.get(o.id, 0)) for o in question.options]
+
+
+def _true_false_rows(question: TrueFalse, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    return [row(str(value).lower(), str(value).lower(), value == question.answer, tally.get(value, 0))
+            for value in (True, False)]
+
+
+def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    values: Counter[float] = Counter()
+    unreadable = 0
+    for response, count in tally.items():
+        value = parse_number(response) if isinstance(response, (str, int, float)) else None
+        if value is None:
+            unreadable += count
+        else:
+            values[value] += count
+    rows = []
+    for value, count in values.most_common(top_values):
+        try:
+            correct = score_response(question, value, settings).correct
+        except ResponseError:  # cannot happen for a parsed number, but a report must not fail on it
+            correct = False
+        rows.append(row(f"{value:g}", f"{value:g} {question.unit}".strip(), correct, count))
+    rest = sum(values.values()) - sum(r.count for r in rows)
+    if rest:
+        rows.append(row("(other values)", f"{len(values) - len(rows)} other values", None, rest))
+    if unreadable:
+        rows.append(row("(not a number)", "answers that could not be read as a number", None, unreadable))
+    return rows
+
+
+def _arrangement_rows(question: Ordering | Matching, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    """Share fully correct, then per step (ordering) or pair (matching) the share placed right."""
+    if isinstance(question, Ordering):
+        right = tuple(question.order)
+        parts = [(item.id, item.text, lambda r, i=right.index(item.id), s=item.id: len(r) > i and r[i] == s) for item in question.items]
+        summary = "every step in the right place"
+    else:
+        right = tuple(sorted((p.id, p.id) for p in question.pairs))
+        parts = [(p.id, f"{p.left} → {p.right}", lambda r, s=p.id: (s, s) in r) for p in question.pairs]
+        summary = "every pair matched correctly"
+    answered = sum(tally.values())
+    full = sum(count for response, count in tally.items() if response == right)
+    rows = [row("(fully correct)", summary, None, full, answered)]
+    for part_id, label, is_right in parts:
+        count = sum(c for response, c in tally.items() if isinstance(response, tuple) and is_right(response))
+        rows.append(row(part_id, label, True, count, answered))
+    return rows
+
+
+def _vignette_rows(question: Vignette, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+    """For each stage, the share of learners who reached it that chose each option."""
+    stages = {s.id: s for s in question.stages}
+    reached: Counter[str] = Counter()
+    chose: Counter[tuple[str, str]] = Counter()
+    for path, count in tally.items():
+        stage = stages.get(question.start)
+        for option_id in path if isinstance(path, tuple) else ():
+            if stage is None:
+                break
+            option = next((o for o in stage.options if o.id == option_id), None)
+            if option is None:
+                break
+            reached[stage.id] += count
+            chose[(stage.id, option_id)] += count
+            stage = stages.get(option.next) if option.next else None
+    rows = []
+    for stage in question.stages:
+        for o in stage.options:
+            rows.append(row(f"{stage.id}/{o.id}", o.text, o.credit == 1, chose[(stage.id, o.id)], reached[stage.id]))
+    return rows
+
+
+RESPONSE_ROWS: dict[str, Callable[..., list[ResponseRow]]] = {
+    "single_choice": _single_choice_rows,
+    "multiple_response": _multiple_response_rows,
+    "true_false": _true_false_rows,
+    "numeric": _numeric_rows,
+    "ordering": _arrangement_rows,
+    "matching": _arrangement_rows,
+    "vignette": _vignette_rows,
+}
+"""The first-try response rows of each question kind: ``(question, settings, tally, top_values, row)`` -> rows
+(one per kind of :data:`quizlib.quiz.kinds.KINDS`)."""

@@ -1,0 +1,180 @@
+"""Completion and pass rates, score distributions and a summary per quiz."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from quizlib.quiz.model import Course
+from quizlib.results.report.progress import ProgressRow
+from quizlib.results.report.records import AttemptScore, ReportError, ratio
+
+
+# -- completion and pass rates -------------------------------------------------------------------------------
+
+ALL = "(all)"  # the cohort or module of a row that totals over every cohort or module
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    cohort: str  # ALL for a total over cohorts
+    cohort_name: str
+    module: str  # ALL for a total over modules
+    learners: int  # learners the module (or, totalled over modules, any module) is assigned to
+    started: int
+    completed: int
+    passed: int
+    overdue: int
+    completion_rate: float | None  # completed / learners; None for no learners
+    pass_rate: float | None  # passed / learners
+
+
+def completion_rates(progress: Iterable[ProgressRow], by: Sequence[str] = ("cohort", "module")) -> list[RateRow]:
+    """Completion and pass rates from :func:`learner_progress`, grouped ``by`` cohort, module, both or neither.
+
+    A grouping left out is totalled over and shows as :data:`ALL`. Every count is of learners: over several
+    modules (``by=("cohort",)``), a learner has started if they started any, completed or passed only if they
+    completed or passed them all, and is overdue if any is overdue. Rates are shares of those learners.
+    """
+    unknown = set(by) - {"cohort", "module"}
+    if unknown:
+        raise ReportError(f"cannot group rates by {', '.join(sorted(unknown))}; expected cohort and/or module")
+    # (group, learner) -> [started any, completed all, passed all, overdue any]
+    learners: dict[tuple[tuple[str, str, str], str], list[bool]] = {}
+    for r in progress:
+        if "cohort" in by:
+            group = (r.cohort_name, r.cohort, r.module if "module" in by else ALL)
+        else:
+            group = (ALL, ALL, r.module if "module" in by else ALL)
+        flags = learners.setdefault((group, r.learner), [False, True, True, False])
+        flags[0] = flags[0] or r.started
+        flags[1] = flags[1] and r.completed
+        flags[2] = flags[2] and r.passed
+        flags[3] = flags[3] or r.overdue
+    counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for (group, _), (started, completed, passed, overdue) in learners.items():
+        c = counts[group]
+        c[0] += 1
+        c[1] += started
+        c[2] += completed
+        c[3] += passed
+        c[4] += overdue
+    return [
+        RateRow(cohort, name, module, n, started, completed, passed, overdue, ratio(completed, n), ratio(passed, n))
+        for (name, cohort, module), (n, started, completed, passed, overdue) in sorted(counts.items())
+    ]
+
+
+# -- score distributions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBin:
+    quiz_id: str
+    cohort: str  # ALL unless grouped by cohort
+    lower: float  # percentage, inclusive
+    upper: float  # percentage, exclusive except for the last bin, which includes 100
+    count: int
+    share: float | None  # count / attempts in this quiz (and cohort)
+
+
+def _select_attempts(attempts: Iterable[AttemptScore], which: str) -> list[AttemptScore]:
+    """One attempt per learner and quiz ("first" or "best"), or every attempt ("all")."""
+    if which == "all":
+        return list(attempts)
+    if which not in ("first", "best", "last"):
+        raise ReportError(f"which={which!r}: expected 'first', 'best', 'last' or 'all'")
+    chosen: dict[tuple[str, str], AttemptScore] = {}
+    for a in attempts:
+        key = (a.learner, a.quiz_id)
+        held = chosen.get(key)
+        if (
+            held is None
+            or (which == "first" and a.attempt_number < held.attempt_number)
+            or (which == "last" and a.attempt_number > held.attempt_number)
+            or (which == "best" and a.percentage > held.percentage)
+        ):
+            chosen[key] = a
+    return list(chosen.values())
+
+
+def score_distribution(
+    attempts: Iterable[AttemptScore], *, bin_width: float = 10, which: str = "first", by_cohort: bool = False
+) -> list[ScoreBin]:
+    """A histogram of finished attempts' percentages per quiz (and per cohort if ``by_cohort``).
+
+    ``which`` picks the attempts: each learner's ``"first"`` finished attempt (the default, as item analysis
+    does), ``"best"``, ``"last"``, or ``"all"`` of them. Bins are ``bin_width`` wide from 0 to 100; every bin is
+    listed, empty ones too, so charts and CSV have the same columns for every quiz.
+    """
+    if not (0 < bin_width <= 100) or not math.isclose(100 / bin_width, round(100 / bin_width)):
+        raise ReportError(f"bin_width={bin_width!r}: expected a width that divides 100, e.g. 5, 10 or 20")
+    n_bins = round(100 / bin_width)
+    counts: dict[tuple[str, str], list[int]] = {}
+    for a in _select_attempts(attempts, which):
+        key = (a.quiz_id, a.cohort if by_cohort else ALL)
+        bins = counts.setdefault(key, [0] * n_bins)
+        index = min(max(int(a.percentage // bin_width), 0), n_bins - 1)
+        bins[index] += 1
+    rows = []
+    for (quiz_id, cohort), bins in sorted(counts.items()):
+        total = sum(bins)
+        for i, count in enumerate(bins):
+            rows.append(ScoreBin(quiz_id, cohort, i * bin_width, (i + 1) * bin_width, count, ratio(count, total)))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class QuizSummaryRow:
+    quiz_id: str
+    title: str
+    learners: int  # learners with a finished attempt
+    mean_first: float | None  # mean percentage of first finished attempts
+    median_first: float | None
+    sd_first: float | None  # sample standard deviation (n-1); None for fewer than 2 learners
+    pass_rate_first: float | None  # share of first attempts that passed
+    pass_rate_best: float | None  # share of learners with a passing attempt
+    retook: int  # learners with more than one finished attempt
+
+
+def quiz_summary(attempts: Iterable[AttemptScore], course: Course | None = None) -> list[QuizSummaryRow]:
+    """Headline figures per quiz from finished attempts, in the course's quiz order."""
+    first: dict[tuple[str, str], AttemptScore] = {}
+    passed_any: set[tuple[str, str]] = set()
+    count: Counter[tuple[str, str]] = Counter()
+    for a in attempts:
+        key = (a.quiz_id, a.learner)
+        count[key] += 1
+        if a.passed:
+            passed_any.add(key)
+        if key not in first or a.attempt_number < first[key].attempt_number:
+            first[key] = a
+    per_quiz: dict[str, list[AttemptScore]] = defaultdict(list)
+    for (quiz_id, _), a in first.items():
+        per_quiz[quiz_id].append(a)
+    order = list(course.quizzes) if course is not None else []
+    rows = []
+    for quiz_id in sorted(per_quiz, key=lambda q: (order.index(q) if q in order else len(order), q)):
+        firsts = per_quiz[quiz_id]
+        scores = [a.percentage for a in firsts]
+        n = len(firsts)
+        title = course.quizzes[quiz_id].title if course is not None and quiz_id in course.quizzes else ""
+        rows.append(
+            QuizSummaryRow(
+                quiz_id=quiz_id,
+                title=title,
+                learners=n,
+                mean_first=round(statistics.fmean(scores), 2),
+                median_first=round(statistics.median(scores), 2),
+                sd_first=round(statistics.stdev(scores), 2) if n >= 2 else None,
+                pass_rate_first=sum(a.passed for a in firsts) / n,
+                pass_rate_best=sum((quiz_id, a.learner) in passed_any for a in firsts) / n,
+                retook=sum(count[(quiz_id, a.learner)] > 1 for a in firsts),
+            )
+        )
+    return rows
+
+

@@ -1,0 +1,124 @@
+"""What the store hands out: plain frozen dataclasses (nothing outside the store sees an ORM object)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: str
+    name: str
+    role: str  # "lead" or "trainer"
+    password_hash: str
+    must_change_password: bool
+    session_generation: int  # bumped when the password changes or the account is deactivated: ends older sessions
+    created_at: datetime
+    active: bool = True  # a deactivated account cannot sign in; its cohorts stay until a lead reassigns them
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: str
+    name: str
+    code: str  # the join code in /join/<code>
+    trainer_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str  # also the xAPI registration of every statement made for it
+    cohort_id: str
+    title: str
+    chapters: tuple[str, ...]
+    quiz_ids: tuple[str, ...]  # the quizzes a learner must pass, the final assessment among them if chosen
+    include_final: bool
+    pass_mark: float
+    due_date: date | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Learner:
+    id: str
+    cohort_id: str
+    display_name: str
+    email: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    """One statement as the server scored it, ready to store (see :mod:`quizlib.ingest`).
+
+    ``detail`` for ``answered``: ``response``, ``try_credit``, ``kind``, ``max_points``; for ``completed``:
+    ``points``, ``max_points``, ``questions`` (each question's ``question_id``, ``credit``, ``max_points``,
+    ``first_response``, ``kind``). ``received`` is the statement exactly as sent, for idempotency.
+    """
+
+    id: str
+    learner_id: str
+    verb: str
+    quiz_id: str
+    attempt_id: str
+    timestamp: datetime
+    statement: dict
+    received: dict
+    question_id: str | None = None
+    try_number: int | None = None
+    registration: str | None = None
+    credit: float | None = None
+    final: bool | None = None
+    percentage: float | None = None
+    passed: bool | None = None
+    detail: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The facts of a stored statement that progress pages need, without its JSON (cheap to load in bulk)."""
+
+    learner_id: str
+    verb: str
+    quiz_id: str
+    question_id: str | None
+    attempt_id: str
+    timestamp: datetime
+    percentage: float | None
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    id: str
+    learner_id: str
+    verb: str
+    quiz_id: str
+    question_id: str | None
+    attempt_id: str
+    try_number: int | None
+    registration: str | None
+    timestamp: datetime
+    stored: datetime
+    credit: float | None
+    final: bool | None
+    percentage: float | None
+    passed: bool | None
+    detail: dict
+    statement: dict
+
+
+def canonical_json(value: Any) -> str:
+    """The one text of a JSON value that idempotency compares: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def hash_token(token: str) -> str:
+    """A learner token's SHA-256 (the token itself is never stored; it is random, so no salt is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
