@@ -16,26 +16,25 @@ Every statement is checked and re-scored by the server. Prints answers per secon
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
-import http.client
-import json
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from quizlib.quiz import score
-from quizlib.results import xapi  # noqa: E402
-from quizlib.quiz.load import load_course  # noqa: E402
-from quizlib.results.store import Store  # noqa: E402
+from quizlib.quiz.load import load_course
+from quizlib.results import xapi
+from quizlib.results.store import Store
 
 QUIZ = "sensitivity"
 
@@ -43,7 +42,7 @@ QUIZ = "sensitivity"
 def statements(who: dict, course, n: int) -> list[dict]:
     quiz = course.quiz(QUIZ)
     choices = [q for q in quiz.questions if q.kind == "single_choice"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = []
     for i in range(n):
         q = choices[i % len(choices)]
@@ -60,7 +59,7 @@ def finished_quizzes(who: dict, course, n: int) -> list[dict]:
     quiz = course.quiz(QUIZ)
     answers = {q.id: {"tries": [score.full_credit_response(q)], "revealed": False} for q in quiz.questions}
     result = score.score_quiz(quiz, answers)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [xapi.finished(
         verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
         quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,

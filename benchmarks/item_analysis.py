@@ -35,20 +35,22 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from quizlib.results import report
 from quizlib.quiz import draw, score
-from quizlib.results import xapi  # noqa: E402
-from quizlib.results.demo import DEMO_HOME_PAGE, _Learner, question_traits  # noqa: E402
-from quizlib.results.ingest import MAX_BATCH, Ingestor  # noqa: E402
-from quizlib.quiz.load import load_course  # noqa: E402
-from quizlib.results.store import Store, current_revision, head_revision  # noqa: E402
-from quizlib.results.source import ReportSource  # noqa: E402
+from quizlib.quiz.load import load_course
+from quizlib.results import (
+    report,
+    xapi,
+)
+from quizlib.results.demo import DEMO_HOME_PAGE, _Learner, question_traits
+from quizlib.results.ingest import MAX_BATCH, Ingestor
+from quizlib.results.source import ReportSource
+from quizlib.results.store import Store, current_revision, head_revision
 
 STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 
@@ -110,7 +112,7 @@ def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[
     trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
     cohort = store.add_cohort("Benchmark cohort", trainer.id)
     stored = learners = 0
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     began = time.perf_counter()
     pending = []
     while stored < target:

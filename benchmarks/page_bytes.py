@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one place for the browser's launch flags)
+from conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 def serve(book: Path, database: str) -> tuple[subprocess.Popen, str]:

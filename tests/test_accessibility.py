@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-
 from test_browser_quiz import answer_everything_by_mouse, check, question
 
 pytestmark = pytest.mark.browser

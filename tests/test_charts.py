@@ -136,8 +136,8 @@ def test_rate_bars_label_values_and_counts():
     assert "02-sensitivity" in texts and "Cardiff <2026>" in texts  # escaped in the source, plain once parsed
     assert "Cardiff &lt;2026&gt;" in svg
     widths = {r.find(f"{SVG}title").text: float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None}
-    full = [w for t, w in widths.items() if "02-sensitivity: 75% completed" in t][0]
-    half = [w for t, w in widths.items() if "02-sensitivity: 50% passed" in t][0]
+    full = next(w for t, w in widths.items() if "02-sensitivity: 75% completed" in t)
+    half = next(w for t, w in widths.items() if "02-sensitivity: 50% passed" in t)
     assert full == pytest.approx(1.5 * half)
 
 

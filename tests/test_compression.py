@@ -7,13 +7,13 @@ import gzip
 import http.client
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 from server_fixtures import LiveApp, csrf_of, join, signed_in
-from quizlib.quiz.score import full_credit_response as _right
 
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 from quizlib.results.store import Store
 
@@ -121,7 +121,7 @@ def test_the_api_is_idempotent_and_explains_errors_when_compressed(served, cours
     batch = [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
                            quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
                            response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                           final=True, when=datetime.now(timezone.utc)) for _ in range(100)]
+                           final=True, when=datetime.now(UTC)) for _ in range(100)]
     with served.client() as c:
         c.headers.update({"Authorization": f"Bearer {who['token']}", "Accept-Encoding": "gzip"})
         first = c.post("api/v1/statements", json=batch)

@@ -39,15 +39,14 @@ def chapter(stem: str) -> str:
 
 def prose(stem: str) -> str:
     """The chapter as a learner reads it: markdown without code cells (a plot's labels are not teaching)."""
-    text = re.sub(r"^```\{code-cell\}.*?^```\s*$", "", chapter(stem), flags=re.S | re.M)
+    text = re.sub(r"^```\{code-cell\}.*?^```\s*$", "", chapter(stem), flags=re.DOTALL | re.MULTILINE)
     return re.sub(r"\s+", " ", text)
 
 
 # -- numbers ----------------------------------------------------------------------------------------------
 
 WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 
 
 def numbers(text: str) -> set[str]:
@@ -56,7 +55,7 @@ def numbers(text: str) -> set[str]:
     for m in re.finditer(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w])", text):
         n = m.group(1).replace(",", "")
         found.add(n.rstrip("0").rstrip(".") if "." in n else n)
-    for m in re.finditer(r"\b(" + "|".join(WORDS) + r")\b", text, flags=re.I):
+    for m in re.finditer(r"\b(" + "|".join(WORDS) + r")\b", text, flags=re.IGNORECASE):
         found.add(WORDS[m.group(1).lower()])
     return found
 
@@ -165,7 +164,7 @@ def test_chapter_opens_with_objectives_and_time_and_closes_with_key_points(stem)
     text = chapter(stem)
     quiz_id = QUIZZED[stem]
     assert re.search(rf'quizlib\.objectives\("{quiz_id}"\)', text)
-    assert re.search(r"^Estimated study time: (about )?\d+ minutes\.", text, flags=re.M)
+    assert re.search(r"^Estimated study time: (about )?\d+ minutes\.", text, flags=re.MULTILINE)
     assert re.search(rf'quizlib\.show\("{quiz_id}"\)', text)
     if stem in TEACHING or stem == "09-practice":
         assert "\n## Key points" in text
@@ -296,18 +295,18 @@ NOTES = [
 
 
 def _notes(stem: str) -> str:
-    blocks = re.findall(r":::\{admonition\} A note on the sources\n(.*?)\n:::", chapter(stem), flags=re.S)
+    blocks = re.findall(r":::\{admonition\} A note on the sources\n(.*?)\n:::", chapter(stem), flags=re.DOTALL)
     return re.sub(r"\s+", " ", " ".join(blocks))
 
 
 @pytest.mark.parametrize("stem,pattern", NOTES, ids=[f"{s[:2]}-{p[:24]}" for s, p in NOTES])
 def test_inconsistency_is_noted_where_it_occurs(stem, pattern):
-    assert re.search(pattern, _notes(stem), flags=re.I), f"no note on the sources in {stem} matching /{pattern}/"
+    assert re.search(pattern, _notes(stem), flags=re.IGNORECASE), f"no note on the sources in {stem} matching /{pattern}/"
 
 
 TYPOS = [r"Watch,? Weight", r"\bapproached to supporting", r"theirown", r"families t to", r"Ijzendoorn",
          r"two generation\b", r"disorganised attachment security"]
-NOTE_BLOCK = re.compile(r":::\{admonition\} A note on the sources\n.*?\n:::", re.S)
+NOTE_BLOCK = re.compile(r":::\{admonition\} A note on the sources\n.*?\n:::", re.DOTALL)
 
 
 @pytest.mark.parametrize("typo", TYPOS)

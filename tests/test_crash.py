@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from quizlib.quiz.score import full_credit_response as _right
-
 from quizlib.results import xapi
 from quizlib.results.store import Store
 
@@ -16,7 +15,7 @@ def _statements(who: dict, course, attempt: str) -> list[dict]:
     return [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
                           quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
                           response=_right(q), try_number=1, attempt_id=attempt, credit=1, correct=True, final=True,
-                          when=datetime.now(timezone.utc))
+                          when=datetime.now(UTC))
             for q in quiz.questions]
 
 

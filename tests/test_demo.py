@@ -6,21 +6,20 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from quizlib.results import demo
-from quizlib.results import report
 from quizlib.quiz import draw, score
 from quizlib.quiz.load import load_course
 from quizlib.quiz.model import Bibliography, Course
+from quizlib.results import demo, report
 from quizlib.results.source import ReportSource
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE_QUIZZES = DATA / "course" / "quizzes"
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 QUIZLIB = str(Path(sys.executable).with_name("quizlib"))
 
 
@@ -170,10 +169,10 @@ def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
 def test_demo_data_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     cmd = [QUIZLIB, "demo-data", "--database", url, "--quizzes", str(FIXTURE_QUIZZES), "--cohorts", "1", "--learners", "3", "--seed", "2"]
-    first = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    first = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "demo data (seed 2): 1 cohorts, 3 learners" in first.stdout
     assert "trainer trainer-alex: one-time password " in first.stdout
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1
     assert again.stderr.strip() == "quizlib demo-data: the database already has cohorts; demo data goes only into an empty database"

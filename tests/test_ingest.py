@@ -4,17 +4,17 @@ result rows are stored in the same transaction as its statement."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from quizlib.quiz.score import full_credit_response as _right
 
 import quizlib.results.store as store_module
 from quizlib.quiz import score
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 from quizlib.results.ingest import Ingestor, Rejected
-from quizlib.results.store import Store
 from quizlib.results.source import ReportSource
+from quizlib.results.store import Store
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def setting(tmp_path, course):
 def _attempt(learner, course) -> list[dict]:
     """A whole attempt at the sensitivity quiz, every answer right: the answers, then the completed statement."""
     quiz = course.quiz("sensitivity")
-    actor, attempt, now = xapi.agent(learner.id, "http://127.0.0.1:8000/"), str(uuid.uuid4()), datetime.now(timezone.utc)
+    actor, attempt, now = xapi.agent(learner.id, "http://127.0.0.1:8000/"), str(uuid.uuid4()), datetime.now(UTC)
     answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
     sent = [xapi.answered(statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id, chapter=quiz.chapter,
                           question_id=q.id, kind=q.kind, prompt=q.prompt, response=_right(q), try_number=1,
@@ -44,7 +44,7 @@ def _attempt(learner, course) -> list[dict]:
 
 
 def test_each_statement_is_checked_once(setting, course, monkeypatch):
-    store, learner, ingestor = setting
+    _store, learner, ingestor = setting
     checked = []
     real_check = xapi.check
     monkeypatch.setattr(xapi, "check", lambda s: checked.append(s["id"]) or real_check(s))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from scoring_table import fixture_course
 
 from quizlib.quiz.model import KINDS, QUESTION_TYPES, as_json
-from scoring_table import fixture_course
 
 
 def test_every_kind_has_a_type_whose_kind_field_names_it():

@@ -9,11 +9,11 @@ signin  a 303 to the sign-in page (a staff page asked for without a staff sessio
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from server_fixtures import csrf_of, join, signed_in
-from quizlib.quiz.score import full_credit_response as _right
 
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 
 ROLES = ("learner", "own_trainer", "other_trainer", "lead", "anonymous")
@@ -63,7 +63,7 @@ def _statement(who, course):
     return xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
                          quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
                          response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                         final=True, when=datetime.now(timezone.utc))
+                         final=True, when=datetime.now(UTC))
 
 
 def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
@@ -94,10 +94,10 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             staffer = store.add_staff(f"Staffer {n}", "trainer", "hash") if "{staffer}" in path else None
             inactive = store.set_active(store.add_staff(f"Gone {n}", "trainer", "hash").id, False) if "{inactive}" in path else None
             spare = store.add_cohort(f"Spare {n}", own.id) if "{spare}" in path else None
-            names = dict(cohort=cohort.id, learner=who["learner_id"], code=cohort.code, n=n,
-                         victim=victim.id if victim else "", staffer=staffer.id if staffer else "",
-                         inactive=inactive.id if inactive else "", spare=spare.id if spare else "",
-                         other_trainer_id=other_trainer.id)
+            names = {"cohort": cohort.id, "learner": who["learner_id"], "code": cohort.code, "n": n,
+                         "victim": victim.id if victim else "", "staffer": staffer.id if staffer else "",
+                         "inactive": inactive.id if inactive else "", "spare": spare.id if spare else "",
+                         "other_trainer_id": other_trainer.id}
             url = path.format(**names)
             if body == "join":
                 r = client.post(url, json={"code": cohort.code, "display_name": f"Joiner {n}"})
@@ -152,7 +152,7 @@ def test_a_form_without_this_browsers_csrf_token_is_refused(live):
 
 
 def test_a_new_account_must_change_its_one_time_password_before_anything_else(live):
-    from quizlib.server.auth import hash_password
+    from quizlib.results.store.passwords import hash_password
 
     live.store.add_staff("Newbie", "trainer", hash_password("one-time-pass"), must_change_password=True)
     with live.client() as c:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from server_fixtures import PASSWORD, ServerProcess, csrf_of, password_hash
-from quizlib.quiz.score import full_credit_response as _right
 
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 from quizlib.results.store import Store, current_revision, head_revision
 
@@ -20,7 +20,7 @@ def _answers(who: dict, course, n: int) -> list[dict]:
     return [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
                           quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
                           response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                          final=True, when=datetime.now(timezone.utc))
+                          final=True, when=datetime.now(UTC))
             for _ in range(n)]
 
 

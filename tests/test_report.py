@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from quizlib.results import report
 from quizlib.quiz.load import load_course
+from quizlib.results import report
 from quizlib.results.report import (
     ALL,
     Assignment,
@@ -24,7 +24,7 @@ from quizlib.results.report import (
 )
 
 DATA = Path(__file__).resolve().parent / "data"
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -210,14 +210,14 @@ def test_ordering_and_matching_report_the_share_fully_correct_and_each_part(cour
     right = ["goals", "film", "edit", "review"]
     rows = frequencies(course, "ord", [right, right, ["film", "goals", "edit", "review"]], "ordering")
     assert rows[0] == ("(fully correct)", 2, 3, None)
-    assert dict((r[0], r[1]) for r in rows[1:]) == {"goals": 2, "film": 2, "edit": 3, "review": 3}
+    assert {r[0]: r[1] for r in rows[1:]} == {"goals": 2, "film": 2, "edit": 3, "review": 3}
 
     good = {"studies": "studies", "families": "families", "outcomes": "outcomes"}
     swapped = {"studies": "families", "families": "studies", "outcomes": "outcomes"}
     distractor = {"studies": "d1", "families": "families", "outcomes": "outcomes"}
     rows = frequencies(course, "match", [good, swapped, distractor, good], "matching")
     assert rows[0] == ("(fully correct)", 2, 4, None)
-    assert dict((r[0], r[1]) for r in rows[1:]) == {"studies": 2, "families": 3, "outcomes": 4}
+    assert {r[0]: r[1] for r in rows[1:]} == {"studies": 2, "families": 3, "outcomes": 4}
 
 
 def test_vignette_shares_are_of_those_who_reached_each_stage(course):
@@ -299,7 +299,7 @@ def people():
     enrolments = [Enrolment("ann", "c1", "Ann"), Enrolment("bob", "c1", "Bob"), Enrolment("cy", "c2", "Cy")]
     assignments = [
         Assignment("as1", "c1", ("chapters/kinds",), pass_mark=80, due=date(2026, 11, 20)),
-        Assignment("as2", "c1", ("exam",), due=datetime(2026, 12, 1, tzinfo=timezone.utc)),  # a quiz id: its chapter
+        Assignment("as2", "c1", ("exam",), due=datetime(2026, 12, 1, tzinfo=UTC)),  # a quiz id: its chapter
         Assignment("as3", "c2", ("chapters/kinds", "chapters/exam"), due=date(2026, 11, 25)),  # due today: not yet late
     ]
     cohorts = [Cohort("c1", "Cardiff"), Cohort("c2", "Leeds")]
@@ -330,7 +330,7 @@ def test_learner_progress_uses_the_assignment_pass_mark_and_due_date(course, peo
     assert bob.due == date(2026, 11, 20)
     assert bob.cohort_name == "Cardiff"
     bob_exam = got[("bob", "chapters/exam")]
-    assert (bob_exam.started, bob_exam.completed, bob_exam.overdue, bob_exam.due) == (True, False, False, datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert (bob_exam.started, bob_exam.completed, bob_exam.overdue, bob_exam.due) == (True, False, False, datetime(2026, 12, 1, tzinfo=UTC))
     assert got[("cy", "chapters/exam")].overdue is False  # due today: late only from tomorrow
     assert [(r.learner, r.module) for r in report.overdue_learners(rows)] == [("bob", "chapters/kinds")]
 
@@ -424,7 +424,7 @@ def test_to_csv_is_rfc4180_with_a_header():
 
 def test_to_csv_writes_dates_booleans_and_neutralises_formulas():
     row = report.ProgressRow("c1", "=HYPERLINK(\"http://x\")", "l1", "@Ann", "chapters/x", True, False, False, None, 1,
-                             date(2026, 1, 2), True, 3, datetime(2026, 1, 1, 9, 30, tzinfo=timezone.utc))
+                             date(2026, 1, 2), True, 3, datetime(2026, 1, 1, 9, 30, tzinfo=UTC))
     parsed = list(csv.reader(io.StringIO(report.to_csv([row]), newline="")))[1]
     assert parsed[1] == "'=HYPERLINK(\"http://x\")" and parsed[3] == "'@Ann"
     assert parsed[5:8] == ["true", "false", "false"]

@@ -5,22 +5,20 @@ migration 0003 fills the tables from statements stored earlier exactly as the wr
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from quizlib.results import demo
-from quizlib.results import report
 from quizlib.quiz.load import load_course
+from quizlib.results import demo, report
 from quizlib.results.report import AttemptScore, QuestionScore
-from quizlib.results.source import ResponseDecoder
+from quizlib.results.source import ReportSource, ResponseDecoder
 from quizlib.results.store import StatementRecord, Store, current_revision, head_revision, make_engine, upgrade
-from quizlib.results.source import ReportSource
 
 KINDS_QUIZZES = Path(__file__).resolve().parent / "data" / "course" / "quizzes"  # every question kind
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OLD_TABLES = ("staff", "cohorts", "assignments", "learners", "statements")  # in the order their keys need
 
 
@@ -116,7 +114,7 @@ def test_the_records_are_exactly_those_the_store_made_before(demo_store, kinds_c
 
 def test_an_attempt_that_arrives_late_takes_its_place_and_ties_go_by_statement_id(store_with_learner):
     store, learner = store_with_learner
-    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
     ids = sorted(str(uuid.uuid4()) for _ in range(3))
 
     def finished(statement_id, when, percentage):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from scoring_table import case_id, fixture_course, quiz_with, table
 
 from quizlib.quiz import draw, score
-from scoring_table import case_id, fixture_course, quiz_with, table
 
 T = table()
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import join
-from quizlib.quiz.score import full_credit_response as _right
 
 from quizlib.quiz import draw, score
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 
 
@@ -28,14 +28,14 @@ def answered(who: dict, quiz, q, response, *, try_number=1, attempt=None, regist
         statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]), quiz_id=quiz.id,
         chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt, response=response, try_number=try_number,
         attempt_id=attempt or str(uuid.uuid4()), credit=credit, correct=credit == 1, final=True,
-        when=datetime.now(timezone.utc), registration=registration, seed=seed)
+        when=datetime.now(UTC), registration=registration, seed=seed)
 
 
 def completed(who: dict, quiz, answers, *, attempt, registration=None, seed=None, claim=100.0):
     return xapi.finished(
         verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
         quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=1, max_points=1,
-        percentage=claim, passed=True, complete=True, attempt_id=attempt, when=datetime.now(timezone.utc),
+        percentage=claim, passed=True, complete=True, attempt_id=attempt, when=datetime.now(UTC),
         registration=registration, seed=seed)
 
 
@@ -205,38 +205,38 @@ def _bad_cases(learner, other, course, cohort_registration):
                        attempt=str(uuid.uuid4()))
     passed["verb"] = {"id": xapi.VERBS["passed"]}
     return {
-        "malformed JSON": (dict(content=b'{"id": ', headers={"Content-Type": "application/json"}), 400, "not valid JSON"),
-        "NaN is not JSON": (dict(content=b'[{"x": NaN}]', headers={"Content-Type": "application/json"}), 400, "not valid JSON"),
-        "not UTF-8": (dict(content=b'\xff\xfe', headers={"Content-Type": "application/json"}), 400, "UTF-8"),
-        "nested too deeply": (dict(content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"}),
+        "malformed JSON": ({"content": b'{"id": ', "headers": {"Content-Type": "application/json"}}, 400, "not valid JSON"),
+        "NaN is not JSON": ({"content": b'[{"x": NaN}]', "headers": {"Content-Type": "application/json"}}, 400, "not valid JSON"),
+        "not UTF-8": ({"content": b'\xff\xfe', "headers": {"Content-Type": "application/json"}}, 400, "UTF-8"),
+        "nested too deeply": ({"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"Content-Type": "application/json"}},
                               400, "nested too deeply"),
-        "a NUL character": (dict(json=stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "a\x00b"}})), 400, "NUL"),
-        "an unpaired surrogate": (dict(content=b'{"id": "\\ud800"}', headers={"Content-Type": "application/json"}),
+        "a NUL character": ({"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "a\x00b"}})}, 400, "NUL"),
+        "an unpaired surrogate": ({"content": b'{"id": "\\ud800"}', "headers": {"Content-Type": "application/json"}},
                                   400, "surrogate"),
-        "a number too large": (dict(content=b'{"id": 1e400}', headers={"Content-Type": "application/json"}), 400, "too large"),
-        "wrong content type": (dict(content=b"{}", headers={"Content-Type": "text/plain"}), 415, "application/json"),
-        "a string, not a statement": (dict(json="hello"), 400, "expected a statement"),
-        "an empty list": (dict(json=[]), 400, "empty"),
-        "too many statements": (dict(json=[stmt() for _ in range(201)]), 413, "at most 200"),
-        "oversized body": (dict(json=[stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "x" * 300_000}})]), 413, "limit"),
+        "a number too large": ({"content": b'{"id": 1e400}', "headers": {"Content-Type": "application/json"}}, 400, "too large"),
+        "wrong content type": ({"content": b"{}", "headers": {"Content-Type": "text/plain"}}, 415, "application/json"),
+        "a string, not a statement": ({"json": "hello"}, 400, "expected a statement"),
+        "an empty list": ({"json": []}, 400, "empty"),
+        "too many statements": ({"json": [stmt() for _ in range(201)]}, 413, "at most 200"),
+        "oversized body": ({"json": [stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "x" * 300_000}})]}, 413, "limit"),
         "oversized, streamed without a length": (
-            dict(content=iter([b"[" + b" " * 200_000, b" " * 200_000 + b"]"]), headers={"Content-Type": "application/json"}),
+            {"content": iter([b"[" + b" " * 200_000, b" " * 200_000 + b"]"]), "headers": {"Content-Type": "application/json"}},
             413, "limit"),
-        "try number as text": (dict(json=stmt(**{f"context.extensions.{xapi.EXT_TRY}": "2"})), 400, "whole number"),
-        "id not a UUID": (dict(json=stmt(id="statement-1")), 400, "UUID"),
-        "unknown quiz": (dict(json=stmt(**{"object.id": xapi.question_iri("no-such-quiz", q.id),
-                                           "context.contextActivities.parent": [{"id": xapi.quiz_iri("no-such-quiz")}]})),
+        "try number as text": ({"json": stmt(**{f"context.extensions.{xapi.EXT_TRY}": "2"})}, 400, "whole number"),
+        "id not a UUID": ({"json": stmt(id="statement-1")}, 400, "UUID"),
+        "unknown quiz": ({"json": stmt(**{"object.id": xapi.question_iri("no-such-quiz", q.id),
+                                           "context.contextActivities.parent": [{"id": xapi.quiz_iri("no-such-quiz")}]})},
                          422, "no quiz 'no-such-quiz'"),
-        "unknown question": (dict(json=stmt(**{"object.id": xapi.question_iri(quiz.id, "nope")})), 422, "no question 'nope'"),
-        "response of the wrong type": (dict(json=stmt(**{"result.extensions": {xapi.EXT_RESPONSE: ["a", "b"]}})) if tf.kind == "single_choice" else
-                                       dict(json=stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "maybe"}})), 422, "does not fit"),
-        "too many tries": (dict(json=stmt(**{f"context.extensions.{xapi.EXT_TRY}": quiz.settings.tries + 1})), 422, "allows"),
-        "another learner's actor": (dict(json=stmt(actor=xapi.agent(other["learner_id"], other["home_page"]))), 403, "another learner"),
-        "a verdict from the client": (dict(json=passed), 422, "server decides"),
-        "a registration of another cohort": (dict(json=stmt(**{"context.registration": cohort_registration})), 422, "registration"),
-        "the wrong chapter": (dict(json=stmt(**{"context.contextActivities.grouping": [{"id": xapi.chapter_iri("chapters/99-x")}]})),
+        "unknown question": ({"json": stmt(**{"object.id": xapi.question_iri(quiz.id, "nope")})}, 422, "no question 'nope'"),
+        "response of the wrong type": ({"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: ["a", "b"]}})} if tf.kind == "single_choice" else
+                                       {"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "maybe"}})}, 422, "does not fit"),
+        "too many tries": ({"json": stmt(**{f"context.extensions.{xapi.EXT_TRY}": quiz.settings.tries + 1})}, 422, "allows"),
+        "another learner's actor": ({"json": stmt(actor=xapi.agent(other["learner_id"], other["home_page"]))}, 403, "another learner"),
+        "a verdict from the client": ({"json": passed}, 422, "server decides"),
+        "a registration of another cohort": ({"json": stmt(**{"context.registration": cohort_registration})}, 422, "registration"),
+        "the wrong chapter": ({"json": stmt(**{"context.contextActivities.grouping": [{"id": xapi.chapter_iri("chapters/99-x")}]})},
                               422, "belongs to chapter"),
-        "an unfinished quiz sent as completed": (dict(json=unfinished), 422, "not finished"),
+        "an unfinished quiz sent as completed": ({"json": unfinished}, 422, "not finished"),
     }
 
 

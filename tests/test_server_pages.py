@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from server_fixtures import PASSWORD, password_hash, signed_in
-from quizlib.quiz.score import full_credit_response as _right
 
 from quizlib.quiz import score
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 from quizlib.results.ingest import Ingestor
 
@@ -44,7 +44,7 @@ def course_with_results(live, course):
     done = xapi.finished(verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(bea.id, live.url),
                          quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=r.points,
                          max_points=r.max_points, percentage=r.percentage, passed=r.passed, complete=True,
-                         attempt_id=str(uuid.uuid4()), when=datetime.now(timezone.utc), registration=assignment.id)
+                         attempt_id=str(uuid.uuid4()), when=datetime.now(UTC), registration=assignment.id)
     Ingestor(course, store, live.url).accept(bea, [done])
     return {"cohort": cohort, "learner": bea, "quiz": quiz}
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,10 +39,10 @@ def store(database_url):
 
 def _record(learner_id: str, **over) -> StatementRecord:
     sid = over.pop("id", str(uuid.uuid4()))
-    values = dict(id=sid, learner_id=learner_id, verb="answered", quiz_id="sensitivity", question_id="q1",
-                  attempt_id=str(uuid.uuid4()), try_number=1, timestamp=datetime.now(timezone.utc),
-                  statement={"id": sid, "note": "stored"}, received={"id": sid, "note": "as sent"}, credit=1.0, final=True,
-                  detail={"response": "a"})
+    values = {"id": sid, "learner_id": learner_id, "verb": "answered", "quiz_id": "sensitivity", "question_id": "q1",
+                  "attempt_id": str(uuid.uuid4()), "try_number": 1, "timestamp": datetime.now(UTC),
+                  "statement": {"id": sid, "note": "stored"}, "received": {"id": sid, "note": "as sent"}, "credit": 1.0, "final": True,
+                  "detail": {"response": "a"}}
     values.update(over)
     return StatementRecord(**values)
 
@@ -71,7 +71,7 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
     engine = make_engine(database_url)
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as c:
         secret = c.execute(sa.text("SELECT value FROM quizlib_settings WHERE key = 'session_secret'")).scalar_one()
         c.execute(sa.text("INSERT INTO staff VALUES ('s1', 'Old Trainer', 'trainer', 'h', false, 0, :t)"), {"t": now})
@@ -141,7 +141,7 @@ def test_people_cohorts_and_assignments(store):
 
 
 def test_the_token_itself_is_never_stored(store):
-    _, _, learner, token = _people(store)
+    _, _, _learner, token = _people(store)
     with store.engine.connect() as c:
         rows = c.execute(sa.text("SELECT * FROM learners")).all()
     assert token not in repr(rows)
@@ -177,7 +177,7 @@ def test_a_learners_data_is_exported_and_deleted(store):
 
 def test_report_records_come_from_finished_attempts(store):
     _, cohort, learner, _ = _people(store)
-    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
     questions = [{"question_id": "q1", "credit": 1.0, "max_points": 1.0, "first_response": "a", "kind": "single_choice"},
                  {"question_id": "q2", "credit": 0.5, "max_points": 2.0, "first_response": ["x"], "kind": "multiple_response"}]
     attempts = [str(uuid.uuid4()) for _ in range(2)]
@@ -224,9 +224,24 @@ def test_cli_db_upgrade_and_create_lead(tmp_path):
     password = made.stdout.strip().splitlines()[-1]
     s = Store(url)
     lead = s.staff_by_name("Ada Lead")
-    from quizlib.server.auth import verify_password
+    from quizlib.results.store.passwords import verify_password
 
     assert lead.role == "lead" and lead.must_change_password and verify_password(lead.password_hash, password)
     s.close()
-    twice = subprocess.run([QUIZLIB, "create-lead", "Ada Lead", "--database", url], capture_output=True, text=True)
+    twice = subprocess.run([QUIZLIB, "create-lead", "Ada Lead", "--database", url], check=False, capture_output=True, text=True)
     assert twice.returncode == 1 and "already a staff account" in twice.stderr and "Traceback" not in twice.stderr
+
+
+def test_the_orm_and_the_migrations_describe_the_same_schema(database_url):
+    """What the ORM declares (tables, columns, types, indexes) is what the migrations make, on each database."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from quizlib.results.store.rows import Base
+
+    store = Store(database_url)
+    store.upgrade()
+    with store.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    store.close()
+    assert differences == []

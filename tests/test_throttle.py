@@ -3,17 +3,17 @@ database; a guesser is paused, with a clear message and Retry-After, on every se
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from server_fixtures import PASSWORD, csrf_of, password_hash
+from sqlalchemy.orm import Session
 
-from quizlib.server.throttle import JOIN, SIGN_IN, Throttle, name_key
 from quizlib.results.store import Store, ThrottleFailureRow
+from quizlib.server.throttle import JOIN, SIGN_IN, Throttle, name_key
 
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 

@@ -6,7 +6,6 @@ set aside without blocking the rest.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient

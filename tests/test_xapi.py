@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from ralph.models.xapi.base.statements import BaseXapiStatement
@@ -12,7 +12,7 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 from quizlib.quiz import score
 from quizlib.results import xapi
 
-WHEN = datetime(2026, 11, 25, 10, 30, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 ACTOR = xapi.agent("7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11", "http://127.0.0.1:8000/")
 
 
@@ -21,9 +21,9 @@ def _answered(course, quiz_id="sensitivity", index=0, response=None, **over):
     q = quiz.questions[index]
     if response is None:
         response = score.full_credit_response(q)
-    args = dict(statement_id=str(uuid.uuid4()), actor=ACTOR, quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id,
-                kind=q.kind, prompt=q.prompt, response=response, try_number=1, attempt_id=str(uuid.uuid4()), credit=1.0,
-                correct=True, final=True, when=WHEN, registration=str(uuid.uuid4()))
+    args = {"statement_id": str(uuid.uuid4()), "actor": ACTOR, "quiz_id": quiz.id, "chapter": quiz.chapter, "question_id": q.id,
+                "kind": q.kind, "prompt": q.prompt, "response": response, "try_number": 1, "attempt_id": str(uuid.uuid4()), "credit": 1.0,
+                "correct": True, "final": True, "when": WHEN, "registration": str(uuid.uuid4())}
     args.update(over)
     return xapi.answered(**args)
 

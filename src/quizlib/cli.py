@@ -8,8 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from quizlib.quiz import load
-from quizlib.quiz import model
+from quizlib.quiz import load, model
 
 
 def _summary(course: model.Course) -> dict:
@@ -149,8 +148,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_create_lead(args: argparse.Namespace) -> int:
-    from quizlib.server.auth import hash_password, one_time_password
     from quizlib.results.store import Store
+    from quizlib.results.store.passwords import hash_password, one_time_password
 
     store = Store(_database(args))
     try:

@@ -21,6 +21,7 @@ from quizlib.course import find_root
 from quizlib.fronts.html import progress_html, quiz_html
 from quizlib.quiz.model import Course
 
+
 class QuizDisplay:
     """A quiz as Jupyter shows it: the widget where a kernel runs, the HTML block in the published book."""
 
@@ -50,7 +51,7 @@ def show(quiz_id: str, seed: int | None = None) -> QuizDisplay:
     return QuizDisplay(course_folder.quizzes(), quiz_id, seed=seed)
 
 
-MARK = re.compile(r"<!-- quizlib:(\w+):([\w-]*) -->.*?<!-- /quizlib -->", flags=re.S)
+MARK = re.compile(r"<!-- quizlib:(\w+):([\w-]*) -->.*?<!-- /quizlib -->", flags=re.DOTALL)
 
 
 def marked(call: str, arg: str, html: str) -> str:

@@ -11,13 +11,25 @@ from __future__ import annotations
 import html
 import random
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import ipywidgets as w
 
 from quizlib.quiz import draw, score
 from quizlib.quiz.kinds import kind_of
-from quizlib.quiz.model import Course, Question, Quiz
+from quizlib.quiz.model import (
+    Course,
+    Matching,
+    MultipleResponse,
+    Numeric,
+    Ordering,
+    Question,
+    Quiz,
+    SingleChoice,
+    TrueFalse,
+    Vignette,
+)
 
 Listener = Callable[[dict[str, Any]], None]
 _FULL = w.Layout(width="auto")
@@ -27,7 +39,10 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
-class QuestionWidget(w.VBox):
+Q = TypeVar("Q", bound=Question)
+
+
+class QuestionWidget(w.VBox, Generic[Q]):
     """One question: its inputs, a Check button, a Show-the-answer button and the feedback.
 
     Each kind is a subclass (see :data:`WIDGETS`) that provides the inputs: :meth:`build_inputs` (the
@@ -35,6 +50,7 @@ class QuestionWidget(w.VBox):
     None), :meth:`set_response` and :meth:`input_widgets` (what to disable when the question is over).
     """
 
+    question: Q
     hint = "Please give an answer first."
     checked = True  # answered with Check answer (a case is decided stage by stage instead)
     partial_feedback_until_final = False  # before the last try, show only what is right (arrangements)
@@ -42,7 +58,7 @@ class QuestionWidget(w.VBox):
     def heading_text(self, number: int, total: int) -> str:
         return f"Question {number} of {total}"
 
-    def __init__(self, quiz_widget: "QuizWidget", question: Question, number: int, total: int):
+    def __init__(self, quiz_widget: QuizWidget, question: Q, number: int, total: int):
         self.quiz_widget = quiz_widget
         self.question = question
         self.settings = quiz_widget.quiz.settings
@@ -152,7 +168,7 @@ class QuestionWidget(w.VBox):
 # -- the inputs of each kind ----------------------------------------------------------------------------
 
 
-class ChoiceWidget(QuestionWidget):
+class ChoiceWidget(QuestionWidget[SingleChoice]):
     hint = "Please choose an option first."
 
     def build_inputs(self) -> w.Widget:
@@ -169,15 +185,24 @@ class ChoiceWidget(QuestionWidget):
         return [self.choice]
 
 
-class TrueFalseWidget(ChoiceWidget):
+class TrueFalseWidget(QuestionWidget[TrueFalse]):
     hint = "Please choose true or false first."
 
     def build_inputs(self) -> w.Widget:
         self.choice = w.RadioButtons(options=[("True", True), ("False", False)], value=None, layout=_FULL)
         return self.choice
 
+    def response(self) -> Any:
+        return self.choice.value
 
-class MultipleResponseWidget(QuestionWidget):
+    def set_response(self, response: Any) -> None:
+        self.choice.value = response
+
+    def input_widgets(self) -> list[w.Widget]:
+        return [self.choice]
+
+
+class MultipleResponseWidget(QuestionWidget[MultipleResponse]):
     hint = "Please select at least one option first."
 
     def build_inputs(self) -> w.Widget:
@@ -196,7 +221,7 @@ class MultipleResponseWidget(QuestionWidget):
         return list(self.boxes.values())
 
 
-class NumericWidget(QuestionWidget):
+class NumericWidget(QuestionWidget[Numeric]):
     hint = "Please type a number, using digits (for example 12 or 0.5)."
 
     def build_inputs(self) -> w.Widget:
@@ -214,7 +239,7 @@ class NumericWidget(QuestionWidget):
         return [self.number]
 
 
-class OrderingWidget(QuestionWidget):
+class OrderingWidget(QuestionWidget[Ordering]):
     partial_feedback_until_final = True
 
     def build_inputs(self) -> w.Widget:
@@ -254,7 +279,7 @@ class OrderingWidget(QuestionWidget):
         return [b for row in self.order_box.children for b in row.children[1:]]
 
 
-class MatchingWidget(QuestionWidget):
+class MatchingWidget(QuestionWidget[Matching]):
     hint = "Please choose a match for every item first."
     partial_feedback_until_final = True
 
@@ -280,7 +305,7 @@ class MatchingWidget(QuestionWidget):
         return list(self.selects.values())
 
 
-class VignetteWidget(QuestionWidget):
+class VignetteWidget(QuestionWidget[Vignette]):
     """A case, decided stage by stage; each decision is final."""
 
     checked = False
@@ -347,7 +372,7 @@ class VignetteWidget(QuestionWidget):
 
 
 
-WIDGETS: dict[str, type[QuestionWidget]] = {
+WIDGETS: dict[str, type[QuestionWidget[Any]]] = {
     "single_choice": ChoiceWidget,
     "multiple_response": MultipleResponseWidget,
     "true_false": TrueFalseWidget,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import types
 import typing
@@ -79,7 +80,7 @@ def _found(node: yaml.Node) -> str:
 
 
 def _field_help(cls: type, name: str) -> str:
-    return cls.__dataclass_fields__[name].metadata.get("help", "")
+    return next(f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == name)
 
 
 class _Reader:
@@ -114,7 +115,7 @@ class _Reader:
         origin = typing.get_origin(tp)
         if tp is model.Question:
             return self._question(node, path)
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self._dataclass(node, tp, path)
         if origin in (Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -179,7 +180,7 @@ class _Reader:
         if tp is float:
             if tag in ("int", "float"):
                 value = float(_SCALAR_CONSTRUCTOR.construct_object(node))
-                if value != value or value in (float("inf"), float("-inf")):
+                if not math.isfinite(value):
                     self.problem(line, path, f"expected a finite number, found {node.value!r}")
                     return _INVALID
                 return value

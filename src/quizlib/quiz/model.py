@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import MISSING, dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 SCHEMA_VERSION = 1
 
@@ -205,7 +205,7 @@ class Vignette(QuestionBase):
     stages: tuple[Stage, ...] = spec("The stages of the case.", min_items=1)
 
 
-Question = Union[SingleChoice, MultipleResponse, TrueFalse, Numeric, Ordering, Matching, Vignette]
+Question = SingleChoice | MultipleResponse | TrueFalse | Numeric | Ordering | Matching | Vignette
 QUESTION_TYPES: dict[str, type] = {
     "single_choice": SingleChoice,
     "multiple_response": MultipleResponse,

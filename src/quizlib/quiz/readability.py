@@ -12,17 +12,17 @@ from pathlib import Path
 
 TARGET_GRADE = 9.0
 
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
-_CODE_CELL = re.compile(r"^(`{3,}|:{3,})\{code-cell\}.*?^\1\s*$", re.S | re.M)
-_FENCE_LINE = re.compile(r"^\s*(`{3,}|:{3,}).*$", re.M)
-_OPTION_LINE = re.compile(r"^\s*:[\w-]+:.*$", re.M)
-_HEADING = re.compile(r"^#+ .*$", re.M)
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_CODE_CELL = re.compile(r"^(`{3,}|:{3,})\{code-cell\}.*?^\1\s*$", re.DOTALL | re.MULTILINE)
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|:{3,}).*$", re.MULTILINE)
+_OPTION_LINE = re.compile(r"^\s*:[\w-]+:.*$", re.MULTILINE)
+_HEADING = re.compile(r"^#+ .*$", re.MULTILINE)
 _ROLE = re.compile(r"\{[\w:-]+\}`([^`<]*?)(?:\s*<[^>]*>)?`")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"[*_`>]")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.M)
-_LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.M)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE)
+_LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+\.)\s+", re.MULTILINE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 def body_text(markdown: str) -> str:

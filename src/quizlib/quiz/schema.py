@@ -20,7 +20,7 @@ def _type(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     origin = typing.get_origin(tp)
     if tp is model.Question:
         return {"oneOf": [_ref(cls, defs) for cls in model.QUESTION_TYPES.values()]}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _ref(tp, defs)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]

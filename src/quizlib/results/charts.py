@@ -14,10 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
-from quizlib.results.report import ALL, DISCRIMINATION_WEAK, FACILITY_HIGH, FACILITY_LOW, ItemRow, RateRow, ScoreBin, percent
+from quizlib.results.report import (
+    ALL,
+    DISCRIMINATION_WEAK,
+    FACILITY_HIGH,
+    FACILITY_LOW,
+    ItemRow,
+    RateRow,
+    ScoreBin,
+    percent,
+)
 
 BLUE = "#0072B2"  # Okabe-Ito blue, 5.2:1 on white
 VERMILLION = "#D55E00"  # Okabe-Ito vermillion, 3.9:1 on white
@@ -49,16 +58,19 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: t
     cid = _chart_id(title, desc, key)
     return "\n".join(
         [
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
-            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
-            f'font-family="{_q(FONT)}" '
-            f'font-size="13" fill="{TEXT}">',
+            (
+                f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+                f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
+                f'font-family="{_q(FONT)}" font-size="13" fill="{TEXT}">'
+            ),
             f'<title id="{cid}-title">{_q(title)}</title>',
             f'<desc id="{cid}-desc">{_q(desc)}</desc>',
             f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>',
             # About 9 px a character at this size: a longer title is shortened on screen, whole in <title>.
-            f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">'
-            f"{_q(_short(title, width // 9))}</text>",
+            (
+                f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">'
+                f"{_q(_short(title, width // 9))}</text>"
+            ),
             *body,
             "</svg>",
         ]
@@ -230,7 +242,7 @@ def item_scatter(
     be placed and are named in the description instead.
     """
     items = list(items)
-    placed = [i for i in items if i.facility is not None and i.discrimination is not None]
+    placed = [(i, i.facility, i.discrimination) for i in items if i.facility is not None and i.discrimination is not None]
     if not placed:
         return _empty(width, height, title, "No question has enough first attempts to plot yet.")
     left, right, top, bottom = 64, 24, 60, 56
@@ -273,9 +285,9 @@ def item_scatter(
         f'<text x="{left + 246}" y="{ly}" font-size="12">too few responses to judge</text>',
     ]
     lines = []
-    for item in placed:
-        x, y = px(item.facility), py(item.discrimination)
-        tip = f"{item.quiz_id} {item.question_id}: facility {_pct(item.facility)}, discrimination {item.discrimination:.0f}, n {item.n}"
+    for item, facility, discrimination in placed:
+        x, y = px(facility), py(discrimination)
+        tip = f"{item.quiz_id} {item.question_id}: facility {_pct(facility)}, discrimination {discrimination:.0f}, n {item.n}"
         if "few-responses" in item.flags:
             tip += " (too few responses to judge)"
             body.append(
@@ -297,7 +309,7 @@ def item_scatter(
     desc = f"Scatter plot of {len(placed)} questions, facility index against discrimination index. " + "; ".join(lines) + "."
     if unplaced:
         desc += f" Not plotted (no discrimination index): {', '.join(unplaced)}."
-    return _svg(width, height, title, desc, body, tuple((i.quiz_id, i.question_id, i.facility, i.discrimination) for i in placed))
+    return _svg(width, height, title, desc, body, tuple((i.quiz_id, i.question_id, i.facility, i.discrimination) for i, _, _ in placed))
 
 
 def _triangle(x: float, y: float) -> str:

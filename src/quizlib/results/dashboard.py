@@ -5,10 +5,11 @@ inputs gathered from a database in one call, and any report table as an HTML tab
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
 from quizlib.results.source import ReportSource

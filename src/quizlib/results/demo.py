@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from quizlib.quiz import draw, score
@@ -43,7 +43,9 @@ from quizlib.quiz.model import (
     TrueFalse,
     Vignette,
 )
-from quizlib.results.report import AttemptScore, Assignment as AssignmentFact, Cohort as CohortFact, Enrolment, QuestionScore, Started, course_modules
+from quizlib.results.report import Assignment as AssignmentFact
+from quizlib.results.report import AttemptScore, Enrolment, QuestionScore, Started, course_modules
+from quizlib.results.report import Cohort as CohortFact
 
 
 class DemoError(Exception):
@@ -377,7 +379,7 @@ def generate(
         learners_per_cohort = (learners_per_cohort, learners_per_cohort)
     if cohorts < 1 or learners_per_cohort[0] < 1 or learners_per_cohort[0] > learners_per_cohort[1]:
         raise DemoError("demo data needs at least one cohort and one learner per cohort")
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     quizzes = [q for q in course.quizzes.values() if q.questions or q.draw]
     if not quizzes:
         raise DemoError("the course has no quiz with questions: nothing to answer")
@@ -443,7 +445,7 @@ def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttem
     engagement = rng.random()  # how far through the assigned work this learner gets
     if engagement < 0.08:
         return []  # joined and never started
-    out = []
+    out: list[DemoAttempt] = []
     clock = learner.joined_at + timedelta(hours=rng.randint(2, 48))
     for assignment in plan:
         for quiz_id in assignment.quiz_ids:
@@ -584,10 +586,10 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
 
     What it uses of the server's side: ``Store.cohorts``, ``add_staff``, ``add_cohort``, ``add_assignment``,
     ``add_learner``; ``ingest.Ingestor(course, store, home_page).accept(learner, statements)`` and
-    ``ingest.MAX_BATCH``; ``server.auth.hash_password`` and ``one_time_password``.
+    ``ingest.MAX_BATCH``; ``server.passwords.hash_password`` and ``one_time_password``.
     """
     from quizlib.results.ingest import MAX_BATCH, Ingestor
-    from quizlib.server.auth import hash_password, one_time_password
+    from quizlib.results.store.passwords import hash_password, one_time_password
 
     if store.cohorts():
         raise DemoError("the database already has cohorts; demo data goes only into an empty database")

@@ -12,13 +12,14 @@ the demo-data command.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from quizlib.quiz import draw, score
 from quizlib.quiz.kinds import kind_of
-from quizlib.results import xapi
 from quizlib.quiz.model import Course, Question, Quiz
+from quizlib.results import xapi
 from quizlib.results.store import Learner, StatementConflict, StatementRecord, Store
 
 MAX_BATCH = 200  # statements in one request
@@ -93,7 +94,7 @@ class Ingestor:
         assignments = {a.id: a for a in self.store.assignments(learner.cohort_id)}
         ids: list[str] = []
         records: list[StatementRecord] = []
-        errors = []
+        errors: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             try:
                 incoming = xapi.check(item)  # read once: its id is what the request is answered with
@@ -112,7 +113,7 @@ class Ingestor:
 
     # -- one statement ---------------------------------------------------------------------------------
 
-    def _records(self, learner: Learner, incoming: xapi.Incoming, assignments: dict) -> list[StatementRecord]:
+    def _records(self, learner: Learner, incoming: xapi.IncomingAnswer | xapi.IncomingAttempt, assignments: dict) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
             raise _Bad(422, f"clients send answered or completed; the server decides {incoming.verb}", "verb.id")
         if incoming.learner_id != learner.id:
@@ -131,7 +132,7 @@ class Ingestor:
                 raise _Bad(422, f"assignment {assignment.title!r} does not include quiz {quiz.id!r}", "context.registration")
             pass_mark = assignment.pass_mark
         actor = xapi.agent(learner.id, incoming.home_page)
-        if incoming.verb == "answered":
+        if isinstance(incoming, xapi.IncomingAnswer):
             return [self._answered(learner, quiz, incoming, actor)]
         return self._finished(learner, quiz, incoming, actor, pass_mark)
 
@@ -147,7 +148,7 @@ class Ingestor:
                        f"context.extensions[{xapi.EXT_SEED}]")
         return draw.shown_questions(quiz, self.course.quizzes, seed)
 
-    def _answered(self, learner: Learner, quiz: Quiz, s: xapi.Incoming, actor: dict) -> StatementRecord:
+    def _answered(self, learner: Learner, quiz: Quiz, s: xapi.IncomingAnswer, actor: dict) -> StatementRecord:
         shown = {q.id: q for q in self._shown(quiz, s.seed)}
         question = shown.get(s.question_id)
         if question is None:
@@ -177,7 +178,8 @@ class Ingestor:
                     "max_points": question.points},
         )
 
-    def _finished(self, learner: Learner, quiz: Quiz, s: xapi.Incoming, actor: dict, pass_mark: float) -> list[StatementRecord]:
+    def _finished(self, learner: Learner, quiz: Quiz, s: xapi.IncomingAttempt, actor: dict,
+                  pass_mark: float) -> list[StatementRecord]:
         shown = self._shown(quiz, s.seed)
         try:
             result = score.score_quiz(quiz, s.answers, shown)
@@ -194,16 +196,16 @@ class Ingestor:
              "first_response": (s.answers.get(o.question_id, {}).get("tries") or [None])[0]}
             for o in result.questions
         ]
-        common = dict(actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=s.answers,
-                      points=result.points, max_points=result.max_points, percentage=result.percentage, passed=passed,
-                      complete=True, attempt_id=s.attempt_id, when=s.timestamp, registration=s.registration, seed=s.seed)
+        common: dict[str, Any] = {"actor": actor, "quiz_id": quiz.id, "chapter": quiz.chapter, "title": quiz.title, "answers": s.answers,
+                      "points": result.points, "max_points": result.max_points, "percentage": result.percentage, "passed": passed,
+                      "complete": True, "attempt_id": s.attempt_id, "when": s.timestamp, "registration": s.registration, "seed": s.seed}
         completed = xapi.finished(verb="completed", statement_id=s.id, **common)
         verdict_id = str(uuid.uuid5(VERDICT_NAMESPACE, s.id))
         verb = "passed" if passed else "failed"
         verdict = xapi.finished(verb=verb, statement_id=verdict_id, **common)
-        base = dict(learner_id=learner.id, quiz_id=quiz.id, attempt_id=s.attempt_id, registration=s.registration,
-                    timestamp=s.timestamp, credit=round(result.percentage / 100, 4), final=True,
-                    percentage=result.percentage, passed=passed)
+        base: dict[str, Any] = {"learner_id": learner.id, "quiz_id": quiz.id, "attempt_id": s.attempt_id, "registration": s.registration,
+                    "timestamp": s.timestamp, "credit": round(result.percentage / 100, 4), "final": True,
+                    "percentage": result.percentage, "passed": passed}
         return [
             StatementRecord(id=s.id, verb="completed", statement=completed, received=s.raw,
                             detail={"points": result.points, "max_points": result.max_points, "pass_mark": pass_mark,
@@ -217,4 +219,4 @@ def _id_of(item: Any) -> str | None:
     return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
 
 
-__all__ = ["Ingestor", "Rejected", "Accepted", "Scored", "MAX_BATCH"]
+__all__ = ["MAX_BATCH", "Accepted", "Ingestor", "Rejected", "Scored"]

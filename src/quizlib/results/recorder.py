@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ class Credentials:
         path.chmod(0o600)  # the token is the learner's only key
 
     @classmethod
-    def read(cls, path: Path) -> "Credentials":
+    def read(cls, path: Path) -> Credentials:
         try:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
@@ -108,7 +108,7 @@ class Recorder:
     # -- making one ------------------------------------------------------------------------------------
 
     @classmethod
-    def join(cls, server: str, code: str, display_name: str, *, credentials: Path | None = None, **options) -> "Recorder":
+    def join(cls, server: str, code: str, display_name: str, *, credentials: Path | None = None, **options) -> Recorder:
         """Join a cohort with the code from the trainer's link (``.../join/<code>``); save the credentials."""
         server = server if server.endswith("/") else server + "/"
         try:
@@ -126,7 +126,7 @@ class Recorder:
         return recorder
 
     @classmethod
-    def load(cls, credentials: Path | None = None, **options) -> "Recorder":
+    def load(cls, credentials: Path | None = None, **options) -> Recorder:
         """The recorder of the learner who joined earlier on this machine."""
         recorder = cls(Credentials.read(Path(credentials) if credentials else HOME / "credentials.json"), **options)
         recorder.refresh_assignments()
@@ -160,7 +160,7 @@ class Recorder:
         actor = xapi.agent(c.learner_id, c.home_page)
         quiz_id, attempt = event["quiz_id"], event["attempt_id"]
         registration = self.registrations.get(quiz_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if event["type"] == "answered":
             q = event["question"]
             outcome, result = event["outcome"], event["result"]

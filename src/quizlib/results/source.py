@@ -125,7 +125,7 @@ def _maker(cls: type, columns: list[str]) -> Callable[..., Any]:
     args = ", ".join(f"v{i}" for i in range(len(names)))
     body = "".join(f"    set{i}(obj, v{i})\n" for i in range(len(names)))
     namespace = {"new": object.__new__, "cls": cls, **{f"set{i}": cls.__dict__[name].__set__ for i, name in enumerate(names)}}
-    exec(f"def make({args}):\n    obj = new(cls)\n{body}    return obj\n", namespace)
+    exec(f"def make({args}):\n    obj = new(cls)\n{body}    return obj\n", namespace)  # noqa: S102 (our own code, as dataclasses does)
     return namespace["make"]
 
 
@@ -159,7 +159,7 @@ def _plain_rows(conn: sa.Connection, query) -> Iterator[Iterator[tuple]]:
     if not all(isinstance(c.type, (sa.String, sa.Integer, sa.Float)) for c in query.selected_columns):
         raise AssertionError("plain rows hold only text and numbers; use _stream for other types")
     with _stream(conn, query) as result:
-        yield iter(result) if conn.dialect.name == "postgresql" else iter(result.cursor)
+        yield iter(result) if conn.dialect.name == "postgresql" else iter(result.cursor)  # type: ignore[call-overload]
 
 
 @contextlib.contextmanager
@@ -183,18 +183,18 @@ class ResponseDecoder:
 
     def __init__(self, limit: int = 50_000):
         self.limit = limit  # distinct texts kept; free-text numbers could otherwise grow the cache without end
-        self.cache: dict[str | None, tuple[type | None, Any]] = {None: (None, None)}  # NULL: never answered
+        self.cache: dict[str | None, tuple[Callable[[Any], Any] | None, Any]] = {None: (None, None)}  # NULL: not answered
 
     def __call__(self, text: str | None) -> Any:
         make, value = self.cache.get(text) or self.parse(text)
         return value if make is None else make(value)
 
-    def parse(self, text: str) -> tuple[type | None, Any]:
-        value = json.loads(text)
+    def parse(self, text: str | None) -> tuple[Callable[[Any], Any] | None, Any]:
+        value = None if text is None else json.loads(text)
         if isinstance(value, list):
             if any(isinstance(v, (list, dict)) for v in value):
                 return (_parse, text)  # nested: parsed each time, so nothing is shared
-            hit = (list, tuple(value))
+            hit: tuple[Callable[[Any], Any] | None, Any] = (list, tuple(value))
         elif isinstance(value, dict):
             if any(isinstance(v, (list, dict)) for v in value.values()):
                 return (_parse, text)

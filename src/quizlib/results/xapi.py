@@ -27,9 +27,10 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from quizlib.quiz.kinds import KINDS
 
@@ -99,7 +100,7 @@ def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, as JavaScript's ``toISOString`` writes it."""
     if moment.tzinfo is None:
         raise ValueError("expected a datetime with a time zone")
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- responses as xAPI strings ---------------------------------------------------------------------------
@@ -214,16 +215,28 @@ class Incoming:
     learner_id: str  # actor.account.name
     home_page: str
     quiz_id: str
-    question_id: str | None
     chapter: str | None
     attempt_id: str
-    try_number: int | None
     seed: int | None
     registration: str | None
-    response: Any  # answered: the JSON response
-    answers: dict | None  # completed: question id -> {"tries": [...], "revealed": bool}
     timestamp: datetime
     raw: dict
+
+
+@dataclass(frozen=True)
+class IncomingAnswer(Incoming):
+    """An *answered* statement: one try at one question."""
+
+    question_id: str
+    try_number: int
+    response: Any  # the JSON response
+
+
+@dataclass(frozen=True)
+class IncomingAttempt(Incoming):
+    """A finished attempt (*completed*, or a verdict a client has no business sending)."""
+
+    answers: dict  # question id -> {"tries": [...], "revealed": bool}
 
 
 def _obj(value: Any, path: str) -> dict:
@@ -285,7 +298,7 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
         raise StatementError(path, f"expected an ISO 8601 time such as 2026-11-25T10:00:00.000Z, found {text!r}") from None
     if moment.tzinfo is None:
         raise StatementError(path, "expected a time with its zone (end it with Z for UTC)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _activity_ids(context: dict, key: str) -> list[str]:
@@ -302,7 +315,7 @@ def _activity_ids(context: dict, key: str) -> list[str]:
     return ids
 
 
-def check(statement: Any) -> Incoming:
+def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
     """Check a statement a client sent and read its facts; raise :class:`StatementError` saying what is wrong.
 
     This checks form, types and quizlib's identifiers. Whether the quiz, question and response exist and
@@ -363,35 +376,34 @@ def check(statement: Any) -> Incoming:
         if m:
             chapter = m.group(1)
 
-    try_number = response = answers = None
-    if verb == "answered":
+    common: dict[str, Any] = {"id": statement_id, "verb": verb, "learner_id": learner_id, "home_page": home_page, "quiz_id": quiz_id,
+              "chapter": chapter, "attempt_id": attempt_id, "seed": seed, "registration": registration,
+              "timestamp": parse_timestamp(s.get("timestamp")), "raw": s}
+    _check_score(result)
+    if question_id is not None:
         try_number = _int(ctx_ext.get(EXT_TRY), f"context.extensions[{EXT_TRY}]", 1, 1000)
         if EXT_RESPONSE not in result_ext:
             raise StatementError(f"result.extensions[{EXT_RESPONSE}]", "expected the response as JSON")
-        response = result_ext[EXT_RESPONSE]
-    else:
-        raw_answers = _obj(result_ext.get(EXT_ANSWERS), f"result.extensions[{EXT_ANSWERS}]")
-        answers = {}
-        for qid, answer in raw_answers.items():
-            path = f"result.extensions[{EXT_ANSWERS}].{qid}"
-            answer = _obj(answer, path)
-            tries = answer.get("tries", [])
-            if not isinstance(tries, list):
-                raise StatementError(f"{path}.tries", f"expected a list of responses, found {_kind(tries)}")
-            revealed = answer.get("revealed", False)
-            if not isinstance(revealed, bool):
-                raise StatementError(f"{path}.revealed", f"expected true or false, found {_kind(revealed)}")
-            answers[qid] = {"tries": tries, "revealed": revealed}
+        return IncomingAnswer(**common, question_id=question_id, try_number=try_number, response=result_ext[EXT_RESPONSE])
+    raw_answers = _obj(result_ext.get(EXT_ANSWERS), f"result.extensions[{EXT_ANSWERS}]")
+    answers = {}
+    for qid, answer in raw_answers.items():
+        path = f"result.extensions[{EXT_ANSWERS}].{qid}"
+        answer = _obj(answer, path)
+        tries = answer.get("tries", [])
+        if not isinstance(tries, list):
+            raise StatementError(f"{path}.tries", f"expected a list of responses, found {_kind(tries)}")
+        revealed = answer.get("revealed", False)
+        if not isinstance(revealed, bool):
+            raise StatementError(f"{path}.revealed", f"expected true or false, found {_kind(revealed)}")
+        answers[qid] = {"tries": tries, "revealed": revealed}
+    return IncomingAttempt(**common, answers=answers)
+
+
+def _check_score(result: dict) -> None:
     score = result.get("score")
     if score is not None:
         scaled = _obj(score, "result.score").get("scaled")
         if scaled is not None and (isinstance(scaled, bool) or not isinstance(scaled, (int, float))
                                    or not math.isfinite(scaled) or not -1 <= scaled <= 1):
             raise StatementError("result.score.scaled", "expected a number from -1 to 1")
-
-    return Incoming(
-        id=statement_id, verb=verb, learner_id=learner_id, home_page=home_page, quiz_id=quiz_id,
-        question_id=question_id, chapter=chapter, attempt_id=attempt_id, try_number=try_number, seed=seed,
-        registration=registration, response=response, answers=answers,
-        timestamp=parse_timestamp(s.get("timestamp")), raw=s,
-    )

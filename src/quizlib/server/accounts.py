@@ -12,15 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from quizlib.results.store import DuplicateName, NotFound, Staff
+from quizlib.results.store import DuplicateName, NotFound, Staff, passwords
 from quizlib.server import auth, throttle
-from quizlib.server.pages import Redirect, _ctx, _staff, page
+from quizlib.server.staff import Redirect, ctx_of, page, require_staff
 
 
 @page
 def staff_page(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     problem = created = None
     if form is not None:
         name = form.get("name", [""])[-1].strip()
@@ -30,9 +30,9 @@ def staff_page(request: Request, form=None) -> Response:
         elif not name or len(name) > 100:
             problem = "Give the new account a name of up to 100 characters, for example the trainer's first name and surname."
         else:
-            one_time = auth.one_time_password()
+            one_time = passwords.one_time_password()
             try:
-                account = ctx.store.add_staff(name, role, auth.hash_password(one_time), must_change_password=True)
+                account = ctx.store.add_staff(name, role, passwords.hash_password(one_time), must_change_password=True)
                 created = {"account": account, "password": one_time}
             except DuplicateName as e:
                 problem = str(e)
@@ -42,7 +42,7 @@ def staff_page(request: Request, form=None) -> Response:
 def _staff_listing(request: Request, staff: Staff, *, problem: str | None = None, created: dict | None = None,
                    reset: dict | None = None, action_problem: str | None = None) -> Response:
     """The staff page: every account with its cohorts and what a lead can do to it."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     cohorts: dict[str, list] = {}
     for c in ctx.store.cohorts():
         cohorts.setdefault(c.trainer_id, []).append(c)
@@ -58,7 +58,7 @@ def _staff_listing(request: Request, staff: Staff, *, problem: str | None = None
 def _account(request: Request) -> Staff:
     """The staff account named in the address."""
     try:
-        return _ctx(request).store.staff(request.path_params["staff_id"])
+        return ctx_of(request).store.staff(request.path_params["staff_id"])
     except NotFound:
         raise auth.AuthError(404, "There is no such staff account. Go back to the staff accounts and choose one.") from None
 
@@ -67,22 +67,22 @@ def _account(request: Request) -> Staff:
 def staff_password_reset(request: Request, form) -> Response:
     """A new one-time password for someone who lost theirs: shown once, to be changed at first sign-in; every
     session of theirs ends, and failed sign-ins counted against their name are forgotten."""
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     account = _account(request)
     if account.id == staff.id:
         return _staff_listing(request, staff, action_problem="To change your own password, use “Change password”: "
                                                              "it asks for your current one.")
-    one_time = auth.one_time_password()
-    account = ctx.store.set_password(account.id, auth.hash_password(one_time), must_change_password=True)
+    one_time = passwords.one_time_password()
+    account = ctx.store.set_password(account.id, passwords.hash_password(one_time), must_change_password=True)
     ctx.sign_in_throttle.clear(throttle.name_key(account.name))
     return _staff_listing(request, staff, reset={"account": account, "password": one_time})
 
 
 @page
 def staff_deactivate(request: Request, form) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     account = _account(request)
     if account.id == staff.id:
         # The lead asking stays active, so another one always remains to undo any deactivation.
@@ -94,8 +94,8 @@ def staff_deactivate(request: Request, form) -> Response:
 
 @page
 def staff_reactivate(request: Request, form) -> Response:
-    ctx = _ctx(request)
-    _staff(request, lead=True)
+    ctx = ctx_of(request)
+    require_staff(request, lead=True)
     account = _account(request)
     ctx.store.set_active(account.id, True)
     raise Redirect(ctx.url(f"lead/staff?done=reactivated&account={account.id}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,12 +37,14 @@ def _problem(request: Request, status: int, message: str, headers: dict[str, str
     return response
 
 
-async def _auth_error(request: Request, exc: AuthError) -> Response:
-    return _problem(request, exc.status, exc.message)
+async def _auth_error(request: Request, exc: Exception) -> Response:
+    error = cast(AuthError, exc)  # registered for AuthError only
+    return _problem(request, error.status, error.message)
 
 
-async def _bad_request(request: Request, exc: BadRequest) -> Response:
-    return _problem(request, exc.status, exc.message, exc.headers)
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    error = cast(BadRequest, exc)  # registered for BadRequest only
+    return _problem(request, error.status, error.message, error.headers)
 
 
 async def _http_error(request: Request, exc) -> Response:

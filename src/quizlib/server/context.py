@@ -69,10 +69,9 @@ class ServerContext:
     def render(self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200,
                **values) -> HTMLResponse:
         """A page from ``templates/``, with the CSRF token its forms need (and the cookie that backs it)."""
-        nonce = request.cookies.get(auth.CSRF_COOKIE)
-        fresh = nonce is None
-        if fresh:
-            nonce = auth.new_nonce()
+        cookie = request.cookies.get(auth.CSRF_COOKIE)
+        fresh = cookie is None
+        nonce = auth.new_nonce() if cookie is None else cookie
         html = self.templates.get_template(template).render(
             staff=staff, csrf=auth.csrf_token(self.secret, nonce), u=self.url, book_title=self.book_title,
             has_book=self.book is not None, **values,

@@ -8,20 +8,20 @@ tables as CSV. Figures are computed from the database on each request, so every 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from quizlib.results import charts
-from quizlib.results import report
+from quizlib.results import charts, report
 from quizlib.results.source import ReportSource
 from quizlib.server import auth
 from quizlib.server.context import ServerContext
-from quizlib.server.pages import _ctx, _staff, page
+from quizlib.server.staff import ctx_of, page, require_staff
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,8 @@ def _pct(value: float | None) -> str:
 
 @page
 def overview(request: Request) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     f = _figures(ctx)
     tables = _tables(ctx, lambda: f)
     label = _label(f)
@@ -114,8 +114,8 @@ def overview(request: Request) -> Response:
 
 @page
 def quiz_items(request: Request) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     quiz_id = request.path_params["quiz_id"]
     if quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
@@ -131,8 +131,8 @@ def quiz_items(request: Request) -> Response:
 
 @page
 def export_csv(request: Request) -> Response:
-    ctx = _ctx(request)
-    _staff(request, lead=True)
+    ctx = ctx_of(request)
+    require_staff(request, lead=True)
     name = request.path_params["table"]
     quiz_id = request.query_params.get("quiz")
     if quiz_id is not None and quiz_id not in ctx.catalogue.course.quizzes:

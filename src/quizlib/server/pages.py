@@ -1,80 +1,31 @@
 """Staff pages: sign-in, password, trainers' cohorts and assignments, course leads' learners (staff accounts:
 ``accounts.py``; reports: ``lead.py``).
 
-Every handler starts by asking :func:`_staff` who is there: anonymous visitors are sent to sign in, staff
-who must change their password are sent to do so, and a trainer asking for another trainer's cohort gets
-403. Every POST checks the CSRF token. After a change, a page redirects (303) so a reload cannot repeat it.
+Every handler starts by asking :func:`quizlib.server.staff.require_staff` who is there (see ``staff.py``);
+a trainer asking for another trainer's cohort gets 403. After a change, a page redirects (303) so a reload
+cannot repeat it.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from functools import wraps
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from quizlib.results.store import NotFound, Staff
+from quizlib.results.store import NotFound, Staff, passwords
 from quizlib.server import auth, progress, throttle
 from quizlib.server.context import ServerContext
-from quizlib.server.http import BadRequest, read_form, read_form_lists
-
-
-class Redirect(Exception):
-    def __init__(self, location: str):
-        self.location = location
-
-
-def _ctx(request: Request) -> ServerContext:
-    return request.app.state.ctx
-
-
-def _staff(request: Request, *, lead: bool = False, allow_password_change: bool = False) -> Staff:
-    ctx = _ctx(request)
-    staff = auth.current_staff(ctx.store, ctx.secret, request)
-    if staff is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise Redirect(ctx.url("signin") + "?next=" + quote(target, safe=""))
-    if staff.must_change_password and not allow_password_change:
-        raise Redirect(ctx.url("account/password"))
-    if lead and staff.role != "lead":
-        raise auth.AuthError(403, "Only a course lead can open this page.")
-    return staff
-
-
-def page(handler):
-    """Run a page handler in the thread pool (the store is synchronous) and turn redirects into 303s."""
-
-    @wraps(handler)
-    async def wrapper(request: Request) -> Response:
-        form = None
-        if request.method == "POST":
-            form = await read_form_lists(request)
-            flat = {k: v[-1] for k, v in form.items()}
-            auth.check_csrf(_ctx(request).secret, request, flat)
-        try:
-            return await run_in_threadpool(handler, request, form) if form is not None else await run_in_threadpool(handler, request)
-        except Redirect as r:
-            return RedirectResponse(r.location, status_code=303)
-
-    return wrapper
-
-
-def _safe_next(ctx: ServerContext, target: str | None) -> str:
-    # Only a path on this server: never an open redirect to another site.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return ctx.url("trainer/")
-
+from quizlib.server.http import BadRequest, read_form
+from quizlib.server.staff import Redirect, ctx_of, page, require_staff, safe_next, start_session
 
 # -- signing in ------------------------------------------------------------------------------------------
 
 
 async def signin(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     next_ = request.query_params.get("next", "")
     if request.method == "GET":
         return ctx.render(request, "signin.html", title="Sign in", next=next_, problem=None, name="")
@@ -94,10 +45,10 @@ async def signin(request: Request) -> Response:
         return _locked_out(refused, locked)
     staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name else None
     if staff is None:
-        ok = await run_in_threadpool(auth.verify_unknown, password)
+        ok = await run_in_threadpool(passwords.verify_unknown, password)
     else:
-        ok = await run_in_threadpool(auth.verify_password, staff.password_hash, password)
-    if not ok:
+        ok = await run_in_threadpool(passwords.verify_password, staff.password_hash, password)
+    if staff is None or not ok:
         # Unknown names count too, the same way: the answer never tells which names exist.
         locked = await run_in_threadpool(ctx.sign_in_throttle.failed, key)
         if locked is not None:
@@ -108,14 +59,10 @@ async def signin(request: Request) -> Response:
     if not staff.active:
         return refused("This account is deactivated. Ask a course lead to reactivate it if you need it again.", 403)
     await run_in_threadpool(ctx.sign_in_throttle.clear, key)
-    if auth.needs_rehash(staff.password_hash):
-        await run_in_threadpool(ctx.store.update_password_hash, staff.id, auth.hash_password(password))
-    target = ctx.url("account/password") if staff.must_change_password else _safe_next(ctx, form.get("next"))
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(auth.SESSION_COOKIE, auth.session_cookie(ctx.secret, staff), max_age=auth.SESSION_SECONDS,
-                        httponly=True, samesite="lax", path=ctx.base_path,
-                        secure=bool(ctx.public_url and ctx.public_url.startswith("https:")))
-    return response
+    if passwords.needs_rehash(staff.password_hash):
+        await run_in_threadpool(ctx.store.update_password_hash, staff.id, passwords.hash_password(password))
+    target = ctx.url("account/password") if staff.must_change_password else safe_next(ctx, form.get("next"))
+    return start_session(ctx, RedirectResponse(target, status_code=303), staff)
 
 
 def _locked_out(refused, until) -> Response:
@@ -130,7 +77,7 @@ def _minutes(span) -> int:
 
 
 async def signout(request: Request) -> Response:
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     form = await read_form(request)
     auth.check_csrf(ctx.secret, request, form)
     response = RedirectResponse(ctx.url("signin"), status_code=303)
@@ -140,34 +87,30 @@ async def signout(request: Request) -> Response:
 
 @page
 def password(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, allow_password_change=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, allow_password_change=True)
     if form is None:
         return ctx.render(request, "password.html", staff=staff, title="Change your password", problem=None)
     current, new, confirm = (form.get(k, [""])[-1] for k in ("current", "new", "confirm"))
     problem = None
-    if not auth.verify_password(staff.password_hash, current):
+    if not passwords.verify_password(staff.password_hash, current):
         problem = "Your current password is not right. Type the password you signed in with."
     elif new == current:
         problem = "Choose a new password that differs from the current one."
     else:
-        problem = auth.password_problem(new, confirm, staff.name)
+        problem = passwords.password_problem(new, confirm, staff.name)
     if problem:
         return ctx.render(request, "password.html", staff=staff, title="Change your password", problem=problem, status=400)
-    staff = ctx.store.set_password(staff.id, auth.hash_password(new))
-    response = RedirectResponse(ctx.url("trainer/?done=password"), status_code=303)
+    staff = ctx.store.set_password(staff.id, passwords.hash_password(new))
     # The old cookie ended with the old password; sign the new session straight away.
-    response.set_cookie(auth.SESSION_COOKIE, auth.session_cookie(ctx.secret, staff), max_age=auth.SESSION_SECONDS,
-                        httponly=True, samesite="lax", path=ctx.base_path,
-                        secure=bool(ctx.public_url and ctx.public_url.startswith("https:")))
-    return response
+    return start_session(ctx, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
 
 
 # -- trainers --------------------------------------------------------------------------------------------
 
 
 def _cohort_for(request: Request, staff: Staff, cohort_id: str):
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     try:
         cohort = ctx.store.cohort(cohort_id)
     except NotFound:
@@ -179,8 +122,8 @@ def _cohort_for(request: Request, staff: Staff, cohort_id: str):
 
 @page
 def trainer_home(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request)
+    ctx = ctx_of(request)
+    staff = require_staff(request)
     problem = None
     if form is not None:
         name = form.get("name", [""])[-1].strip()
@@ -216,8 +159,8 @@ def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
 
 @page
 def cohort_page(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request)
+    ctx = ctx_of(request)
+    staff = require_staff(request)
     cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
     problem = None
     values = {"title": "", "chapters": [], "final": False, "pass_mark": "70", "due": ""}
@@ -276,8 +219,8 @@ def _assign(ctx: ServerContext, cohort_id: str, v: dict) -> str | None:
 
 @page
 def learner_page(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request)
+    ctx = ctx_of(request)
+    staff = require_staff(request)
     cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
     try:
         learner = ctx.store.learner(request.path_params["learner_id"])
@@ -308,8 +251,8 @@ def learner_page(request: Request, form=None) -> Response:
 @page
 def cohort_trainer(request: Request, form) -> Response:
     """A course lead gives a cohort to another trainer (e.g. when its trainer leaves): learners and results stay."""
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
     trainer = _active_trainer(ctx, form.get("trainer", [""])[-1])
     ctx.store.reassign_cohort(cohort.id, trainer.id)
@@ -329,8 +272,8 @@ def _active_trainer(ctx: ServerContext, staff_id: str) -> Staff:
 
 @page
 def learners_page(request: Request) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     cohorts = {c.id: c for c in ctx.store.cohorts()}
     return ctx.render(request, "learners.html", staff=staff, title="Learners", learners=ctx.store.learners(),
                       cohorts=cohorts, done=request.query_params.get("done"))
@@ -338,8 +281,8 @@ def learners_page(request: Request) -> Response:
 
 @page
 def learner_export(request: Request) -> Response:
-    ctx = _ctx(request)
-    _staff(request, lead=True)
+    ctx = ctx_of(request)
+    require_staff(request, lead=True)
     try:
         data = ctx.store.export_learner(request.path_params["learner_id"])
     except NotFound:
@@ -351,8 +294,8 @@ def learner_export(request: Request) -> Response:
 
 @page
 def learner_delete(request: Request, form=None) -> Response:
-    ctx = _ctx(request)
-    staff = _staff(request, lead=True)
+    ctx = ctx_of(request)
+    staff = require_staff(request, lead=True)
     try:
         learner = ctx.store.learner(request.path_params["learner_id"])
     except NotFound:

@@ -8,9 +8,9 @@ under any registration (an answer sent before the learner's browser knew the ass
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable
 
 from quizlib.results.store import Activity, Assignment
 

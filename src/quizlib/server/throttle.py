@@ -12,12 +12,11 @@ name field may be a password, and an address is personal data.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from quizlib.results.store import Store
+from quizlib.results.store import Store, digest
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,9 @@ class Throttle:
 
     def locked_until(self, key: str, now: datetime | None = None) -> datetime | None:
         """When attempts for ``key`` may start again, or None if they may now."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         rule = self.rule
-        recent = self.store.throttle_failures(rule.scope, _digest(key), since=now - rule.window - rule.lock,
+        recent = self.store.throttle_failures(rule.scope, digest(key), since=now - rule.window - rule.lock,
                                               limit=rule.failures)
         if len(recent) < rule.failures or recent[0] - recent[-1] > rule.window:
             return None
@@ -54,24 +53,24 @@ class Throttle:
 
     def failed(self, key: str, now: datetime | None = None) -> datetime | None:
         """Count a failure; return when attempts may start again if this one locked ``key``."""
-        now = now or datetime.now(timezone.utc)
-        self.store.add_throttle_failure(self.rule.scope, _digest(key), now)
+        now = now or datetime.now(UTC)
+        self.store.add_throttle_failure(self.rule.scope, digest(key), now)
         return self.locked_until(key, now)
 
     def clear(self, key: str) -> None:
         """Forget ``key``'s failures (a successful sign-in, a password reset by a course lead)."""
-        self.store.clear_throttle_failures(self.rule.scope, _digest(key))
+        self.store.clear_throttle_failures(self.rule.scope, digest(key))
 
 
 def minutes_left(until: datetime, now: datetime | None = None) -> int:
     """Whole minutes until ``until``, rounded up (a message never says "0 minutes")."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
 def seconds_left(until: datetime, now: datetime | None = None) -> int:
     """For a Retry-After header."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(1, math.ceil((until - now).total_seconds()))
 
 
@@ -79,6 +78,3 @@ def name_key(name: str) -> str:
     """Names differing only in case or outer spaces share one count: guessers gain nothing by varying them."""
     return name.strip().casefold()
 
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -43,18 +43,22 @@ score distributions), ``items`` (item analysis) and ``csv``; everything public i
 
 from __future__ import annotations
 
-from quizlib.results.report.records import (
-    Assignment,
-    AttemptScore,
-    Cohort,
-    Enrolment,
-    Module,
-    QuestionScore,
-    ReportError,
-    Started,
-    course_modules,
-    percent,
-    ratio,
+from quizlib.results.report.csv import (
+    to_csv,
+)
+from quizlib.results.report.items import (
+    DISCRIMINATION_WEAK,
+    FACILITY_HIGH,
+    FACILITY_LOW,
+    FLAGS,
+    MIN_RESPONSES,
+    NO_RESPONSE,
+    ItemAnalysis,
+    ItemRow,
+    ResponseRow,
+    analyse_items,
+    item_analysis,
+    response_frequencies,
 )
 from quizlib.results.report.progress import (
     ProgressRow,
@@ -70,39 +74,35 @@ from quizlib.results.report.rates import (
     quiz_summary,
     score_distribution,
 )
-from quizlib.results.report.items import (
-    DISCRIMINATION_WEAK,
-    FACILITY_HIGH,
-    FACILITY_LOW,
-    FLAGS,
-    ItemAnalysis,
-    ItemRow,
-    MIN_RESPONSES,
-    NO_RESPONSE,
-    ResponseRow,
-    analyse_items,
-    item_analysis,
-    response_frequencies,
-)
-from quizlib.results.report.csv import (
-    to_csv,
+from quizlib.results.report.records import (
+    Assignment,
+    AttemptScore,
+    Cohort,
+    Enrolment,
+    Module,
+    QuestionScore,
+    ReportError,
+    Started,
+    course_modules,
+    percent,
+    ratio,
 )
 
 __all__ = [
     "ALL",
-    "Assignment",
-    "AttemptScore",
-    "Cohort",
     "DISCRIMINATION_WEAK",
-    "Enrolment",
     "FACILITY_HIGH",
     "FACILITY_LOW",
     "FLAGS",
+    "MIN_RESPONSES",
+    "NO_RESPONSE",
+    "Assignment",
+    "AttemptScore",
+    "Cohort",
+    "Enrolment",
     "ItemAnalysis",
     "ItemRow",
-    "MIN_RESPONSES",
     "Module",
-    "NO_RESPONSE",
     "ProgressRow",
     "QuestionScore",
     "QuizSummaryRow",

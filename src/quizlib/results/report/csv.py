@@ -13,7 +13,6 @@ from typing import Any
 from quizlib.quiz.score import parse_number
 from quizlib.results.report.records import ReportError
 
-
 # -- CSV -----------------------------------------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

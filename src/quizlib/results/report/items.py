@@ -27,7 +27,6 @@ from quizlib.quiz.model import (
 from quizlib.quiz.score import ResponseError, parse_number, score_response
 from quizlib.results.report.records import AttemptScore, QuestionScore, ratio
 
-
 # -- item analysis -------------------------------------------------------------------------------------------
 
 #: Fewer first-attempt responses than this and a question's figures are shown but not judged: with 20
@@ -158,7 +157,7 @@ def analyse_items(
     tallies: list[dict] = []
     attempt_index: dict[str, int] = {}
     totals = array("d")  # per attempt: the sum of its marks
-    last_attempt, a = None, -1
+    last_attempt, index = None, -1
 
     for r in records:
         if r.attempt_number != 1:
@@ -167,9 +166,8 @@ def analyse_items(
         if attempt_id != last_attempt:  # a store yields an attempt's questions together: look it up once
             if finished is not None and attempt_id not in finished:
                 continue
-            a = attempt_index.get(attempt_id)
-            if a is None:
-                a = attempt_index[attempt_id] = len(totals)
+            index = attempt_index.setdefault(attempt_id, len(totals))
+            if index == len(totals):  # a new attempt
                 totals.append(0.0)
             last_attempt = attempt_id
         key = (r.quiz_id, r.question_id)
@@ -184,8 +182,8 @@ def analyse_items(
             slot = slots[key] = (item_attempts[-1].append, item_marks[-1].append, tallies[-1])
         add_attempt, add_mark, tally = slot
         mark = r.credit * r.max_points
-        totals[a] += mark
-        add_attempt(a)
+        totals[index] += mark
+        add_attempt(index)
         add_mark(mark)
         response = r.first_response
         if type(response) is list:
@@ -368,12 +366,12 @@ def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, 
 def _arrangement_rows(question: Ordering | Matching, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
     """Share fully correct, then per step (ordering) or pair (matching) the share placed right."""
     if isinstance(question, Ordering):
-        right = tuple(question.order)
-        parts = [(item.id, item.text, lambda r, i=right.index(item.id), s=item.id: len(r) > i and r[i] == s) for item in question.items]
+        right: tuple = tuple(question.order)
+        parts = [(item.id, item.text, _in_place(question.order.index(item.id), item.id)) for item in question.items]
         summary = "every step in the right place"
     else:
         right = tuple(sorted((p.id, p.id) for p in question.pairs))
-        parts = [(p.id, f"{p.left} → {p.right}", lambda r, s=p.id: (s, s) in r) for p in question.pairs]
+        parts = [(p.id, f"{p.left} → {p.right}", _matched(p.id)) for p in question.pairs]
         summary = "every pair matched correctly"
     answered = sum(tally.values())
     full = sum(count for response, count in tally.items() if response == right)
@@ -382,6 +380,16 @@ def _arrangement_rows(question: Ordering | Matching, settings, tally: Counter, t
         count = sum(c for response, c in tally.items() if isinstance(response, tuple) and is_right(response))
         rows.append(row(part_id, label, True, count, answered))
     return rows
+
+
+def _in_place(index: int, step: str) -> Callable[[Any], bool]:
+    """Whether an ordering response has ``step`` at ``index``."""
+    return lambda response: len(response) > index and response[index] == step
+
+
+def _matched(pair_id: str) -> Callable[[Any], bool]:
+    """Whether a matching response (sorted pairs) matches ``pair_id`` with itself."""
+    return lambda response: (pair_id, pair_id) in response
 
 
 def _vignette_rows(question: Vignette, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:

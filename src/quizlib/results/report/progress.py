@@ -6,11 +6,18 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from quizlib.quiz.model import Course
-from quizlib.results.report.records import AttemptScore, Assignment, Cohort, Enrolment, QuestionScore, Started, course_modules
-
+from quizlib.results.report.records import (
+    Assignment,
+    AttemptScore,
+    Cohort,
+    Enrolment,
+    QuestionScore,
+    Started,
+    course_modules,
+)
 
 # -- progress: who started, completed and passed each assigned module ----------------------------------------
 
@@ -40,14 +47,14 @@ def _utc(value: datetime | date | None) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        return datetime.combine(value + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
     if value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 class _QuizProgress:
-    __slots__ = ("attempts", "best", "passed_own", "last")
+    __slots__ = ("attempts", "best", "last", "passed_own")
 
     def __init__(self) -> None:
         self.attempts: set[str] = set()
@@ -75,36 +82,37 @@ def learner_progress(
     rows from the store's answered statements, or :class:`QuestionScore` rows). ``cohorts`` name the rows'
     cohorts. ``now`` defaults to the current time.
     """
-    now = _utc(now) or datetime.now(timezone.utc)
+    now = _utc(now) or datetime.now(UTC)
     names = {c.id: c.name for c in cohorts}
     modules = {m.id: m for m in course_modules(course)}
     chapter_of_quiz = {q.id: q.chapter for q in course.quizzes.values()}
 
     # cohort -> module -> (deadline, due as given, pass mark); None means "every module, no due date".
-    assigned: dict[str, dict[str, tuple[datetime | None, datetime | date | None, float | None]]] | None = None
+    Plan = dict[str, tuple[datetime | None, datetime | date | None, float | None]]
+    assigned: dict[str, Plan] | None = None
     if assignments is not None:
         assigned = defaultdict(dict)
-        for a in assignments:
-            for name in a.modules:
-                module = chapter_of_quiz.get(name, name)
-                if module not in modules:
+        for assignment in assignments:
+            for name in assignment.modules:
+                module_id = chapter_of_quiz.get(name, name)
+                if module_id not in modules:
                     continue  # a module whose quizzes were removed from the course: nothing to measure
-                deadline, due, mark = assigned[a.cohort].get(module, (None, None, None))
-                new_deadline = _utc(a.due)
+                deadline, due, mark = assigned[assignment.cohort].get(module_id, (None, None, None))
+                new_deadline = _utc(assignment.due)
                 if new_deadline is not None and (deadline is None or new_deadline < deadline):
-                    deadline, due = new_deadline, a.due
-                if a.pass_mark is not None and (mark is None or a.pass_mark > mark):
-                    mark = a.pass_mark
-                assigned[a.cohort][module] = (deadline, due, mark)
+                    deadline, due = new_deadline, assignment.due
+                if assignment.pass_mark is not None and (mark is None or assignment.pass_mark > mark):
+                    mark = assignment.pass_mark
+                assigned[assignment.cohort][module_id] = (deadline, due, mark)
 
     quizzes: dict[tuple[str, str], _QuizProgress] = defaultdict(_QuizProgress)
-    for a in attempts:
-        p = quizzes[(a.learner, a.quiz_id)]
-        p.attempts.add(a.attempt_id)
-        if p.best is None or a.percentage > p.best:
-            p.best = a.percentage
-        p.passed_own = p.passed_own or a.passed
-        done = _utc(a.completed_at)
+    for attempt in attempts:
+        p = quizzes[(attempt.learner, attempt.quiz_id)]
+        p.attempts.add(attempt.attempt_id)
+        if p.best is None or attempt.percentage > p.best:
+            p.best = attempt.percentage
+        p.passed_own = p.passed_own or attempt.passed
+        done = _utc(attempt.completed_at)
         if done is not None and (p.last is None or done > p.last):
             p.last = done
     for s in started:
@@ -112,21 +120,20 @@ def learner_progress(
 
     rows = []
     for e in enrolments:
-        if assigned is None:
-            plan = {m: (None, None, None) for m in modules}
-        else:
-            plan = assigned.get(e.cohort, {})
+        plan: Plan = {m: (None, None, None) for m in modules} if assigned is None else assigned.get(e.cohort, {})
         for module_id, (deadline, due, pass_mark) in sorted(plan.items()):
             module = modules[module_id]
-            progress = [quizzes.get((e.learner, q)) for q in module.quiz_ids]
-            begun = any(p is not None and p.attempts for p in progress)
-            completed = all(p is not None and p.best is not None for p in progress)
+            found = [quizzes.get((e.learner, q)) for q in module.quiz_ids]
+            progress = [p for p in found if p is not None]
+            begun = any(p.attempts for p in progress)
+            bests = [p.best for p in progress if p.best is not None]
+            completed = len(bests) == len(found)
             if pass_mark is None:
                 passed = completed and all(p.passed_own for p in progress)
             else:
-                passed = completed and all(p.best >= pass_mark for p in progress)
-            best = statistics.fmean(p.best for p in progress) if completed else None
-            lasts = [p.last for p in progress if p is not None and p.last is not None]
+                passed = completed and all(b >= pass_mark for b in bests)
+            best = statistics.fmean(bests) if completed else None
+            lasts = [p.last for p in progress if p.last is not None]
             overdue = deadline is not None and now > deadline and not passed
             rows.append(
                 ProgressRow(
@@ -139,10 +146,10 @@ def learner_progress(
                     completed=completed,
                     passed=passed,
                     best_percentage=None if best is None else round(best, 2),
-                    attempts=sum(len(p.attempts) for p in progress if p is not None),
+                    attempts=sum(len(p.attempts) for p in progress),
                     due=due,
                     overdue=overdue,
-                    days_overdue=(now - deadline).days if overdue else 0,
+                    days_overdue=(now - deadline).days if overdue and deadline is not None else 0,
                     last_activity=max(lasts, default=None),
                 )
             )

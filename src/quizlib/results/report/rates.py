@@ -12,7 +12,6 @@ from quizlib.quiz.model import Course
 from quizlib.results.report.progress import ProgressRow
 from quizlib.results.report.records import AttemptScore, ReportError, ratio
 
-
 # -- completion and pass rates -------------------------------------------------------------------------------
 
 ALL = "(all)"  # the cohort or module of a row that totals over every cohort or module

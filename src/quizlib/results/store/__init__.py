@@ -20,7 +20,7 @@ import dataclasses
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,12 +40,12 @@ from quizlib.results.store.records import (
     StatementRecord,
     StoredStatement,
     canonical_json,
-    hash_token,
+    digest,
 )
-from quizlib.results.store.tables import result_rows
 from quizlib.results.store.rows import (
     AssignmentRow,
     AttemptResultRow,
+    Base,
     CohortRow,
     LearnerRow,
     QuestionResultRow,
@@ -54,19 +54,23 @@ from quizlib.results.store.rows import (
     StatementRow,
     ThrottleFailureRow,
 )
+from quizlib.results.store.tables import result_rows
 
 DEFAULT_URL = "sqlite:///var/course.sqlite3"
+# The narrow result tables as Core tables: written and deleted in bulk, without the ORM.
+ATTEMPT_RESULTS: sa.Table = AttemptResultRow.__table__  # type: ignore[assignment]
+QUESTION_RESULTS: sa.Table = QuestionResultRow.__table__  # type: ignore[assignment]
 ROLES = ("lead", "trainer")
 
 __all__ = [
     "DEFAULT_URL", "ROLES", "Activity", "Assignment", "Cohort", "DuplicateName", "Learner", "NotFound",
     "SchemaNotCurrent", "Staff", "StatementConflict", "StatementRecord", "Store", "StoreError", "StoredStatement",
-    "canonical_json", "current_revision", "hash_token", "head_revision", "make_engine", "normalise_url", "upgrade",
+    "canonical_json", "current_revision", "digest", "head_revision", "make_engine", "normalise_url", "upgrade",
 ]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _KINDS_OF_ROW = {
@@ -78,7 +82,7 @@ _KINDS_OF_ROW = {
 }
 
 
-def _get(session: Session, row_cls: type, key: str):
+def _get(session: Session, row_cls: type[Base], key: str) -> Any:
     """The row with this key, or :class:`NotFound` naming what is missing."""
     row = session.get(row_cls, key)
     if row is None:
@@ -325,7 +329,7 @@ class Store:
         self.cohort(cohort_id)
         token = secrets.token_urlsafe(32)
         row = LearnerRow(id=str(uuid.uuid4()), cohort_id=cohort_id, display_name=display_name[:100],
-                         token_hash=hash_token(token), email=None, created_at=_now())
+                         token_hash=digest(token), email=None, created_at=_now())
         with self._write() as s:
             s.add(row)
         return _dc(Learner, row), token
@@ -337,7 +341,7 @@ class Store:
 
     def learner_by_token(self, token: str) -> Learner | None:
         with self._read() as s:
-            row = s.scalars(select(LearnerRow).where(LearnerRow.token_hash == hash_token(token))).first()
+            row = s.scalars(select(LearnerRow).where(LearnerRow.token_hash == digest(token))).first()
             return _dc(Learner, row) if row else None
 
     def learners(self, cohort_id: str | None = None) -> list[Learner]:
@@ -375,9 +379,10 @@ class Store:
             quizzes = s.scalars(select(AttemptResultRow.quiz_id).where(AttemptResultRow.learner_id == learner_id)
                                 .distinct()).all()
             for quiz_id in quizzes:
-                for table in (QuestionResultRow.__table__, AttemptResultRow.__table__):
+                for table in (QUESTION_RESULTS, ATTEMPT_RESULTS):
                     s.execute(sa.delete(table).where(table.c.quiz_id == quiz_id, table.c.learner_id == learner_id))
-            n = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id)).rowcount
+            deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
+            n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.delete(row)
             return n
 
@@ -449,9 +454,9 @@ class Store:
                         attempts.append(attempt)
                         questions += its_questions
                 if attempts:
-                    s.execute(sa.insert(AttemptResultRow.__table__), attempts)
+                    s.execute(sa.insert(ATTEMPT_RESULTS), attempts)
                 if questions:
-                    s.execute(sa.insert(QuestionResultRow.__table__), questions)
+                    s.execute(sa.insert(QUESTION_RESULTS), questions)
         return [r.id not in existing for r in records]
 
     def statement_ids(self, ids: Iterable[str]) -> set[str]:
@@ -517,4 +522,4 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

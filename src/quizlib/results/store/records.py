@@ -119,6 +119,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def hash_token(token: str) -> str:
-    """A learner token's SHA-256 (the token itself is never stored; it is random, so no salt is needed)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def digest(text: str) -> str:
+    """The SHA-256 of ``text`` as hex: how the store keeps what it must recognise but never hold, such as a
+    learner's token (random, so no salt is needed) or a throttled name or address."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

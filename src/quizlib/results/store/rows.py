@@ -3,7 +3,7 @@ two to the same tables, columns and indexes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -19,14 +19,14 @@ class UTCDateTime(sa.TypeDecorator):
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to the store; expected one with a time zone")
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -86,6 +86,7 @@ class LearnerRow(Base):
 
 class StatementRow(Base):
     __tablename__ = "statements"
+    __table_args__ = (sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),)
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     verb: Mapped[str] = mapped_column(sa.String(16))
@@ -113,6 +114,10 @@ class ThrottleFailureRow(Base):
     """
 
     __tablename__ = "throttle_failures"
+    __table_args__ = (
+        sa.Index("ix_throttle_failures_key", "scope", "key", "at"),
+        sa.Index("ix_throttle_failures_at", "at"),
+    )
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     scope: Mapped[str] = mapped_column(sa.String(16))
     key: Mapped[str] = mapped_column(sa.String(64))
@@ -128,6 +133,7 @@ class AttemptResultRow(Base):
     """
 
     __tablename__ = "attempt_results"
+    __table_args__ = (sa.Index("ix_attempt_results_learner", "learner_id"),)
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 from quizlib.results.store.records import StatementRecord
 
 # -- writing: the rows of a completed statement (Store.add_statements) --------------------------------
