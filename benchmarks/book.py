@@ -24,8 +24,9 @@ EDITED = "chapters/02-sensitivity.md"
 
 def build(src: Path, out: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([JB, "build", str(src), "--path-output", str(out), "-W", "-n", "--keep-going"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [JB, "build", str(src), "--path-output", str(out), "-W", "-n", "--keep-going"], check=True, capture_output=True
+    )
     return time.perf_counter() - start
 
 
@@ -40,9 +41,17 @@ def page_weight(html_dir: Path, page: str) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     responses = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         pg = browser.new_page()
         pg.on("response", lambda r: responses.append(r))
         pg.goto(f"http://127.0.0.1:{server.server_port}/{page}")
@@ -63,7 +72,9 @@ def page_weight(html_dir: Path, page: str) -> dict:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "book"
-        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "var", "*.sqlite3", "node_modules"))
+        shutil.copytree(
+            ROOT, src, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "var", "*.sqlite3", "node_modules")
+        )
         out = Path(tmp) / "out"
         clean = build(src, out)
         noop = build(src, out)
@@ -79,8 +90,10 @@ def main() -> None:
     print(f"rebuild with nothing changed:                   {noop:6.1f} s")
     print(f"rebuild after editing one chapter's prose:       {prose:6.1f} s")
     print(f"rebuild after editing one chapter's code cell:   {code:6.1f} s")
-    print(f"{PAGE}: {weight['requests']} requests, {weight['bytes'] / 1024:.0f} KiB transferred "
-          f"(the HTML itself {weight['html_bytes'] / 1024:.0f} KiB); requests off 127.0.0.1: {len(weight['off_host'])}")
+    print(
+        f"{PAGE}: {weight['requests']} requests, {weight['bytes'] / 1024:.0f} KiB transferred "
+        f"(the HTML itself {weight['html_bytes'] / 1024:.0f} KiB); requests off 127.0.0.1: {len(weight['off_host'])}"
+    )
     print(f"quiz runtime inlined with each quiz (CSS + JavaScript): {len(runtime().encode()) / 1024:.1f} KiB")
 
 

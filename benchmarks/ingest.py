@@ -47,10 +47,24 @@ def statements(who: dict, course, n: int) -> list[dict]:
     for i in range(n):
         q = choices[i % len(choices)]
         option = q.options[i % len(q.options)]
-        out.append(xapi.answered(
-            statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]), quiz_id=quiz.id,
-            chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt, response=option.id, try_number=1,
-            attempt_id=str(uuid.uuid4()), credit=0, correct=False, final=True, when=now))
+        out.append(
+            xapi.answered(
+                statement_id=str(uuid.uuid4()),
+                actor=xapi.agent(who["learner_id"], who["home_page"]),
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                question_id=q.id,
+                kind=q.kind,
+                prompt=q.prompt,
+                response=option.id,
+                try_number=1,
+                attempt_id=str(uuid.uuid4()),
+                credit=0,
+                correct=False,
+                final=True,
+                when=now,
+            )
+        )
     return out
 
 
@@ -60,11 +74,25 @@ def finished_quizzes(who: dict, course, n: int) -> list[dict]:
     answers = {q.id: {"tries": [score.full_credit_response(q)], "revealed": False} for q in quiz.questions}
     result = score.score_quiz(quiz, answers)
     now = datetime.now(UTC)
-    return [xapi.finished(
-        verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-        quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
-        max_points=result.max_points, percentage=result.percentage, passed=result.passed, complete=True,
-        attempt_id=str(uuid.uuid4()), when=now) for _ in range(n)]
+    return [
+        xapi.finished(
+            verb="completed",
+            statement_id=str(uuid.uuid4()),
+            actor=xapi.agent(who["learner_id"], who["home_page"]),
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            title=quiz.title,
+            answers=answers,
+            points=result.points,
+            max_points=result.max_points,
+            percentage=result.percentage,
+            passed=result.passed,
+            complete=True,
+            attempt_id=str(uuid.uuid4()),
+            when=now,
+        )
+        for _ in range(n)
+    ]
 
 
 class Client:
@@ -102,8 +130,11 @@ def main() -> None:
         (book / "index.html").write_text("<!doctype html><title>book</title>")
         url = f"sqlite:///{tmp}/bench.sqlite3"
         quizlib = str(Path(sys.executable).with_name("quizlib"))
-        proc = subprocess.Popen([quizlib, "serve", "--book", str(book), "--database", url, "--port", "0",
-                                 "--course", str(ROOT)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [quizlib, "serve", "--book", str(book), "--database", url, "--port", "0", "--course", str(ROOT)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             line = proc.stdout.readline()
             base = line.split("serving the course at ", 1)[1].split()[0]
@@ -125,7 +156,7 @@ def main() -> None:
 
                 def send(c: Client, items: list[dict]) -> None:
                     for i in range(0, len(items), batch):
-                        chunk = items[i:i + batch]
+                        chunk = items[i : i + batch]
                         c.post("api/v1/statements", chunk[0] if batch == 1 else chunk)
 
                 threads = [threading.Thread(target=send, args=w) for w in work]

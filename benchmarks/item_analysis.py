@@ -77,7 +77,9 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
                 limit = 1 if question.kind == "vignette" else quiz.settings.tries
                 tries = []
                 for n in range(limit):
-                    tries.append(person.respond(question, t, 0.5 * (number - 1) + 1.2 * n, avoid=tries[-1] if tries else None))
+                    tries.append(
+                        person.respond(question, t, 0.5 * (number - 1) + 1.2 * n, avoid=tries[-1] if tries else None)
+                    )
                     clock += timedelta(seconds=rng.randint(20, 120))
                     if answered:
                         statements.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed))
@@ -85,12 +87,25 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
                         break
                 answers[question.id] = {"tries": tries, "revealed": False}
             result = score.score_quiz(quiz, answers, shown)
-            statements.append(xapi.finished(
-                verb="completed", statement_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), actor=actor,
-                quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
-                max_points=result.max_points, percentage=result.percentage, passed=result.passed, complete=True,
-                attempt_id=attempt_id, when=clock, seed=seed,
-            ))
+            statements.append(
+                xapi.finished(
+                    verb="completed",
+                    statement_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    actor=actor,
+                    quiz_id=quiz.id,
+                    chapter=quiz.chapter,
+                    title=quiz.title,
+                    answers=answers,
+                    points=result.points,
+                    max_points=result.max_points,
+                    percentage=result.percentage,
+                    passed=result.passed,
+                    complete=True,
+                    attempt_id=attempt_id,
+                    when=clock,
+                    seed=seed,
+                )
+            )
             answers_stored += len(shown)
     return statements, answers_stored
 
@@ -98,16 +113,30 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
 def _answered(actor, quiz, question, tries, attempt_id, when, seed):
     o = score.outcome(question, tries, quiz.settings)
     return xapi.answered(
-        statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, question_id=question.id,
-        kind=question.kind, prompt=question.prompt, response=tries[-1], try_number=len(tries), attempt_id=attempt_id,
-        credit=o.credit, correct=o.last.correct, final=o.final, when=when, seed=seed,
+        statement_id=str(uuid.uuid4()),
+        actor=actor,
+        quiz_id=quiz.id,
+        chapter=quiz.chapter,
+        question_id=question.id,
+        kind=question.kind,
+        prompt=question.prompt,
+        response=tries[-1],
+        try_number=len(tries),
+        attempt_id=attempt_id,
+        credit=o.credit,
+        correct=o.last.correct,
+        final=o.final,
+        when=when,
+        seed=seed,
     )
 
 
 def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[int, int, float]:
     """Learners until ``target`` answers are stored; returns (answers, learners, seconds)."""
     rng = random.Random(seed)
-    traits = {(quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions}
+    traits = {
+        (quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions
+    }
     ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
     trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
     cohort = store.add_cohort("Benchmark cohort", trainer.id)
@@ -133,8 +162,11 @@ def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[
 
 def end_to_end(store: Store, course):
     """What the course lead's item-analysis page does: first attempts only, streamed."""
-    return report.analyse_items(ReportSource(store).iter_question_scores(first_only=True), course,
-                                attempts=ReportSource(store).iter_attempt_scores(first_only=True))
+    return report.analyse_items(
+        ReportSource(store).iter_question_scores(first_only=True),
+        course,
+        attempts=ReportSource(store).iter_attempt_scores(first_only=True),
+    )
 
 
 def from_lists(store: Store, course):
@@ -187,10 +219,14 @@ def main(argv=None) -> int:
     if before not in (None, head_revision()):
         print(f"upgraded the schema from {before} to {head_revision()} in {upgraded:,.1f} s")
     if not args.reuse:
-        print(f"storing {args.answers:,} answers through the ingest logic{' with answered statements' if args.answered else ''}...")
+        print(
+            f"storing {args.answers:,} answers through the ingest logic{' with answered statements' if args.answered else ''}..."
+        )
         stored, learners, seconds = fill(store, course, args.answers, args.answered, args.seed)
-        print(f"stored {stored:,} answers by {learners:,} learners in {seconds:,.1f} s ({stored / seconds:,.0f} answers/s); "
-              f"{store.count_statements():,} statements")
+        print(
+            f"stored {stored:,} answers by {learners:,} learners in {seconds:,.1f} s ({stored / seconds:,.0f} answers/s); "
+            f"{store.count_statements():,} statements"
+        )
     if folder:
         size = sum(p.stat().st_size for p in Path(folder).glob("bench.sqlite3*"))
         print(f"database size: {size / 1e6:,.0f} MB")
@@ -204,29 +240,41 @@ def main(argv=None) -> int:
     (records, attempts, full), lists = timed(from_lists, store, course)
     n = len(records)
     first = sum(1 for r in records if r.attempt_number == 1)
-    print(f"\n{n:,} answers stored ({first:,} on first attempts) in {len(attempts):,} finished attempts; "
-          f"{len(analysis.items):,} item rows, {len(analysis.responses):,} response rows, "
-          f"{sum(1 for i in analysis.items if i.flags and i.flags != ('few-responses',)):,} flagged; "
-          f"the streamed analysis {'equals' if analysis == full else 'DIFFERS FROM'} the one from lists")
-    print(f"end to end, streamed (Store.iter_question_scores + iter_attempt_scores, first attempts, + analyse_items): "
-          f"{e2e:.2f} s best of 3 (median {e2e_median:.2f} s), {n / e2e:,.0f} answers/s")
-    print(f"end to end, lists of every attempt (Store.question_scores + attempt_scores + analyse_items):             "
-          f"{lists:.2f} s, {n / lists:,.0f} answers/s")
+    print(
+        f"\n{n:,} answers stored ({first:,} on first attempts) in {len(attempts):,} finished attempts; "
+        f"{len(analysis.items):,} item rows, {len(analysis.responses):,} response rows, "
+        f"{sum(1 for i in analysis.items if i.flags and i.flags != ('few-responses',)):,} flagged; "
+        f"the streamed analysis {'equals' if analysis == full else 'DIFFERS FROM'} the one from lists"
+    )
+    print(
+        f"end to end, streamed (Store.iter_question_scores + iter_attempt_scores, first attempts, + analyse_items): "
+        f"{e2e:.2f} s best of 3 (median {e2e_median:.2f} s), {n / e2e:,.0f} answers/s"
+    )
+    print(
+        f"end to end, lists of every attempt (Store.question_scores + attempt_scores + analyse_items):             "
+        f"{lists:.2f} s, {n / lists:,.0f} answers/s"
+    )
     analyse = functools.partial(report.analyse_items, records, course, attempts=attempts)
     _, alone = timed(analyse)
-    print(f"report.analyse_items alone (records in memory):                                                          "
-          f"{alone:.2f} s, {n / alone:,.0f} answers/s")
+    print(
+        f"report.analyse_items alone (records in memory):                                                          "
+        f"{alone:.2f} s, {n / alone:,.0f} answers/s"
+    )
 
     del analysis, full
     peak_analysis = peak_memory(analyse)
     del records, attempts, analyse
     peak_lists = peak_memory(from_lists, store, course)
     peak_e2e = peak_memory(end_to_end, store, course)
-    print(f"\npeak memory traced (tracemalloc): end to end streamed {peak_e2e / 1e6:,.0f} MB; from lists "
-          f"{peak_lists / 1e6:,.0f} MB; analysis alone {peak_analysis / 1e6:,.0f} MB")
-    print(f"peak resident set of this process: {rss_streamed / 1e3:,.0f} MB up to the end of the streamed run"
-          f"{' (which includes filling the database: use --reuse for the analysis alone)' if not args.reuse else ''}, "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB in all")
+    print(
+        f"\npeak memory traced (tracemalloc): end to end streamed {peak_e2e / 1e6:,.0f} MB; from lists "
+        f"{peak_lists / 1e6:,.0f} MB; analysis alone {peak_analysis / 1e6:,.0f} MB"
+    )
+    print(
+        f"peak resident set of this process: {rss_streamed / 1e3:,.0f} MB up to the end of the streamed run"
+        f"{' (which includes filling the database: use --reuse for the analysis alone)' if not args.reuse else ''}, "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:,.0f} MB in all"
+    )
     store.close()
     if folder and not args.keep:
         for p in Path(folder).glob("bench.sqlite3*"):

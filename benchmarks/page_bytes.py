@@ -29,8 +29,11 @@ from conftest import CHROMIUM, CHROMIUM_ARGS
 
 def serve(book: Path, database: str) -> tuple[subprocess.Popen, str]:
     quizlib = str(Path(sys.executable).with_name("quizlib"))
-    proc = subprocess.Popen([quizlib, "serve", "--book", str(book), "--database", database, "--port", "0",
-                             "--course", str(ROOT)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [quizlib, "serve", "--book", str(book), "--database", database, "--port", "0", "--course", str(ROOT)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     if "serving the course at " not in line:
         proc.kill()
@@ -52,9 +55,15 @@ def load(browser, url: str, accept_encoding: str | None) -> dict:
     decoded: dict[str, int] = defaultdict(int)
     wire: dict[str, int] = {}
     cdp.on("Network.requestWillBeSent", lambda e: kinds.__setitem__(e["requestId"], e.get("type", "Other")))
-    cdp.on("Network.responseReceived", lambda e: encodings.__setitem__(
-        e["requestId"], {k.lower(): v for k, v in e["response"]["headers"].items()}.get("content-encoding", "")))
-    cdp.on("Network.dataReceived", lambda e: decoded.__setitem__(e["requestId"], decoded[e["requestId"]] + e["dataLength"]))
+    cdp.on(
+        "Network.responseReceived",
+        lambda e: encodings.__setitem__(
+            e["requestId"], {k.lower(): v for k, v in e["response"]["headers"].items()}.get("content-encoding", "")
+        ),
+    )
+    cdp.on(
+        "Network.dataReceived", lambda e: decoded.__setitem__(e["requestId"], decoded[e["requestId"]] + e["dataLength"])
+    )
     cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], e["encodedDataLength"]))
     response = page.goto(url, wait_until="networkidle")
     if response is None or response.status != 200:
@@ -67,18 +76,26 @@ def load(browser, url: str, accept_encoding: str | None) -> dict:
         row[1] += n
         row[2] += decoded.get(request_id, 0)
     context.close()
-    return {"requests": len(wire), "wire": sum(wire.values()), "decoded": sum(decoded.values()),
-            "gzipped": sum(1 for e in encodings.values() if e == "gzip"), "by_kind": dict(by_kind)}
+    return {
+        "requests": len(wire),
+        "wire": sum(wire.values()),
+        "decoded": sum(decoded.values()),
+        "gzipped": sum(1 for e in encodings.values() if e == "gzip"),
+        "by_kind": dict(by_kind),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--book", type=Path, default=ROOT / "_build" / "html", help="the built book (default: _build/html)")
+    parser.add_argument(
+        "--book", type=Path, default=ROOT / "_build" / "html", help="the built book (default: _build/html)"
+    )
     parser.add_argument("--page", default="chapters/04-meta-analyses.html")
     args = parser.parse_args()
     if not (args.book / args.page).exists():
-        raise SystemExit(f"{args.book / args.page} is missing: build the book first (.venv/bin/jupyter-book build .) "
-                         "or pass --book")
+        raise SystemExit(
+            f"{args.book / args.page} is missing: build the book first (.venv/bin/jupyter-book build .) or pass --book"
+        )
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,19 +103,25 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                results = {"compressed (gzip)": load(browser, base + args.page, None),
-                           "uncompressed (identity)": load(browser, base + args.page, "identity")}
+                results = {
+                    "compressed (gzip)": load(browser, base + args.page, None),
+                    "uncompressed (identity)": load(browser, base + args.page, "identity"),
+                }
                 browser.close()
         finally:
             proc.terminate()
             proc.wait(timeout=20)
     print(f"{args.page} served by quizlib serve, loaded by Chromium with an empty cache:")
     for label, r in results.items():
-        print(f"  {label:24} {r['requests']:3d} requests, {r['wire'] / 1024:8,.1f} KiB on the wire "
-              f"({r['decoded'] / 1024:,.1f} KiB decoded; {r['gzipped']} responses gzipped)")
+        print(
+            f"  {label:24} {r['requests']:3d} requests, {r['wire'] / 1024:8,.1f} KiB on the wire "
+            f"({r['decoded'] / 1024:,.1f} KiB decoded; {r['gzipped']} responses gzipped)"
+        )
     plain, packed = results["uncompressed (identity)"], results["compressed (gzip)"]
-    print(f"  compression saves {(plain['wire'] - packed['wire']) / 1024:,.1f} KiB "
-          f"({100 * (1 - packed['wire'] / plain['wire']):.0f}% of the bytes transferred)")
+    print(
+        f"  compression saves {(plain['wire'] - packed['wire']) / 1024:,.1f} KiB "
+        f"({100 * (1 - packed['wire'] / plain['wire']):.0f}% of the bytes transferred)"
+    )
     print("  by resource type (requests; KiB on the wire uncompressed -> compressed):")
     kinds = set(plain["by_kind"]) | set(packed["by_kind"])
     for kind in sorted(kinds, key=lambda k: -plain["by_kind"].get(k, [0, 0, 0])[1]):

@@ -41,8 +41,10 @@ def free_port() -> int:
 def _pg_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL's server binaries are missing (/usr/lib/postgresql/*/bin/initdb): run ./course test, "
-                    "which installs Debian's postgresql package, or apt-get install postgresql")
+        pytest.fail(
+            "PostgreSQL's server binaries are missing (/usr/lib/postgresql/*/bin/initdb): run ./course test, "
+            "which installs Debian's postgresql package, or apt-get install postgresql"
+        )
     return Path(found[-1]).parent
 
 
@@ -78,24 +80,62 @@ def postgres() -> PostgresServer:
         pg = pwd.getpwnam("postgres")
         os.chown(folder, pg.pw_uid, pg.pw_gid)
     data = folder / "data"
-    init = subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                        "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]),
-                          check=False, capture_output=True, text=True)
+    init = subprocess.run(
+        _as_postgres(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if init.returncode != 0:
         pytest.fail(f"initdb failed:\n{init.stdout}\n{init.stderr}")
     port = free_port()
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100"
-    start = subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                                         str(folder / "log"), "-w", "-t", "60", "start"]),
-                           check=False, capture_output=True, text=True)
+    start = subprocess.run(
+        _as_postgres(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if start.returncode != 0:
         log = (folder / "log").read_text() if (folder / "log").exists() else ""
         pytest.fail(f"pg_ctl start failed:\n{start.stdout}\n{start.stderr}\n{log}")
     try:
         yield PostgresServer(port=port, folder=folder, bin=bin_dir)
     finally:
-        subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                       check=False, capture_output=True, text=True)
+        subprocess.run(
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -136,8 +176,18 @@ class ServerProcess:
         self.url = ""
 
     def start(self, timeout: float = 60) -> ServerProcess:
-        cmd = [QUIZLIB, "serve", "--book", str(self.book), "--database", self.database, "--port", str(self.port),
-               "--course", str(ROOT)]
+        cmd = [
+            QUIZLIB,
+            "serve",
+            "--book",
+            str(self.book),
+            "--database",
+            self.database,
+            "--port",
+            str(self.port),
+            "--course",
+            str(ROOT),
+        ]
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
         self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (open while the server runs; closed in stop)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.errors, text=True, env=self.env)

@@ -39,12 +39,15 @@ def test_no_module_imports_another_modules_private_names():
     assert not found, found
 
 
-@pytest.mark.parametrize("registry", [
-    "quizlib.quiz.kinds:KINDS",
-    "quizlib.fronts.widgets:WIDGETS",
-    "quizlib.results.report.items:RESPONSE_ROWS",
-    "quizlib.results.demo:RESPONDERS",
-])
+@pytest.mark.parametrize(
+    "registry",
+    [
+        "quizlib.quiz.kinds:KINDS",
+        "quizlib.fronts.widgets:WIDGETS",
+        "quizlib.results.report.items:RESPONSE_ROWS",
+        "quizlib.results.demo:RESPONDERS",
+    ],
+)
 def test_every_layer_has_one_entry_per_question_kind(registry):
     module_name, name = registry.split(":")
     module = __import__(module_name, fromlist=[name])

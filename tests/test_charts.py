@@ -16,11 +16,15 @@ SVG = "{http://www.w3.org/2000/svg}"
 def bins(counts, quiz="q"):
     width = 100 / len(counts)
     total = sum(counts)
-    return [ScoreBin(quiz, ALL, i * width, (i + 1) * width, c, c / total if total else None) for i, c in enumerate(counts)]
+    return [
+        ScoreBin(quiz, ALL, i * width, (i + 1) * width, c, c / total if total else None) for i, c in enumerate(counts)
+    ]
 
 
 def rate(cohort, name, module, learners, completed, passed):
-    return RateRow(cohort, name, module, learners, completed, completed, passed, 0, completed / learners, passed / learners)
+    return RateRow(
+        cohort, name, module, learners, completed, completed, passed, 0, completed / learners, passed / learners
+    )
 
 
 def item(question, facility, discrimination, flags=(), n=40):
@@ -135,7 +139,11 @@ def test_rate_bars_label_values_and_counts():
     assert "75% completed (3 of 4)" in texts and "50% passed (2 of 4)" in texts
     assert "02-sensitivity" in texts and "Cardiff <2026>" in texts  # escaped in the source, plain once parsed
     assert "Cardiff &lt;2026&gt;" in svg
-    widths = {r.find(f"{SVG}title").text: float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None}
+    widths = {
+        r.find(f"{SVG}title").text: float(r.get("width"))
+        for r in root.iter(f"{SVG}rect")
+        if r.find(f"{SVG}title") is not None
+    }
     full = next(w for t, w in widths.items() if "02-sensitivity: 75% completed" in t)
     half = next(w for t, w in widths.items() if "02-sensitivity: 50% passed" in t)
     assert full == pytest.approx(1.5 * half)
@@ -148,7 +156,11 @@ def test_scatter_places_points_and_names_the_unplottable():
     assert "Not plotted (no discrimination index): quiz constant" in desc
     labels = [t.text for t in root.iter(f"{SVG}text")]
     assert "wrong-key" in labels and "fine" not in labels  # only flagged points carry a label
-    circle = next(c for c in root.iter(f"{SVG}circle") if c.find(f"{SVG}title") is not None and "fine" in c.find(f"{SVG}title").text)
+    circle = next(
+        c
+        for c in root.iter(f"{SVG}circle")
+        if c.find(f"{SVG}title") is not None and "fine" in c.find(f"{SVG}title").text
+    )
     # facility 0.6 -> 60% of the plot width from its left edge; discrimination 45 above the middle.
     assert float(circle.get("cx")) == pytest.approx(64 + 0.6 * (640 - 64 - 24), abs=0.1)
     assert float(circle.get("cy")) < 60 + (460 - 60 - 56) / 2

@@ -35,11 +35,18 @@ def book(tmp_path):
     (folder / "_static").mkdir()
     (folder / "index.html").write_text("<!doctype html><title>Book</title><p>Book</p>")
     filler = " ".join(f"paragraph {i} about sensitivity and attunement" for i in range(400))
-    (folder / "chapters/page.html").write_text(f"<!doctype html><html lang='en'><title>A</title><main><p>{filler}</p></main></html>")
-    (folder / "_static/theme.css").write_text("".join(f".rule-{i} {{ color: #123456; margin: 0 auto; }}\n" for i in range(400)))
+    (folder / "chapters/page.html").write_text(
+        f"<!doctype html><html lang='en'><title>A</title><main><p>{filler}</p></main></html>"
+    )
+    (folder / "_static/theme.css").write_text(
+        "".join(f".rule-{i} {{ color: #123456; margin: 0 auto; }}\n" for i in range(400))
+    )
     (folder / "_static/quiz.js").write_text("".join(f"function f{i}(x) {{ return x + {i}; }}\n" for i in range(400)))
-    (folder / "_static/chart.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'>" + "".join(
-        f"<rect x='{i}' y='0' width='1' height='{i}'/>" for i in range(400)) + "</svg>")
+    (folder / "_static/chart.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg'>"
+        + "".join(f"<rect x='{i}' y='0' width='1' height='{i}'/>" for i in range(400))
+        + "</svg>"
+    )
     (folder / "_static/data.json").write_text(json.dumps([{"question": i, "facility": 0.5} for i in range(400)]))
     # Random bytes stand in for fonts and images: they do not compress, as real ones do not.
     (folder / "_static/font.woff2").write_bytes(uuid.uuid4().bytes * 400)
@@ -108,7 +115,9 @@ def test_compressed_files_and_clients_without_gzip_get_the_bytes_as_they_are(ser
 
 def test_a_browser_revalidating_its_gzipped_copy_gets_not_modified(served):
     r, _ = raw_get(served.url, "_static/theme.css", **{"Accept-Encoding": "gzip"})
-    again, body = raw_get(served.url, "_static/theme.css", **{"Accept-Encoding": "gzip", "If-None-Match": r.getheader("etag")})
+    again, body = raw_get(
+        served.url, "_static/theme.css", **{"Accept-Encoding": "gzip", "If-None-Match": r.getheader("etag")}
+    )
     assert again.status == 304 and body == b""
 
 
@@ -118,10 +127,25 @@ def test_the_api_is_idempotent_and_explains_errors_when_compressed(served, cours
     who = join(served, cohort.code)
     quiz = course.quiz("sensitivity")
     q = quiz.questions[0]
-    batch = [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-                           quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
-                           response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                           final=True, when=datetime.now(UTC)) for _ in range(100)]
+    batch = [
+        xapi.answered(
+            statement_id=str(uuid.uuid4()),
+            actor=xapi.agent(who["learner_id"], who["home_page"]),
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=q.id,
+            kind=q.kind,
+            prompt=q.prompt,
+            response=_right(q),
+            try_number=1,
+            attempt_id=str(uuid.uuid4()),
+            credit=1,
+            correct=True,
+            final=True,
+            when=datetime.now(UTC),
+        )
+        for _ in range(100)
+    ]
     with served.client() as c:
         c.headers.update({"Authorization": f"Bearer {who['token']}", "Accept-Encoding": "gzip"})
         first = c.post("api/v1/statements", json=batch)
@@ -135,7 +159,9 @@ def test_the_api_is_idempotent_and_explains_errors_when_compressed(served, cours
         assert conflict.status_code == 409 and batch[0]["id"] in conflict.json()["error"]
         bad = c.post("api/v1/statements", content=b'{"id": ', headers={"Content-Type": "application/json"})
         assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]
-        big = c.post("api/v1/statements", content=b"[" + b" " * 300_000 + b"]", headers={"Content-Type": "application/json"})
+        big = c.post(
+            "api/v1/statements", content=b"[" + b" " * 300_000 + b"]", headers={"Content-Type": "application/json"}
+        )
         assert big.status_code == 413 and "limit" in big.json()["error"]
         assert c.get("api/v1/config").headers["cache-control"] == "no-store"
     assert served.store.count_statements() == len(batch)

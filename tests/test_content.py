@@ -45,8 +45,34 @@ def prose(stem: str) -> str:
 
 # -- numbers ----------------------------------------------------------------------------------------------
 
-WORDS = {w: str(i) for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
 
 
 def numbers(text: str) -> set[str]:
@@ -139,8 +165,15 @@ def test_practice_has_eight_branching_vignettes(course):
         assert branching, f"{v.id} does not branch"
         assert len(v.stages) >= 3 and v.title
     scenarios = " ".join(f"{v.title} {v.prompt}" for v in vignettes).lower()
-    for situation in ("4-month-old|4 months", "father", "preterm", "two sessions|dropped out|stopped", "depress",
-                      "trainer|high-risk area", "film"):
+    for situation in (
+        "4-month-old|4 months",
+        "father",
+        "preterm",
+        "two sessions|dropped out|stopped",
+        "depress",
+        "trainer|high-risk area",
+        "film",
+    ):
         assert re.search(situation, scenarios), f"no vignette about: {situation}"
 
 
@@ -178,7 +211,9 @@ def test_reading_level(path):
 
 
 def test_body_text_leaves_out_markup():
-    text = body_text("---\nx: 1\n---\n# Title\n\nA {term}`big word <Big word>` here.\n\n```{code-cell} ipython3\nprint(1)\n```\n- one\n- two\n")
+    text = body_text(
+        "---\nx: 1\n---\n# Title\n\nA {term}`big word <Big word>` here.\n\n```{code-cell} ipython3\nprint(1)\n```\n- one\n- two\n"
+    )
     assert text == "A big word here. one. two."
 
 
@@ -301,11 +336,20 @@ def _notes(stem: str) -> str:
 
 @pytest.mark.parametrize("stem,pattern", NOTES, ids=[f"{s[:2]}-{p[:24]}" for s, p in NOTES])
 def test_inconsistency_is_noted_where_it_occurs(stem, pattern):
-    assert re.search(pattern, _notes(stem), flags=re.IGNORECASE), f"no note on the sources in {stem} matching /{pattern}/"
+    assert re.search(pattern, _notes(stem), flags=re.IGNORECASE), (
+        f"no note on the sources in {stem} matching /{pattern}/"
+    )
 
 
-TYPOS = [r"Watch,? Weight", r"\bapproached to supporting", r"theirown", r"families t to", r"Ijzendoorn",
-         r"two generation\b", r"disorganised attachment security"]
+TYPOS = [
+    r"Watch,? Weight",
+    r"\bapproached to supporting",
+    r"theirown",
+    r"families t to",
+    r"Ijzendoorn",
+    r"two generation\b",
+    r"disorganised attachment security",
+]
 NOTE_BLOCK = re.compile(r":::\{admonition\} A note on the sources\n.*?\n:::", re.DOTALL)
 
 
@@ -325,7 +369,9 @@ def test_every_chapter_links_the_glossary():
 def test_references_page_lists_every_source(built_book, course):
     import html
 
-    page = html.unescape(re.sub(r"<[^>]+>", "", (built_book / "chapters" / "references.html").read_text(encoding="utf-8")))
+    page = html.unescape(
+        re.sub(r"<[^>]+>", "", (built_book / "chapters" / "references.html").read_text(encoding="utf-8"))
+    )
     page = re.sub(r"\s+", " ", page)
     for key, ref in course.bibliography.references.items():
         assert re.sub(r"\s+", " ", ref.full)[:60] in page, key

@@ -12,11 +12,25 @@ from quizlib.results.store import Store
 
 def _statements(who: dict, course, attempt: str) -> list[dict]:
     quiz = course.quiz("sensitivity")
-    return [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-                          quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
-                          response=_right(q), try_number=1, attempt_id=attempt, credit=1, correct=True, final=True,
-                          when=datetime.now(UTC))
-            for q in quiz.questions]
+    return [
+        xapi.answered(
+            statement_id=str(uuid.uuid4()),
+            actor=xapi.agent(who["learner_id"], who["home_page"]),
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=q.id,
+            kind=q.kind,
+            prompt=q.prompt,
+            response=_right(q),
+            try_number=1,
+            attempt_id=attempt,
+            credit=1,
+            correct=True,
+            final=True,
+            when=datetime.now(UTC),
+        )
+        for q in quiz.questions
+    ]
 
 
 def test_an_acknowledged_answer_is_there_after_kill_9_and_a_restart(tmp_path, tiny_book, start_server, course):

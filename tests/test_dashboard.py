@@ -30,14 +30,20 @@ def executed(tmp_path_factory, course):
     url = f"sqlite:///{folder / 'demo.sqlite3'}"
     made = subprocess.run(
         [QUIZLIB, "demo-data", "--database", url, "--cohorts", "2", "--learners", "8", "--seed", "3"],
-        check=False, capture_output=True, text=True, timeout=600, cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
     assert made.returncode == 0, made.stderr
     nb = nbformat.read(NOTEBOOK, as_version=4)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QUIZLIB_DATABASE", url)
         mp.setenv("QUIZLIB_EXPORT", str(folder / "csv"))
-        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
     return nb, url, folder / "csv"
 
 
@@ -91,7 +97,9 @@ def test_its_figures_are_those_of_the_database(executed, course):
     assert f"{len(data.attempts)} finished attempts" in markdown
     html = "\n".join(outputs(nb, "text/html"))
     assert "Quizzes: first attempts and passes" in html and "Completion and pass rates by cohort and module" in html
-    progress = report.learner_progress(data.enrolments, data.assignments, data.attempts, course, started=data.started, cohorts=data.cohorts)
+    progress = report.learner_progress(
+        data.enrolments, data.assignments, data.attempts, course, started=data.started, cohorts=data.cohorts
+    )
     overdue = report.overdue_learners(progress)
     assert f"{len(overdue)} overdue modules" in html
     if overdue:
@@ -105,7 +113,17 @@ def test_its_figures_are_those_of_the_database(executed, course):
 def test_it_exports_every_table_as_csv(executed):
     _, _, folder = executed
     files = {p.stem: p for p in folder.glob("*.csv")}
-    assert set(files) == {"quiz-summary", "rates", "rates-by-module", "rates-by-cohort", "progress", "overdue", "score-distribution", "items", "responses"}
+    assert set(files) == {
+        "quiz-summary",
+        "rates",
+        "rates-by-module",
+        "rates-by-cohort",
+        "progress",
+        "overdue",
+        "score-distribution",
+        "items",
+        "responses",
+    }
     header = next(csv.reader(io.StringIO(files["items"].read_text(encoding="utf-8"), newline="")))
     assert header == [f for f in report.ItemRow.__dataclass_fields__]
     rows = list(csv.DictReader(io.StringIO(files["score-distribution"].read_text(encoding="utf-8"), newline="")))

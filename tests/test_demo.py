@@ -94,8 +94,13 @@ def test_item_statistics_fall_in_realistic_ranges(real, course):
 
 def test_progress_shows_passes_failures_and_overdue_learners(real, course):
     progress = report.learner_progress(
-        real.enrolments(), real.assignment_facts(), real.attempt_scores(), course, started=real.started(),
-        cohorts=real.cohort_facts(), now=NOW,
+        real.enrolments(),
+        real.assignment_facts(),
+        real.attempt_scores(),
+        course,
+        started=real.started(),
+        cohorts=real.cohort_facts(),
+        now=NOW,
     )
     rates = report.completion_rates(progress, by=("module",))
     assert all(0.4 < r.completion_rate < 0.98 for r in rates)
@@ -109,14 +114,24 @@ def test_progress_shows_passes_failures_and_overdue_learners(real, course):
 def test_every_kind_of_question_and_a_drawn_assessment_get_valid_responses(kinds_course):
     data = demo.generate(kinds_course, seed=11, now=NOW, cohorts=2, learners_per_cohort=12)
     kinds = Counter(r.kind for r in data.question_scores())
-    assert set(kinds) == {"single_choice", "multiple_response", "true_false", "numeric", "ordering", "matching", "vignette"}
+    assert set(kinds) == {
+        "single_choice",
+        "multiple_response",
+        "true_false",
+        "numeric",
+        "ordering",
+        "matching",
+        "vignette",
+    }
     exam = [a for a in data.attempts if a.quiz_id == "exam" and a.result is not None]
     assert exam and all(len(a.question_ids) == 4 and a.question_ids[0] == "own" for a in exam)
     assert all(q.startswith("kinds/") for a in exam for q in a.question_ids[1:])
     # Every try is a response the scorer accepts, and the recorded results are the scorer's.
     for a in data.attempts:
         quiz = kinds_course.quiz(a.quiz_id)
-        shown = {q.id: q for q in (draw.draw_questions(quiz, kinds_course.quizzes, a.seed) if quiz.draw else quiz.questions)}
+        shown = {
+            q.id: q for q in (draw.draw_questions(quiz, kinds_course.quizzes, a.seed) if quiz.draw else quiz.questions)
+        }
         for t in a.tries:
             score.score_response(shown[t.question_id], t.response, quiz.settings)
     responses = report.response_frequencies(data.question_scores(), kinds_course)
@@ -153,7 +168,10 @@ def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
         assert attempts(ReportSource(store).attempt_scores(), names) == attempts(data.attempt_scores(), demo_names)
 
         def questions(rows, who):
-            return sorted((who[q.learner], q.quiz_id, q.attempt_number, q.question_id, q.credit, repr(q.first_response)) for q in rows)
+            return sorted(
+                (who[q.learner], q.quiz_id, q.attempt_number, q.question_id, q.credit, repr(q.first_response))
+                for q in rows
+            )
 
         assert questions(ReportSource(store).question_scores(), names) == questions(data.question_scores(), demo_names)
         assert len(ReportSource(store).started()) == sum(1 for a in data.attempts if a.tries)
@@ -168,11 +186,27 @@ def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
 
 def test_demo_data_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    cmd = [QUIZLIB, "demo-data", "--database", url, "--quizzes", str(FIXTURE_QUIZZES), "--cohorts", "1", "--learners", "3", "--seed", "2"]
+    cmd = [
+        QUIZLIB,
+        "demo-data",
+        "--database",
+        url,
+        "--quizzes",
+        str(FIXTURE_QUIZZES),
+        "--cohorts",
+        "1",
+        "--learners",
+        "3",
+        "--seed",
+        "2",
+    ]
     first = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "demo data (seed 2): 1 cohorts, 3 learners" in first.stdout
     assert "trainer trainer-alex: one-time password " in first.stdout
     again = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1
-    assert again.stderr.strip() == "quizlib demo-data: the database already has cohorts; demo data goes only into an empty database"
+    assert (
+        again.stderr.strip()
+        == "quizlib demo-data: the database already has cohorts; demo data goes only into an empty database"
+    )

@@ -32,14 +32,44 @@ def _attempt(learner, course) -> list[dict]:
     quiz = course.quiz("sensitivity")
     actor, attempt, now = xapi.agent(learner.id, "http://127.0.0.1:8000/"), str(uuid.uuid4()), datetime.now(UTC)
     answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
-    sent = [xapi.answered(statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id, chapter=quiz.chapter,
-                          question_id=q.id, kind=q.kind, prompt=q.prompt, response=_right(q), try_number=1,
-                          attempt_id=attempt, credit=1, correct=True, final=True, when=now) for q in quiz.questions]
+    sent = [
+        xapi.answered(
+            statement_id=str(uuid.uuid4()),
+            actor=actor,
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=q.id,
+            kind=q.kind,
+            prompt=q.prompt,
+            response=_right(q),
+            try_number=1,
+            attempt_id=attempt,
+            credit=1,
+            correct=True,
+            final=True,
+            when=now,
+        )
+        for q in quiz.questions
+    ]
     result = score.score_quiz(quiz, answers)
-    sent.append(xapi.finished(verb="completed", statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz.id,
-                              chapter=quiz.chapter, title=quiz.title, answers=answers, points=result.points,
-                              max_points=result.max_points, percentage=result.percentage, passed=result.passed,
-                              complete=True, attempt_id=attempt, when=now))
+    sent.append(
+        xapi.finished(
+            verb="completed",
+            statement_id=str(uuid.uuid4()),
+            actor=actor,
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            title=quiz.title,
+            answers=answers,
+            points=result.points,
+            max_points=result.max_points,
+            percentage=result.percentage,
+            passed=result.passed,
+            complete=True,
+            attempt_id=attempt,
+            when=now,
+        )
+    )
     return sent
 
 
@@ -63,7 +93,9 @@ def test_scoring_stores_nothing_and_accepting_stores_what_it_scored(setting, cou
     assert [r.verb for r in scored.records][-2:] == ["completed", "passed"]  # the server adds its verdict
     store.add_statements(scored.records)
     assert store.count_statements() == len(sent) + 1
-    assert [q.question_id for q in ReportSource(store).question_scores()] == [q.id for q in course.quiz("sensitivity").questions]
+    assert [q.question_id for q in ReportSource(store).question_scores()] == [
+        q.id for q in course.quiz("sensitivity").questions
+    ]
     with pytest.raises(Rejected, match="another learner"):
         ingestor.score(store.add_learner(learner.cohort_id, "Cy")[0], sent)
 

@@ -17,81 +17,81 @@ BROKEN = DATA / "broken"
 
 # Every problem the loader must report for each broken file, in order: "line: field: message".
 EXPECTED = {
-    'correct-answers.yaml': [
-        '14: questions[1].options: a single-choice question needs exactly one correct option; found 2 (options 1, 3)',
-        '22: questions[2].options: a multiple-response question needs at least one correct option; found 0',
-        '29: questions[3].options: expected at least 2 entries, found 1',
+    "correct-answers.yaml": [
+        "14: questions[1].options: a single-choice question needs exactly one correct option; found 2 (options 1, 3)",
+        "22: questions[2].options: a multiple-response question needs at least one correct option; found 0",
+        "29: questions[3].options: expected at least 2 entries, found 1",
     ],
-    'draws.yaml': [
-        '5: settings.reveal_after: expected at most the number of tries (1), found 2',
+    "draws.yaml": [
+        "5: settings.reveal_after: expected at most the number of tries (1), found 2",
         "9: draw[1].quiz: no valid quiz 'nowhere' in this folder; expected one of: draws, good",
         "10: draw[2].count: expected at most 1 (the questions quiz 'good' has of these kinds), found 5",
-        '11: draw[3].quiz: a quiz cannot draw questions from itself',
+        "11: draw[3].quiz: a quiz cannot draw questions from itself",
         "12: draw[4].kinds: expected kinds among: single_choice, multiple_response, true_false, numeric, ordering, matching, vignette; found 'essay'",
     ],
-    'duplicate-ids.yaml': [
-        '7: settings.pass_mark: duplicate field; it is already set on line 6',
+    "duplicate-ids.yaml": [
+        "7: settings.pass_mark: duplicate field; it is already set on line 6",
         "10: objectives[2].id: duplicate objective id 'o'; it is already used by objectives[1]",
         "18: questions[1].options[2].id: duplicate option id 'a'; it is already used by questions[1].options[1]",
         "19: questions[2].id: duplicate question id 'q1'; it is already used by questions[1]",
     ],
-    'empty.yaml': [
-        '1: is empty; expected a quiz with schema_version, id, title, chapter, settings',
+    "empty.yaml": [
+        "1: is empty; expected a quiz with schema_version, id, title, chapter, settings",
     ],
-    'matching-numeric.yaml': [
-        '15: questions[1].pairs[2].right: the same right-hand text as pairs[1]; expected each right-hand item once',
+    "matching-numeric.yaml": [
+        "15: questions[1].pairs[2].right: the same right-hand text as pairs[1]; expected each right-hand item once",
         "17: questions[1].distractors[1].id: duplicate pair or distractor id 'p1'; it is already used by questions[1].pairs[1]",
-        '17: questions[1].distractors[1].text: the same text as a correct right-hand item; expected a different one',
-        '25: questions[2].wrong_answers[1].value: 81.4 is within the tolerance (0.5) of the answer 81, so it would be marked right; expected a value outside it',
+        "17: questions[1].distractors[1].text: the same text as a correct right-hand item; expected a different one",
+        "25: questions[2].wrong_answers[1].value: 81.4 is within the tolerance (0.5) of the answer 81, so it would be marked right; expected a value outside it",
     ],
-    'missing.yaml': [
+    "missing.yaml": [
         "1: chapter: missing required field (The chapter that teaches this quiz's content, e.g. 'chapters/02-sensitivity'.)",
-        '1: settings: missing required field (Pass mark, tries and other rules of the quiz.)',
-        '1: title: missing required field (Title shown above the quiz.)',
-        '4: questions[1].answer: missing required field (Whether the statement is true.)',
-        '4: questions[1].feedback: missing required field (Feedback for each answer.)',
+        "1: settings: missing required field (Pass mark, tries and other rules of the quiz.)",
+        "1: title: missing required field (Title shown above the quiz.)",
+        "4: questions[1].answer: missing required field (Whether the statement is true.)",
+        "4: questions[1].feedback: missing required field (Feedback for each answer.)",
     ],
-    'newer.yaml': [
-        '1: schema_version: this file is written for a newer quizlib (version 2); this quizlib reads version 1: upgrade quizlib',
+    "newer.yaml": [
+        "1: schema_version: this file is written for a newer quizlib (version 2); this quizlib reads version 1: upgrade quizlib",
     ],
-    'not-yaml.yaml': [
-        '5: is not valid YAML: found unexpected end of stream',
+    "not-yaml.yaml": [
+        "5: is not valid YAML: found unexpected end of stream",
     ],
-    'ordering.yaml': [
+    "ordering.yaml": [
         "17: questions[1].order: no step 'd' in items; expected every step id once: b, a, c",
         "17: questions[1].order: step 'b' is listed twice; expected every step id once: b, a, c",
         "17: questions[1].order: step 'c' is missing; expected every step id once: b, a, c",
-        '23: questions[2].items: the steps are listed in the correct order, which gives the answer away; expected them shuffled (the correct order goes in `order`)',
+        "23: questions[2].items: the steps are listed in the correct order, which gives the answer away; expected them shuffled (the correct order goes in `order`)",
     ],
-    'references-and-objectives.yaml': [
+    "references-and-objectives.yaml": [
         "11: questions[1].objective: no objective 'recal' in this quiz; expected one of: recall",
         "14: questions[1].cite: no source 'alpha2030' in references.yaml (did you mean 'alpha2003'?)",
         "21: questions[2].options[1].cite: no source 'nobody' in references.yaml",
     ],
-    'types.yaml': [
+    "types.yaml": [
         "2: id: expected an id of lower-case letters, digits and hyphens, found 'Types'",
         "3: title: expected text, found '42' (put it in quotes to mean text)",
         "6: settings.pass_mark: expected a number, found 'high'",
-        '7: settings.tries: expected at least 1, found 0',
-        '8: settings.retry_penalty: expected at most 1, found 1.5',
+        "7: settings.tries: expected at least 1, found 0",
+        "8: settings.retry_penalty: expected at most 1, found 1.5",
         "10: objectives[1].text: expected text, found 'yes' (put it in quotes to mean text)",
         "16: questions[1].answer: expected a number, found 'many'",
-        '17: questions[1].points: expected at least 0, found -1',
+        "17: questions[1].points: expected at least 0, found -1",
         "23: questions[2].answer: expected true or false, found 'true'",
         "25: questions[3]: expected a question (a mapping of fields), found 'just a line'",
     ],
-    'unknown-field.yaml': [
+    "unknown-field.yaml": [
         "7: settings.retries: unknown field (did you mean 'tries'?); expected one of: numeric_tolerance, pass_mark, retry_penalty, reveal_after, tries",
         "14: questions[1].promt: unknown field (did you mean 'prompt'?); expected one of: cite, id, kind, objective, options, points, prompt",
         "19: questions[2].kind: expected one of: single_choice, multiple_response, true_false, numeric, ordering, matching, vignette; found 'multiple_choice'",
     ],
-    'vignette.yaml': [
-        '16: questions[1].stages: the stages loop (s1 -> s2 -> s1); expected every path to end',
+    "vignette.yaml": [
+        "16: questions[1].stages: the stages loop (s1 -> s2 -> s1); expected every path to end",
         "21: questions[1].stages[1].options[2].next: no stage 's9'; expected one of: s1, s2, orphan",
-        '26: questions[1].stages[2].options: expected one decision with credit 1 (the best choice at this stage); found none',
+        "26: questions[1].stages[2].options: expected one decision with credit 1 (the best choice at this stage); found none",
         "28: questions[1].stages[3].id: stage 'orphan' cannot be reached from the start stage 's1'",
         "39: questions[2].start: no stage 'begin'; expected one of: s1",
-        '45: questions[2].stages[1].options[1].next: a decision cannot lead back to its own stage',
+        "45: questions[2].stages[1].options[1].next: a decision cannot lead back to its own stage",
     ],
 }
 
@@ -217,7 +217,13 @@ def test_chapter_must_exist_when_chapters_are_checked(tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "quizlib.cli", *args], check=False, capture_output=True, text=True, cwd=DATA.parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "quizlib.cli", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=DATA.parent.parent,
+    )
 
 
 def test_cli_prints_one_line_per_problem_and_exits_1():
@@ -225,8 +231,10 @@ def test_cli_prints_one_line_per_problem_and_exits_1():
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
     assert len(lines) == 6 and lines[-1] == "5 problems in 2 files"
-    assert lines[0].endswith("newer.yaml:1: schema_version: this file is written for a newer quizlib (version 2); "
-                             "this quizlib reads version 1: upgrade quizlib")
+    assert lines[0].endswith(
+        "newer.yaml:1: schema_version: this file is written for a newer quizlib (version 2); "
+        "this quizlib reads version 1: upgrade quizlib"
+    )
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 

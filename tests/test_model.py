@@ -21,7 +21,13 @@ def test_as_json_is_plain_json_with_option_ids():
     assert json.loads(json.dumps(data)) == data
     sc = next(q for q in data["questions"] if q["id"] == "sc")
     assert [o["id"] for o in sc["options"]] == ["a", "b", "c"]
-    assert data["settings"] == {"pass_mark": 60, "tries": 2, "reveal_after": 1, "retry_penalty": 0.0, "numeric_tolerance": 0.0}
+    assert data["settings"] == {
+        "pass_mark": 60,
+        "tries": 2,
+        "reveal_after": 1,
+        "retry_penalty": 0.0,
+        "numeric_tolerance": 0.0,
+    }
 
 
 def test_models_are_immutable():

@@ -60,10 +60,22 @@ TABLE = [
 def _statement(who, course):
     quiz = course.quiz("sensitivity")
     q = quiz.questions[0]
-    return xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-                         quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
-                         response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                         final=True, when=datetime.now(UTC))
+    return xapi.answered(
+        statement_id=str(uuid.uuid4()),
+        actor=xapi.agent(who["learner_id"], who["home_page"]),
+        quiz_id=quiz.id,
+        chapter=quiz.chapter,
+        question_id=q.id,
+        kind=q.kind,
+        prompt=q.prompt,
+        response=_right(q),
+        try_number=1,
+        attempt_id=str(uuid.uuid4()),
+        credit=1,
+        correct=True,
+        final=True,
+        when=datetime.now(UTC),
+    )
 
 
 def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
@@ -92,12 +104,23 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             client = clients[role]
             victim = store.add_learner(cohort.id, f"Victim {n}")[0] if "{victim}" in path else None
             staffer = store.add_staff(f"Staffer {n}", "trainer", "hash") if "{staffer}" in path else None
-            inactive = store.set_active(store.add_staff(f"Gone {n}", "trainer", "hash").id, False) if "{inactive}" in path else None
+            inactive = (
+                store.set_active(store.add_staff(f"Gone {n}", "trainer", "hash").id, False)
+                if "{inactive}" in path
+                else None
+            )
             spare = store.add_cohort(f"Spare {n}", own.id) if "{spare}" in path else None
-            names = {"cohort": cohort.id, "learner": who["learner_id"], "code": cohort.code, "n": n,
-                         "victim": victim.id if victim else "", "staffer": staffer.id if staffer else "",
-                         "inactive": inactive.id if inactive else "", "spare": spare.id if spare else "",
-                         "other_trainer_id": other_trainer.id}
+            names = {
+                "cohort": cohort.id,
+                "learner": who["learner_id"],
+                "code": cohort.code,
+                "n": n,
+                "victim": victim.id if victim else "",
+                "staffer": staffer.id if staffer else "",
+                "inactive": inactive.id if inactive else "",
+                "spare": spare.id if spare else "",
+                "other_trainer_id": other_trainer.id,
+            }
             url = path.format(**names)
             if body == "join":
                 r = client.post(url, json={"code": cohort.code, "display_name": f"Joiner {n}"})
@@ -112,11 +135,13 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             got = r.status_code
             location = r.headers.get("location", "")
             if want == "ok":
-                good = got in (200, 201) or (got == 303 and "/signin" not in location and "account/password" not in location)
+                good = got in (200, 201) or (
+                    got == 303 and "/signin" not in location and "account/password" not in location
+                )
             elif want == "signin":
                 good = got == 303 and location.startswith("/signin")
             else:
-                good = got == want and ("error" in r.json() if url.startswith("api/") else "role=\"alert\"" in r.text)
+                good = got == want and ("error" in r.json() if url.startswith("api/") else 'role="alert"' in r.text)
             if not good:
                 failures.append(f"{method} {path} as {role}: expected {want}, got {got} {location}")
             changed = want == "ok" and method == "POST"  # what a refused request must not do
@@ -127,11 +152,17 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             if staffer is not None:
                 now = store.staff(staffer.id)
                 if (now.session_generation != staffer.session_generation) != changed:
-                    failures.append(f"{method} {path} as {role}: the account {'changed' if not changed else 'did not change'}")
+                    failures.append(
+                        f"{method} {path} as {role}: the account {'changed' if not changed else 'did not change'}"
+                    )
             if inactive is not None and store.staff(inactive.id).active != changed:
-                failures.append(f"{method} {path} as {role}: the account was {'reactivated' if not changed else 'left deactivated'}")
+                failures.append(
+                    f"{method} {path} as {role}: the account was {'reactivated' if not changed else 'left deactivated'}"
+                )
             if spare is not None and (store.cohort(spare.id).trainer_id == other_trainer.id) != changed:
-                failures.append(f"{method} {path} as {role}: the cohort's trainer {'changed' if not changed else 'stayed'}")
+                failures.append(
+                    f"{method} {path} as {role}: the cohort's trainer {'changed' if not changed else 'stayed'}"
+                )
     for c in clients.values():
         c.close()
     assert not failures, "\n".join(failures)
@@ -162,11 +193,20 @@ def test_a_new_account_must_change_its_one_time_password_before_anything_else(li
         r = c.post("signin", data={"csrf": csrf, "name": "Newbie", "password": "one-time-pass"})
         assert r.headers["location"] == "/account/password"
         assert c.get("trainer/").headers["location"] == "/account/password"
-        r = c.post("account/password", data={"csrf": csrf, "current": "one-time-pass", "new": "short", "confirm": "short"})
+        r = c.post(
+            "account/password", data={"csrf": csrf, "current": "one-time-pass", "new": "short", "confirm": "short"}
+        )
         assert r.status_code == 400 and "at least 12" in r.text
         old_cookie = c.cookies.get("quizlib_staff")
-        r = c.post("account/password", data={"csrf": csrf, "current": "one-time-pass", "new": "a long new passphrase",
-                                             "confirm": "a long new passphrase"})
+        r = c.post(
+            "account/password",
+            data={
+                "csrf": csrf,
+                "current": "one-time-pass",
+                "new": "a long new passphrase",
+                "confirm": "a long new passphrase",
+            },
+        )
         assert r.status_code == 303
         assert c.get("trainer/").status_code == 200
     # The session signed before the change no longer works.

@@ -17,11 +17,25 @@ from quizlib.results.store import Store, current_revision, head_revision
 def _answers(who: dict, course, n: int) -> list[dict]:
     quiz = course.quiz("sensitivity")
     q = quiz.questions[0]
-    return [xapi.answered(statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-                          quiz_id=quiz.id, chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt,
-                          response=_right(q), try_number=1, attempt_id=str(uuid.uuid4()), credit=1, correct=True,
-                          final=True, when=datetime.now(UTC))
-            for _ in range(n)]
+    return [
+        xapi.answered(
+            statement_id=str(uuid.uuid4()),
+            actor=xapi.agent(who["learner_id"], who["home_page"]),
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=q.id,
+            kind=q.kind,
+            prompt=q.prompt,
+            response=_right(q),
+            try_number=1,
+            attempt_id=str(uuid.uuid4()),
+            credit=1,
+            correct=True,
+            final=True,
+            when=datetime.now(UTC),
+        )
+        for _ in range(n)
+    ]
 
 
 def test_two_servers_start_together_on_a_new_database_and_share_a_learner(postgres, tiny_book, course):
@@ -64,7 +78,9 @@ def test_two_servers_start_together_on_a_new_database_and_share_a_learner(postgr
             assert servers[1].request("POST", "api/v1/statements", s, token=who["token"])[0] == 200
         assert store.count_statements() == 80
         # Both report the same progress from the shared database.
-        assert servers[0].request("GET", "api/v1/me", token=who["token"]) == servers[1].request("GET", "api/v1/me", token=who["token"])
+        assert servers[0].request("GET", "api/v1/me", token=who["token"]) == servers[1].request(
+            "GET", "api/v1/me", token=who["token"]
+        )
 
         # A staff session signed by one process is good on the other: the key is in the database.
         with httpx.Client(base_url=servers[0].url) as a:

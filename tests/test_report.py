@@ -32,10 +32,29 @@ def course():
     return load_course(DATA / "course" / "quizzes")
 
 
-def qs(learner, question, credit, *, quiz="kinds", attempt=None, number=1, points=1.0, response=None, kind="true_false", cohort="c1"):
+def qs(
+    learner,
+    question,
+    credit,
+    *,
+    quiz="kinds",
+    attempt=None,
+    number=1,
+    points=1.0,
+    response=None,
+    kind="true_false",
+    cohort="c1",
+):
     return QuestionScore(
-        learner=learner, cohort=cohort, quiz_id=quiz, attempt_id=attempt or f"{learner}-{quiz}-{number}",
-        attempt_number=number, question_id=question, credit=credit, max_points=points, first_response=response,
+        learner=learner,
+        cohort=cohort,
+        quiz_id=quiz,
+        attempt_id=attempt or f"{learner}-{quiz}-{number}",
+        attempt_number=number,
+        question_id=question,
+        credit=credit,
+        max_points=points,
+        first_response=response,
         kind=kind,
     )
 
@@ -88,7 +107,9 @@ def test_facility_is_mean_mark_over_max_mark_for_weighted_questions():
 
 
 def test_zero_variance_gives_none_not_a_crash():
-    everyone_right = [qs(l, "easy", 1, quiz="z") for l in "ABCDE"] + [qs(l, "other", c, quiz="z") for l, c in zip("ABCDE", (1, 0, 1, 0, 1))]
+    everyone_right = [qs(l, "easy", 1, quiz="z") for l in "ABCDE"] + [
+        qs(l, "other", c, quiz="z") for l, c in zip("ABCDE", (1, 0, 1, 0, 1))
+    ]
     rows = by_question(report.item_analysis(everyone_right, None))
     assert rows["easy"].facility == 1.0
     assert rows["easy"].standard_deviation == 0.0
@@ -130,9 +151,7 @@ def test_only_first_attempts_count():
 
 def test_unfinished_attempts_are_left_out_when_finished_attempts_are_given():
     records = four_learners() + [qs("L5", "q1", 1, quiz="hand", attempt="abandoned")]
-    finished = [
-        AttemptScore(l, "c1", "hand", f"{l}-hand-1", 1, 0.0, False, NOW) for l in MARKS
-    ]
+    finished = [AttemptScore(l, "c1", "hand", f"{l}-hand-1", 1, 0.0, False, NOW) for l in MARKS]
     assert by_question(report.item_analysis(records, None))["q1"].n == 5
     assert by_question(report.item_analysis(records, None, attempts=finished))["q1"].n == 4
 
@@ -154,11 +173,25 @@ def test_drawn_questions_are_analysed_per_assessment_with_their_banks_prompts(co
     for i, learner in enumerate("ABCD"):
         attempt = f"{learner}-exam"
         records.append(qs(learner, "own", 1, quiz="exam", attempt=attempt, response=True))
-        records.append(qs(learner, "kinds/sc", i % 2, quiz="exam", attempt=attempt, response="b" if i % 2 else "a", kind="single_choice"))
+        records.append(
+            qs(
+                learner,
+                "kinds/sc",
+                i % 2,
+                quiz="exam",
+                attempt=attempt,
+                response="b" if i % 2 else "a",
+                kind="single_choice",
+            )
+        )
         if i < 2:  # a drawn question only some learners were shown
             records.append(qs(learner, "kinds/tf", 1, quiz="exam", attempt=attempt, response=False))
     analysis = report.analyse_items(records, course)
-    assert [r.question_id for r in analysis.items] == ["own", "kinds/sc", "kinds/tf"]  # own questions first, then bank order
+    assert [r.question_id for r in analysis.items] == [
+        "own",
+        "kinds/sc",
+        "kinds/tf",
+    ]  # own questions first, then bank order
     items = by_question(analysis.items)
     assert items["kinds/sc"].prompt == course.quiz("kinds").question("sc").prompt
     assert items["kinds/sc"].n == 4 and items["kinds/tf"].n == 2
@@ -183,7 +216,10 @@ def frequencies(course, question, responses, kind):
 
 def test_single_choice_counts_every_option_even_unchosen(course):
     assert frequencies(course, "sc", ["b", "b", "a", None], "single_choice") == [
-        ("a", 1, 4, False), ("b", 2, 4, True), ("c", 0, 4, False), (report.NO_RESPONSE, 1, 4, None),
+        ("a", 1, 4, False),
+        ("b", 2, 4, True),
+        ("c", 0, 4, False),
+        (report.NO_RESPONSE, 1, 4, None),
     ]
 
 
@@ -193,7 +229,10 @@ def test_multiple_response_counts_how_often_each_option_was_ticked(course):
 
 
 def test_true_false(course):
-    assert frequencies(course, "tf", [False, False, True], "true_false") == [("true", 1, 3, False), ("false", 2, 3, True)]
+    assert frequencies(course, "tf", [False, False, True], "true_false") == [
+        ("true", 1, 3, False),
+        ("false", 2, 3, True),
+    ]
 
 
 def test_numeric_groups_the_same_number_typed_differently_and_caps_the_list(course):
@@ -201,7 +240,11 @@ def test_numeric_groups_the_same_number_typed_differently_and_caps_the_list(cour
     records = [qs(f"L{i}", "num", 0, response=r, kind="numeric", attempt=f"a{i}") for i, r in enumerate(responses)]
     rows = report.response_frequencies(records, course, top_values=3)
     assert [(r.response, r.count, r.correct) for r in rows] == [
-        ("7636", 3, True), ("88", 2, False), ("5", 1, False), ("(other values)", 2, None), ("(not a number)", 1, None),
+        ("7636", 3, True),
+        ("88", 2, False),
+        ("5", 1, False),
+        ("(other values)", 2, None),
+        ("(not a number)", 1, None),
     ]
     assert rows[0].label == "7636 families"
 
@@ -249,7 +292,11 @@ def flags_of(records, course, question="sc"):
 def test_very_easy_questions_and_unused_distractors_are_flagged(course):
     choices = ["b"] * 20
     others = [i % 2 for i in range(20)]
-    assert flags_of(sc_records(choices, others=others), course) == ("very-easy", "unused-distractor:a", "unused-distractor:c")
+    assert flags_of(sc_records(choices, others=others), course) == (
+        "very-easy",
+        "unused-distractor:a",
+        "unused-distractor:c",
+    )
 
 
 def test_very_hard_and_key_beaten_by_a_distractor(course):
@@ -291,7 +338,9 @@ def test_every_flag_has_an_explanation(course):
 
 
 def attempt(learner, quiz, pct, *, passed=None, number=1, cohort="c1", at=NOW - timedelta(days=3)):
-    return AttemptScore(learner, cohort, quiz, f"{learner}-{quiz}-{number}", number, pct, pct >= 60 if passed is None else passed, at)
+    return AttemptScore(
+        learner, cohort, quiz, f"{learner}-{quiz}-{number}", number, pct, pct >= 60 if passed is None else passed, at
+    )
 
 
 @pytest.fixture
@@ -318,8 +367,12 @@ def test_learner_progress_uses_the_assignment_pass_mark_and_due_date(course, peo
     rows = report.learner_progress(enrolments, assignments, attempts, course, started=started, cohorts=cohorts, now=NOW)
     got = {(r.learner, r.module): r for r in rows}
     assert set(got) == {
-        ("ann", "chapters/kinds"), ("ann", "chapters/exam"), ("bob", "chapters/kinds"), ("bob", "chapters/exam"),
-        ("cy", "chapters/kinds"), ("cy", "chapters/exam"),
+        ("ann", "chapters/kinds"),
+        ("ann", "chapters/exam"),
+        ("bob", "chapters/kinds"),
+        ("bob", "chapters/exam"),
+        ("cy", "chapters/kinds"),
+        ("cy", "chapters/exam"),
     }
     ann = got[("ann", "chapters/kinds")]
     assert (ann.started, ann.completed, ann.passed, ann.best_percentage, ann.attempts) == (True, True, True, 85, 2)
@@ -330,21 +383,34 @@ def test_learner_progress_uses_the_assignment_pass_mark_and_due_date(course, peo
     assert bob.due == date(2026, 11, 20)
     assert bob.cohort_name == "Cardiff"
     bob_exam = got[("bob", "chapters/exam")]
-    assert (bob_exam.started, bob_exam.completed, bob_exam.overdue, bob_exam.due) == (True, False, False, datetime(2026, 12, 1, tzinfo=UTC))
+    assert (bob_exam.started, bob_exam.completed, bob_exam.overdue, bob_exam.due) == (
+        True,
+        False,
+        False,
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
     assert got[("cy", "chapters/exam")].overdue is False  # due today: late only from tomorrow
     assert [(r.learner, r.module) for r in report.overdue_learners(rows)] == [("bob", "chapters/kinds")]
 
 
 def test_without_assignments_every_module_counts_and_the_quiz_pass_mark_applies(course):
-    rows = report.learner_progress([Enrolment("ann", "c1")], None, [attempt("ann", "kinds", 75, passed=True)], course, now=NOW)
+    rows = report.learner_progress(
+        [Enrolment("ann", "c1")], None, [attempt("ann", "kinds", 75, passed=True)], course, now=NOW
+    )
     assert {r.module: (r.completed, r.passed, r.due) for r in rows} == {
-        "chapters/kinds": (True, True, None), "chapters/exam": (False, False, None),
+        "chapters/kinds": (True, True, None),
+        "chapters/exam": (False, False, None),
     }
 
 
 def test_completion_rates_count_learners_by_module_and_cohort(course, people):
     enrolments, assignments, cohorts = people
-    attempts = [attempt("ann", "kinds", 85), attempt("ann", "exam", 90), attempt("bob", "kinds", 70), attempt("cy", "kinds", 90, cohort="c2")]
+    attempts = [
+        attempt("ann", "kinds", 85),
+        attempt("ann", "exam", 90),
+        attempt("bob", "kinds", 70),
+        attempt("cy", "kinds", 90, cohort="c2"),
+    ]
     progress = report.learner_progress(enrolments, assignments, attempts, course, cohorts=cohorts, now=NOW)
 
     both = {(r.cohort, r.module): r for r in report.completion_rates(progress)}
@@ -377,7 +443,13 @@ def test_no_learners_give_no_rows_not_a_division_by_zero(course):
 def test_score_distribution_bins_first_attempts_and_puts_100_in_the_last_bin():
     attempts = [attempt("a", "q", 100), attempt("b", "q", 0), attempt("c", "q", 59.99), attempt("c", "q", 95, number=2)]
     bins = report.score_distribution(attempts, bin_width=20)
-    assert [(b.lower, b.upper, b.count) for b in bins] == [(0, 20, 1), (20, 40, 0), (40, 60, 1), (60, 80, 0), (80, 100, 1)]
+    assert [(b.lower, b.upper, b.count) for b in bins] == [
+        (0, 20, 1),
+        (20, 40, 0),
+        (40, 60, 1),
+        (60, 80, 0),
+        (80, 100, 1),
+    ]
     assert sum(b.share for b in bins) == pytest.approx(1)
     best = report.score_distribution(attempts, bin_width=20, which="best")
     assert [b.count for b in best] == [1, 0, 0, 0, 2]
@@ -395,7 +467,12 @@ def test_score_distribution_by_cohort_and_bad_arguments():
 
 
 def test_quiz_summary(course):
-    attempts = [attempt("a", "kinds", 40), attempt("a", "kinds", 80, number=2), attempt("b", "kinds", 60), attempt("c", "kinds", 100)]
+    attempts = [
+        attempt("a", "kinds", 40),
+        attempt("a", "kinds", 80, number=2),
+        attempt("b", "kinds", 60),
+        attempt("c", "kinds", 100),
+    ]
     (row,) = report.quiz_summary(attempts, course)
     assert (row.quiz_id, row.title, row.learners, row.retook) == ("kinds", "Every kind of question", 3, 1)
     assert row.mean_first == pytest.approx(200 / 3, abs=0.01)
@@ -409,24 +486,64 @@ def test_quiz_summary(course):
 
 def test_to_csv_is_rfc4180_with_a_header():
     rows = [
-        report.ItemRow("q", "a,b", "single_choice", 'He said "hi"\nthen left', 3, 1.0, 0.5, 0.5, None, -12.5, ("very-hard", "unused-distractor:c")),
+        report.ItemRow(
+            "q",
+            "a,b",
+            "single_choice",
+            'He said "hi"\nthen left',
+            3,
+            1.0,
+            0.5,
+            0.5,
+            None,
+            -12.5,
+            ("very-hard", "unused-distractor:c"),
+        ),
         report.ItemRow("q", "é", "true_false", "Ça va ?", 1, 1.0, 1.0, 1.0, 0.0, None, ()),
     ]
     text = report.to_csv(rows)
-    assert text.startswith("quiz_id,question_id,kind,prompt,n,max_points,mean_mark,facility,standard_deviation,discrimination,flags\r\n")
+    assert text.startswith(
+        "quiz_id,question_id,kind,prompt,n,max_points,mean_mark,facility,standard_deviation,discrimination,flags\r\n"
+    )
     assert '"He said ""hi""\nthen left"' in text
     assert text.endswith("\r\n")
     parsed = list(csv.reader(io.StringIO(text, newline="")))
-    assert parsed[1] == ["q", "a,b", "single_choice", 'He said "hi"\nthen left', "3", "1.0", "0.5", "0.5", "", "-12.5", "very-hard; unused-distractor:c"]
+    assert parsed[1] == [
+        "q",
+        "a,b",
+        "single_choice",
+        'He said "hi"\nthen left',
+        "3",
+        "1.0",
+        "0.5",
+        "0.5",
+        "",
+        "-12.5",
+        "very-hard; unused-distractor:c",
+    ]
     assert parsed[2][1:4] == ["é", "true_false", "Ça va ?"]
     assert text.encode("utf-8").decode("utf-8") == text
 
 
 def test_to_csv_writes_dates_booleans_and_neutralises_formulas():
-    row = report.ProgressRow("c1", "=HYPERLINK(\"http://x\")", "l1", "@Ann", "chapters/x", True, False, False, None, 1,
-                             date(2026, 1, 2), True, 3, datetime(2026, 1, 1, 9, 30, tzinfo=UTC))
+    row = report.ProgressRow(
+        "c1",
+        '=HYPERLINK("http://x")',
+        "l1",
+        "@Ann",
+        "chapters/x",
+        True,
+        False,
+        False,
+        None,
+        1,
+        date(2026, 1, 2),
+        True,
+        3,
+        datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
+    )
     parsed = list(csv.reader(io.StringIO(report.to_csv([row]), newline="")))[1]
-    assert parsed[1] == "'=HYPERLINK(\"http://x\")" and parsed[3] == "'@Ann"
+    assert parsed[1] == '\'=HYPERLINK("http://x")' and parsed[3] == "'@Ann"
     assert parsed[5:8] == ["true", "false", "false"]
     assert parsed[10] == "2026-01-02" and parsed[13] == "2026-01-01T09:30:00+00:00"
     # A negative number is data, not a formula.
@@ -445,5 +562,6 @@ def test_to_csv_of_an_empty_table_and_of_wrong_rows():
 
 def test_course_modules_follow_chapters(course):
     assert [(m.id, m.quiz_ids, m.label) for m in report.course_modules(course)] == [
-        ("chapters/exam", ("exam",), "exam"), ("chapters/kinds", ("kinds",), "kinds"),
+        ("chapters/exam", ("exam",), "exam"),
+        ("chapters/kinds", ("kinds",), "kinds"),
     ]

@@ -55,22 +55,44 @@ def records_as_before(store: Store, *, cohort_id: str | None = None, quiz_id: st
     """(attempts, questions) as ``Store`` made them before migration 0003: every completed statement's
     ``detail`` decoded, ordered by learner, quiz, time and id, attempts numbered as they come."""
     cohort_of = {learner.id: learner.cohort_id for learner in store.learners()}
-    completed = [s for s in store.statements(verb="completed")  # by (timestamp, id)
-                 if (cohort_id is None or cohort_of[s.learner_id] == cohort_id) and (quiz_id is None or s.quiz_id == quiz_id)]
+    completed = [
+        s
+        for s in store.statements(verb="completed")  # by (timestamp, id)
+        if (cohort_id is None or cohort_of[s.learner_id] == cohort_id) and (quiz_id is None or s.quiz_id == quiz_id)
+    ]
     completed.sort(key=lambda s: (s.learner_id, s.quiz_id))  # stable, so (learner, quiz, timestamp, id)
     number: dict[tuple[str, str], int] = {}
     attempts, questions = [], []
     for s in completed:
         key = (s.learner_id, s.quiz_id)
         number[key] = n = number.get(key, 0) + 1
-        attempts.append(AttemptScore(learner=s.learner_id, cohort=cohort_of[s.learner_id], quiz_id=s.quiz_id,
-                                     attempt_id=s.attempt_id, attempt_number=n, percentage=s.percentage,
-                                     passed=bool(s.detail.get("quiz_passed", s.passed)), completed_at=s.timestamp))
+        attempts.append(
+            AttemptScore(
+                learner=s.learner_id,
+                cohort=cohort_of[s.learner_id],
+                quiz_id=s.quiz_id,
+                attempt_id=s.attempt_id,
+                attempt_number=n,
+                percentage=s.percentage,
+                passed=bool(s.detail.get("quiz_passed", s.passed)),
+                completed_at=s.timestamp,
+            )
+        )
         for q in s.detail.get("questions", ()):
-            questions.append(QuestionScore(
-                learner=s.learner_id, cohort=cohort_of[s.learner_id], quiz_id=s.quiz_id, attempt_id=s.attempt_id,
-                attempt_number=n, question_id=q["question_id"], credit=q["credit"], max_points=q["max_points"],
-                first_response=q.get("first_response"), kind=q["kind"]))
+            questions.append(
+                QuestionScore(
+                    learner=s.learner_id,
+                    cohort=cohort_of[s.learner_id],
+                    quiz_id=s.quiz_id,
+                    attempt_id=s.attempt_id,
+                    attempt_number=n,
+                    question_id=q["question_id"],
+                    credit=q["credit"],
+                    max_points=q["max_points"],
+                    first_response=q.get("first_response"),
+                    kind=q["kind"],
+                )
+            )
     return attempts, questions
 
 
@@ -86,8 +108,14 @@ def _types(questions: list[QuestionScore]) -> list[tuple[type, ...]]:
 
 def test_the_records_are_exactly_those_the_store_made_before(demo_store, kinds_course):
     attempts, questions = records_as_before(demo_store)
-    assert len(questions) > 200 and {q.kind for q in questions} >= {"single_choice", "multiple_response", "numeric",
-                                                                   "matching", "ordering", "vignette"}
+    assert len(questions) > 200 and {q.kind for q in questions} >= {
+        "single_choice",
+        "multiple_response",
+        "numeric",
+        "matching",
+        "ordering",
+        "vignette",
+    }
     assert len({q.quiz_id for q in questions}) > 1 and by_quiz(questions) != questions  # so the order is tested
     assert ReportSource(demo_store).attempt_scores() == by_quiz(attempts)
     new_questions = ReportSource(demo_store).question_scores()
@@ -95,19 +123,27 @@ def test_the_records_are_exactly_those_the_store_made_before(demo_store, kinds_c
     firsts = [q for q in questions if q.attempt_number == 1]
     assert len(firsts) < len(questions)
     assert list(ReportSource(demo_store).iter_question_scores(first_only=True)) == by_quiz(firsts)
-    assert list(ReportSource(demo_store).iter_attempt_scores(first_only=True)) == by_quiz([a for a in attempts if a.attempt_number == 1])
+    assert list(ReportSource(demo_store).iter_attempt_scores(first_only=True)) == by_quiz(
+        [a for a in attempts if a.attempt_number == 1]
+    )
     for cohort in demo_store.cohorts():
         old_attempts, old_questions = records_as_before(demo_store, cohort_id=cohort.id)
         assert ReportSource(demo_store).question_scores(cohort_id=cohort.id) == by_quiz(old_questions)
         assert ReportSource(demo_store).attempt_scores(cohort_id=cohort.id, first_only=True) == by_quiz(
-            [a for a in old_attempts if a.attempt_number == 1])
+            [a for a in old_attempts if a.attempt_number == 1]
+        )
     for quiz in kinds_course.quizzes:
         old_attempts, old_questions = records_as_before(demo_store, quiz_id=quiz)
-        assert ReportSource(demo_store).question_scores(quiz_id=quiz, first_only=True) == [q for q in old_questions if q.attempt_number == 1]
+        assert ReportSource(demo_store).question_scores(quiz_id=quiz, first_only=True) == [
+            q for q in old_questions if q.attempt_number == 1
+        ]
         assert ReportSource(demo_store).attempt_scores(quiz_id=quiz) == old_attempts
     # The item analysis the lead's page streams equals the one made before from every attempt's records.
-    streamed = report.analyse_items(ReportSource(demo_store).iter_question_scores(first_only=True), kinds_course,
-                                    attempts=ReportSource(demo_store).iter_attempt_scores(first_only=True))
+    streamed = report.analyse_items(
+        ReportSource(demo_store).iter_question_scores(first_only=True),
+        kinds_course,
+        attempts=ReportSource(demo_store).iter_attempt_scores(first_only=True),
+    )
     assert streamed == report.analyse_items(questions, kinds_course, attempts=attempts)
     assert streamed.items and streamed.responses
 
@@ -118,16 +154,42 @@ def test_an_attempt_that_arrives_late_takes_its_place_and_ties_go_by_statement_i
     ids = sorted(str(uuid.uuid4()) for _ in range(3))
 
     def finished(statement_id, when, percentage):
-        return StatementRecord(id=statement_id, learner_id=learner.id, verb="completed", quiz_id="sensitivity",
-                               attempt_id=str(uuid.uuid4()), timestamp=when, statement={}, received={"id": statement_id},
-                               percentage=percentage, passed=percentage >= 50,
-                               detail={"questions": [{"question_id": "q1", "credit": percentage / 100, "max_points": 1.0,
-                                                      "first_response": "a", "kind": "single_choice"}]})
+        return StatementRecord(
+            id=statement_id,
+            learner_id=learner.id,
+            verb="completed",
+            quiz_id="sensitivity",
+            attempt_id=str(uuid.uuid4()),
+            timestamp=when,
+            statement={},
+            received={"id": statement_id},
+            percentage=percentage,
+            passed=percentage >= 50,
+            detail={
+                "questions": [
+                    {
+                        "question_id": "q1",
+                        "credit": percentage / 100,
+                        "max_points": 1.0,
+                        "first_response": "a",
+                        "kind": "single_choice",
+                    }
+                ]
+            },
+        )
 
     store.add_statements([finished(ids[2], t0, 30.0), finished(ids[1], t0 + timedelta(days=1), 60.0)])
     store.add_statements([finished(ids[0], t0, 90.0)])  # sent later from an offline browser, finished as early
-    assert [(a.percentage, a.attempt_number) for a in ReportSource(store).attempt_scores()] == [(90.0, 1), (30.0, 2), (60.0, 3)]
-    assert [(q.credit, q.attempt_number) for q in ReportSource(store).question_scores()] == [(0.9, 1), (0.3, 2), (0.6, 3)]
+    assert [(a.percentage, a.attempt_number) for a in ReportSource(store).attempt_scores()] == [
+        (90.0, 1),
+        (30.0, 2),
+        (60.0, 3),
+    ]
+    assert [(q.credit, q.attempt_number) for q in ReportSource(store).question_scores()] == [
+        (0.9, 1),
+        (0.3, 2),
+        (0.6, 3),
+    ]
     assert [q.credit for q in ReportSource(store).question_scores(first_only=True)] == [0.9]
 
 
@@ -148,8 +210,12 @@ def test_deleting_a_learner_deletes_their_results(demo_store):
     assert ReportSource(demo_store).question_scores() == [q for q in questions if q.learner != leaving]
     assert ReportSource(demo_store).attempt_scores() == [a for a in attempts if a.learner != leaving]
     with demo_store.engine.connect() as c:
-        orphans = c.execute(sa.text("SELECT count(*) FROM attempt_results a WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM statements s WHERE s.id = a.statement_id)")).scalar()
+        orphans = c.execute(
+            sa.text(
+                "SELECT count(*) FROM attempt_results a WHERE NOT EXISTS "
+                "(SELECT 1 FROM statements s WHERE s.id = a.statement_id)"
+            )
+        ).scalar()
         questions_left = c.execute(sa.text("SELECT count(*) FROM question_results")).scalar()
     assert orphans == 0 and questions_left == len([q for q in questions if q.learner != leaving])
 
@@ -167,8 +233,10 @@ def _copy_tables(source: sa.Engine, target: sa.Engine, tables) -> None:
 
 def _result_tables(engine: sa.Engine) -> dict[str, list[tuple]]:
     with engine.connect() as c:
-        return {name: sorted(tuple(r) for r in c.execute(sa.text(f"SELECT * FROM {name}")))
-                for name in ("attempt_results", "question_results")}
+        return {
+            name: sorted(tuple(r) for r in c.execute(sa.text(f"SELECT * FROM {name}")))
+            for name in ("attempt_results", "question_results")
+        }
 
 
 def test_migration_0003_fills_the_result_tables_as_the_write_path_does(demo_store, second_database_url):
@@ -184,7 +252,11 @@ def test_migration_0003_fills_the_result_tables_as_the_write_path_does(demo_stor
     try:
         assert upgraded.count_statements() == demo_store.count_statements()
         assert _result_tables(upgraded.engine) == _result_tables(demo_store.engine)
-        assert ReportSource(upgraded).question_scores() == ReportSource(demo_store).question_scores() == by_quiz(records_as_before(upgraded)[1])
+        assert (
+            ReportSource(upgraded).question_scores()
+            == ReportSource(demo_store).question_scores()
+            == by_quiz(records_as_before(upgraded)[1])
+        )
         assert ReportSource(upgraded).attempt_scores() == ReportSource(demo_store).attempt_scores()
     finally:
         upgraded.close()

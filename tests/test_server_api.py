@@ -25,18 +25,44 @@ def _wrong(q):
 
 def answered(who: dict, quiz, q, response, *, try_number=1, attempt=None, registration=None, seed=None, credit=0.0):
     return xapi.answered(
-        statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]), quiz_id=quiz.id,
-        chapter=quiz.chapter, question_id=q.id, kind=q.kind, prompt=q.prompt, response=response, try_number=try_number,
-        attempt_id=attempt or str(uuid.uuid4()), credit=credit, correct=credit == 1, final=True,
-        when=datetime.now(UTC), registration=registration, seed=seed)
+        statement_id=str(uuid.uuid4()),
+        actor=xapi.agent(who["learner_id"], who["home_page"]),
+        quiz_id=quiz.id,
+        chapter=quiz.chapter,
+        question_id=q.id,
+        kind=q.kind,
+        prompt=q.prompt,
+        response=response,
+        try_number=try_number,
+        attempt_id=attempt or str(uuid.uuid4()),
+        credit=credit,
+        correct=credit == 1,
+        final=True,
+        when=datetime.now(UTC),
+        registration=registration,
+        seed=seed,
+    )
 
 
 def completed(who: dict, quiz, answers, *, attempt, registration=None, seed=None, claim=100.0):
     return xapi.finished(
-        verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(who["learner_id"], who["home_page"]),
-        quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=1, max_points=1,
-        percentage=claim, passed=True, complete=True, attempt_id=attempt, when=datetime.now(UTC),
-        registration=registration, seed=seed)
+        verb="completed",
+        statement_id=str(uuid.uuid4()),
+        actor=xapi.agent(who["learner_id"], who["home_page"]),
+        quiz_id=quiz.id,
+        chapter=quiz.chapter,
+        title=quiz.title,
+        answers=answers,
+        points=1,
+        max_points=1,
+        percentage=claim,
+        passed=True,
+        complete=True,
+        attempt_id=attempt,
+        when=datetime.now(UTC),
+        registration=registration,
+        seed=seed,
+    )
 
 
 @pytest.fixture
@@ -105,13 +131,22 @@ def test_the_server_rescores_answers_and_never_trusts_the_clients_score(live, le
 
 def test_a_finished_quiz_is_judged_by_the_assignments_pass_mark(live, cohort, learner, course):
     quiz = course.quiz("sensitivity")
-    strict = live.store.add_assignment(cohort.id, title="Strict", chapters=[quiz.chapter], quiz_ids=[quiz.id],
-                                       include_final=False, pass_mark=100, due_date=date(2000, 1, 1))
+    strict = live.store.add_assignment(
+        cohort.id,
+        title="Strict",
+        chapters=[quiz.chapter],
+        quiz_ids=[quiz.id],
+        include_final=False,
+        pass_mark=100,
+        due_date=date(2000, 1, 1),
+    )
     attempt = str(uuid.uuid4())
     answers, sent = {}, []
     for i, q in enumerate(quiz.questions):
         # Every answer right but the first, which is wrong on every try.
-        tries = [_wrong(q)] * quiz.settings.tries if i == 0 and q.kind in ("single_choice", "true_false") else [_right(q)]
+        tries = (
+            [_wrong(q)] * quiz.settings.tries if i == 0 and q.kind in ("single_choice", "true_false") else [_right(q)]
+        )
         answers[q.id] = {"tries": tries, "revealed": False}
         for n, response in enumerate(tries, start=1):
             sent.append(answered(learner, quiz, q, response, try_number=n, attempt=attempt, registration=strict.id))
@@ -172,7 +207,9 @@ def test_a_drawn_assessment_is_scored_on_the_questions_its_seed_drew(live, learn
     ok = answered(learner, final, q, _right(q), seed=424242)
     assert post(learner, ok).status_code == 200
     assert live.store.statement(ok["id"]).credit == 1.0
-    not_drawn = next(f"{b.id}/{x.id}" for b in banks.values() for x in b.questions if f"{b.id}/{x.id}" not in {s.id for s in shown})
+    not_drawn = next(
+        f"{b.id}/{x.id}" for b in banks.values() for x in b.questions if f"{b.id}/{x.id}" not in {s.id for s in shown}
+    )
     bad = answered(learner, final, q, _right(q), seed=424242)
     bad["object"]["id"] = xapi.question_iri(final.id, not_drawn)
     r = post(learner, bad)
@@ -201,41 +238,101 @@ def _bad_cases(learner, other, course, cohort_registration):
 
     tf = next((x for x in quiz.questions if x.kind == "single_choice"), q)
     unfinished = completed(learner, quiz, {}, attempt=str(uuid.uuid4()))
-    passed = completed(learner, quiz, {x.id: {"tries": [_right(x)], "revealed": False} for x in quiz.questions},
-                       attempt=str(uuid.uuid4()))
+    passed = completed(
+        learner,
+        quiz,
+        {x.id: {"tries": [_right(x)], "revealed": False} for x in quiz.questions},
+        attempt=str(uuid.uuid4()),
+    )
     passed["verb"] = {"id": xapi.VERBS["passed"]}
     return {
-        "malformed JSON": ({"content": b'{"id": ', "headers": {"Content-Type": "application/json"}}, 400, "not valid JSON"),
-        "NaN is not JSON": ({"content": b'[{"x": NaN}]', "headers": {"Content-Type": "application/json"}}, 400, "not valid JSON"),
-        "not UTF-8": ({"content": b'\xff\xfe', "headers": {"Content-Type": "application/json"}}, 400, "UTF-8"),
-        "nested too deeply": ({"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"Content-Type": "application/json"}},
-                              400, "nested too deeply"),
+        "malformed JSON": (
+            {"content": b'{"id": ', "headers": {"Content-Type": "application/json"}},
+            400,
+            "not valid JSON",
+        ),
+        "NaN is not JSON": (
+            {"content": b'[{"x": NaN}]', "headers": {"Content-Type": "application/json"}},
+            400,
+            "not valid JSON",
+        ),
+        "not UTF-8": ({"content": b"\xff\xfe", "headers": {"Content-Type": "application/json"}}, 400, "UTF-8"),
+        "nested too deeply": (
+            {"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"Content-Type": "application/json"}},
+            400,
+            "nested too deeply",
+        ),
         "a NUL character": ({"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "a\x00b"}})}, 400, "NUL"),
-        "an unpaired surrogate": ({"content": b'{"id": "\\ud800"}', "headers": {"Content-Type": "application/json"}},
-                                  400, "surrogate"),
-        "a number too large": ({"content": b'{"id": 1e400}', "headers": {"Content-Type": "application/json"}}, 400, "too large"),
+        "an unpaired surrogate": (
+            {"content": b'{"id": "\\ud800"}', "headers": {"Content-Type": "application/json"}},
+            400,
+            "surrogate",
+        ),
+        "a number too large": (
+            {"content": b'{"id": 1e400}', "headers": {"Content-Type": "application/json"}},
+            400,
+            "too large",
+        ),
         "wrong content type": ({"content": b"{}", "headers": {"Content-Type": "text/plain"}}, 415, "application/json"),
         "a string, not a statement": ({"json": "hello"}, 400, "expected a statement"),
         "an empty list": ({"json": []}, 400, "empty"),
         "too many statements": ({"json": [stmt() for _ in range(201)]}, 413, "at most 200"),
         "oversized body": ({"json": [stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "x" * 300_000}})]}, 413, "limit"),
         "oversized, streamed without a length": (
-            {"content": iter([b"[" + b" " * 200_000, b" " * 200_000 + b"]"]), "headers": {"Content-Type": "application/json"}},
-            413, "limit"),
+            {
+                "content": iter([b"[" + b" " * 200_000, b" " * 200_000 + b"]"]),
+                "headers": {"Content-Type": "application/json"},
+            },
+            413,
+            "limit",
+        ),
         "try number as text": ({"json": stmt(**{f"context.extensions.{xapi.EXT_TRY}": "2"})}, 400, "whole number"),
         "id not a UUID": ({"json": stmt(id="statement-1")}, 400, "UUID"),
-        "unknown quiz": ({"json": stmt(**{"object.id": xapi.question_iri("no-such-quiz", q.id),
-                                           "context.contextActivities.parent": [{"id": xapi.quiz_iri("no-such-quiz")}]})},
-                         422, "no quiz 'no-such-quiz'"),
-        "unknown question": ({"json": stmt(**{"object.id": xapi.question_iri(quiz.id, "nope")})}, 422, "no question 'nope'"),
-        "response of the wrong type": ({"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: ["a", "b"]}})} if tf.kind == "single_choice" else
-                                       {"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "maybe"}})}, 422, "does not fit"),
-        "too many tries": ({"json": stmt(**{f"context.extensions.{xapi.EXT_TRY}": quiz.settings.tries + 1})}, 422, "allows"),
-        "another learner's actor": ({"json": stmt(actor=xapi.agent(other["learner_id"], other["home_page"]))}, 403, "another learner"),
+        "unknown quiz": (
+            {
+                "json": stmt(
+                    **{
+                        "object.id": xapi.question_iri("no-such-quiz", q.id),
+                        "context.contextActivities.parent": [{"id": xapi.quiz_iri("no-such-quiz")}],
+                    }
+                )
+            },
+            422,
+            "no quiz 'no-such-quiz'",
+        ),
+        "unknown question": (
+            {"json": stmt(**{"object.id": xapi.question_iri(quiz.id, "nope")})},
+            422,
+            "no question 'nope'",
+        ),
+        "response of the wrong type": (
+            {"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: ["a", "b"]}})}
+            if tf.kind == "single_choice"
+            else {"json": stmt(**{"result.extensions": {xapi.EXT_RESPONSE: "maybe"}})},
+            422,
+            "does not fit",
+        ),
+        "too many tries": (
+            {"json": stmt(**{f"context.extensions.{xapi.EXT_TRY}": quiz.settings.tries + 1})},
+            422,
+            "allows",
+        ),
+        "another learner's actor": (
+            {"json": stmt(actor=xapi.agent(other["learner_id"], other["home_page"]))},
+            403,
+            "another learner",
+        ),
         "a verdict from the client": ({"json": passed}, 422, "server decides"),
-        "a registration of another cohort": ({"json": stmt(**{"context.registration": cohort_registration})}, 422, "registration"),
-        "the wrong chapter": ({"json": stmt(**{"context.contextActivities.grouping": [{"id": xapi.chapter_iri("chapters/99-x")}]})},
-                              422, "belongs to chapter"),
+        "a registration of another cohort": (
+            {"json": stmt(**{"context.registration": cohort_registration})},
+            422,
+            "registration",
+        ),
+        "the wrong chapter": (
+            {"json": stmt(**{"context.contextActivities.grouping": [{"id": xapi.chapter_iri("chapters/99-x")}]})},
+            422,
+            "belongs to chapter",
+        ),
         "an unfinished quiz sent as completed": ({"json": unfinished}, 422, "not finished"),
     }
 
@@ -260,8 +357,15 @@ def test_bad_requests_get_a_4xx_with_a_reason_and_store_nothing(live_on_each_dat
     live, learner = live_on_each_database, learner_anywhere
     other_trainer = live.store.add_staff("Otto", "trainer", "x")
     other_cohort = live.store.add_cohort("Elsewhere", other_trainer.id)
-    elsewhere = live.store.add_assignment(other_cohort.id, title="x", chapters=["chapters/02-sensitivity"],
-                                          quiz_ids=["sensitivity"], include_final=False, pass_mark=50, due_date=None)
+    elsewhere = live.store.add_assignment(
+        other_cohort.id,
+        title="x",
+        chapters=["chapters/02-sensitivity"],
+        quiz_ids=["sensitivity"],
+        include_final=False,
+        pass_mark=50,
+        due_date=None,
+    )
     other = join(live, other_cohort.code, "Otto's learner")
     failures = []
     for name, (request, status, reason) in _bad_cases(learner, other, course, elsewhere.id).items():
@@ -296,7 +400,9 @@ def test_staff_forms_refuse_text_the_database_cannot_hold(live_on_each_database)
     assert r.status_code == 400 and "NUL" in r.text
     r = trainer.post("trainer/", data={"csrf": trainer.csrf, "name": "x" * 201})
     assert r.status_code == 400 and "up to 200 characters" in r.text
-    r = trainer.post("trainer/", content=b"csrf=x&name=%ff", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = trainer.post(
+        "trainer/", content=b"csrf=x&name=%ff", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert r.status_code == 400 and "UTF-8" in r.text
     assert live_on_each_database.store.cohorts() == []
     trainer.close()

@@ -23,8 +23,10 @@ AXE = Axe()
 
 def violations(page) -> list[str]:
     result = AXE.run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in result.response["violations"]]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result.response["violations"]
+    ]
 
 
 @pytest.fixture
@@ -35,16 +37,36 @@ def course_with_results(live, course):
     store.add_staff("Lee", "lead", password_hash(), must_change_password=False)
     cohort = store.add_cohort("Leeds, spring", trainer.id)
     quiz = course.quiz("sensitivity")
-    assignment = store.add_assignment(cohort.id, title="Sensitivity", chapters=[quiz.chapter], quiz_ids=[quiz.id],
-                                      include_final=False, pass_mark=70, due_date=date(2000, 1, 1))
+    assignment = store.add_assignment(
+        cohort.id,
+        title="Sensitivity",
+        chapters=[quiz.chapter],
+        quiz_ids=[quiz.id],
+        include_final=False,
+        pass_mark=70,
+        due_date=date(2000, 1, 1),
+    )
     bea, _ = store.add_learner(cohort.id, "Bea")
     store.add_learner(cohort.id, "Cy")
     answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
     r = score.score_quiz(quiz, answers)
-    done = xapi.finished(verb="completed", statement_id=str(uuid.uuid4()), actor=xapi.agent(bea.id, live.url),
-                         quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers, points=r.points,
-                         max_points=r.max_points, percentage=r.percentage, passed=r.passed, complete=True,
-                         attempt_id=str(uuid.uuid4()), when=datetime.now(UTC), registration=assignment.id)
+    done = xapi.finished(
+        verb="completed",
+        statement_id=str(uuid.uuid4()),
+        actor=xapi.agent(bea.id, live.url),
+        quiz_id=quiz.id,
+        chapter=quiz.chapter,
+        title=quiz.title,
+        answers=answers,
+        points=r.points,
+        max_points=r.max_points,
+        percentage=r.percentage,
+        passed=r.passed,
+        complete=True,
+        attempt_id=str(uuid.uuid4()),
+        when=datetime.now(UTC),
+        registration=assignment.id,
+    )
     Ingestor(course, store, live.url).accept(bea, [done])
     return {"cohort": cohort, "learner": bea, "quiz": quiz}
 
@@ -65,9 +87,18 @@ def test_every_staff_and_learner_page_passes_axe(page, live, course_with_results
         page.goto(base + path)
         failures[path] = violations(page)
     _sign_in(page, base, "Lee")
-    for path in ("trainer/", f"trainer/cohorts/{cohort.id}", f"trainer/cohorts/{cohort.id}/learners/{learner.id}",
-                 "account/password", "lead/", "lead/quizzes/sensitivity", "lead/staff", "lead/learners",
-                 f"lead/learners/{learner.id}/delete", "lead/nothing-here"):
+    for path in (
+        "trainer/",
+        f"trainer/cohorts/{cohort.id}",
+        f"trainer/cohorts/{cohort.id}/learners/{learner.id}",
+        "account/password",
+        "lead/",
+        "lead/quizzes/sensitivity",
+        "lead/staff",
+        "lead/learners",
+        f"lead/learners/{learner.id}/delete",
+        "lead/nothing-here",
+    ):
         page.goto(base + path)
         failures[path] = violations(page)
     # A form sent back with a problem is accessible too.

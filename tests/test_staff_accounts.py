@@ -44,8 +44,15 @@ def test_a_reset_password_is_shown_once_ends_sessions_and_must_be_changed(live):
     client, r = _sign_in(live, "Tess", one_time)
     assert r.headers["location"] == "/account/password"  # must be changed first
     assert client.get("trainer/").headers["location"] == "/account/password"
-    r = client.post("account/password", data={"csrf": client.csrf, "current": one_time, "new": "her own new passphrase",
-                                              "confirm": "her own new passphrase"})
+    r = client.post(
+        "account/password",
+        data={
+            "csrf": client.csrf,
+            "current": one_time,
+            "new": "her own new passphrase",
+            "confirm": "her own new passphrase",
+        },
+    )
     assert r.status_code == 303 and client.get("trainer/").status_code == 200
     for c in (lead, trainer, client):
         c.close()

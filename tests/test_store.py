@@ -39,10 +39,21 @@ def store(database_url):
 
 def _record(learner_id: str, **over) -> StatementRecord:
     sid = over.pop("id", str(uuid.uuid4()))
-    values = {"id": sid, "learner_id": learner_id, "verb": "answered", "quiz_id": "sensitivity", "question_id": "q1",
-                  "attempt_id": str(uuid.uuid4()), "try_number": 1, "timestamp": datetime.now(UTC),
-                  "statement": {"id": sid, "note": "stored"}, "received": {"id": sid, "note": "as sent"}, "credit": 1.0, "final": True,
-                  "detail": {"response": "a"}}
+    values = {
+        "id": sid,
+        "learner_id": learner_id,
+        "verb": "answered",
+        "quiz_id": "sensitivity",
+        "question_id": "q1",
+        "attempt_id": str(uuid.uuid4()),
+        "try_number": 1,
+        "timestamp": datetime.now(UTC),
+        "statement": {"id": sid, "note": "stored"},
+        "received": {"id": sid, "note": "as sent"},
+        "credit": 1.0,
+        "final": True,
+        "detail": {"response": "a"},
+    }
     values.update(over)
     return StatementRecord(**values)
 
@@ -77,25 +88,72 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
         c.execute(sa.text("INSERT INTO staff VALUES ('s1', 'Old Trainer', 'trainer', 'h', false, 0, :t)"), {"t": now})
         c.execute(sa.text("INSERT INTO cohorts VALUES ('c1', 'Old cohort', 'oldcode', 's1', :t)"), {"t": now})
         c.execute(sa.text("INSERT INTO learners VALUES ('l1', 'c1', 'Old Learner', 'tokenhash', :t)"), {"t": now})
-        c.execute(sa.text("INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, detail, "
-                          "received, statement) VALUES ('00000000-0000-4000-8000-000000000001', 'l1', 'answered', "
-                          "'sensitivity', 'a1', :t, :t, '{}', '{}', '{\"id\": \"x\"}')"), {"t": now})
+        c.execute(
+            sa.text(
+                "INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, detail, "
+                "received, statement) VALUES ('00000000-0000-4000-8000-000000000001', 'l1', 'answered', "
+                "'sensitivity', 'a1', :t, :t, '{}', '{}', '{\"id\": \"x\"}')"
+            ),
+            {"t": now},
+        )
         # Two finished attempts, the second sent first: only their detail JSON held the questions' results.
         for sid, attempt, when, percentage, detail in (
-            ("00000000-0000-4000-8000-000000000003", "a3", now + timedelta(hours=1), 50.0, json.dumps(
-                {"quiz_passed": False, "questions": [
-                    {"question_id": "q1", "credit": 0.5, "max_points": 2.0, "first_response": {"p": "x", "o": "y"},
-                     "kind": "matching"},
-                    {"question_id": "q2", "credit": 0.0, "max_points": 1.0, "first_response": None, "kind": "numeric"}]})),
-            ("00000000-0000-4000-8000-000000000002", "a2", now, 100.0, json.dumps(
-                {"quiz_passed": True, "questions": [
-                    {"question_id": "q1", "credit": 1.0, "max_points": 2.0, "first_response": ["a", "b"],
-                     "kind": "ordering"}]})),
+            (
+                "00000000-0000-4000-8000-000000000003",
+                "a3",
+                now + timedelta(hours=1),
+                50.0,
+                json.dumps(
+                    {
+                        "quiz_passed": False,
+                        "questions": [
+                            {
+                                "question_id": "q1",
+                                "credit": 0.5,
+                                "max_points": 2.0,
+                                "first_response": {"p": "x", "o": "y"},
+                                "kind": "matching",
+                            },
+                            {
+                                "question_id": "q2",
+                                "credit": 0.0,
+                                "max_points": 1.0,
+                                "first_response": None,
+                                "kind": "numeric",
+                            },
+                        ],
+                    }
+                ),
+            ),
+            (
+                "00000000-0000-4000-8000-000000000002",
+                "a2",
+                now,
+                100.0,
+                json.dumps(
+                    {
+                        "quiz_passed": True,
+                        "questions": [
+                            {
+                                "question_id": "q1",
+                                "credit": 1.0,
+                                "max_points": 2.0,
+                                "first_response": ["a", "b"],
+                                "kind": "ordering",
+                            }
+                        ],
+                    }
+                ),
+            ),
         ):
-            c.execute(sa.text("INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, "
-                              "percentage, passed, detail, received, statement) VALUES (:id, 'l1', 'completed', "
-                              "'sensitivity', :a, :t, :t, :p, true, :d, '{}', '{}')"),
-                      {"id": sid, "a": attempt, "t": when, "p": percentage, "d": detail})
+            c.execute(
+                sa.text(
+                    "INSERT INTO statements (id, learner_id, verb, quiz_id, attempt_id, timestamp, stored, "
+                    "percentage, passed, detail, received, statement) VALUES (:id, 'l1', 'completed', "
+                    "'sensitivity', :a, :t, :t, :p, true, :d, '{}', '{}')"
+                ),
+                {"id": sid, "a": attempt, "t": when, "p": percentage, "d": detail},
+            )
     engine.dispose()
 
     s = Store(database_url)
@@ -107,17 +165,23 @@ def test_an_existing_database_upgrades_in_place_without_losing_data(database_url
     old_trainer = s.staff_by_name("Old Trainer")
     assert old_trainer.role == "trainer" and old_trainer.active  # 0004: accounts made before are active
     assert not s.set_active(old_trainer.id, False).active  # and the new column works
-    assert [st.id for st in s.statements(learner_id="l1")] == [f"00000000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)]
+    assert [st.id for st in s.statements(learner_id="l1")] == [
+        f"00000000-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)
+    ]
     assert s.session_secret().hex() == secret  # sessions signed before the upgrade stay valid
     assert s.set_learner_email("l1", "old@example.org").email == "old@example.org"  # the new column works
     # Migration 0003 filled the result tables from the finished attempts stored before it.
-    assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed, a.cohort) for a in ReportSource(s).attempt_scores()] == [
-        ("a2", 1, 100.0, True, "c1"), ("a3", 2, 50.0, False, "c1")]
-    assert [(q.attempt_id, q.attempt_number, q.question_id, q.credit, q.max_points, q.first_response, q.kind)
-            for q in ReportSource(s).question_scores()] == [
+    assert [
+        (a.attempt_id, a.attempt_number, a.percentage, a.passed, a.cohort) for a in ReportSource(s).attempt_scores()
+    ] == [("a2", 1, 100.0, True, "c1"), ("a3", 2, 50.0, False, "c1")]
+    assert [
+        (q.attempt_id, q.attempt_number, q.question_id, q.credit, q.max_points, q.first_response, q.kind)
+        for q in ReportSource(s).question_scores()
+    ] == [
         ("a2", 1, "q1", 1.0, 2.0, ["a", "b"], "ordering"),
         ("a3", 2, "q1", 0.5, 2.0, {"p": "x", "o": "y"}, "matching"),
-        ("a3", 2, "q2", 0.0, 1.0, None, "numeric")]
+        ("a3", 2, "q2", 0.0, 1.0, None, "numeric"),
+    ]
     assert [q.attempt_id for q in ReportSource(s).question_scores(first_only=True)] == ["a2"]
     s.close()
 
@@ -129,11 +193,20 @@ def test_people_cohorts_and_assignments(store):
     assert store.cohort_by_code(cohort.code.upper()) == cohort  # codes are read aloud: case does not matter
     with pytest.raises(DuplicateName, match="already a staff account"):
         store.add_staff("Tess Trainer", "lead", "hash")
-    a = store.add_assignment(cohort.id, title="First", chapters=["chapters/02-sensitivity"], quiz_ids=["sensitivity"],
-                             include_final=False, pass_mark=70, due_date=date(2027, 1, 31))
+    a = store.add_assignment(
+        cohort.id,
+        title="First",
+        chapters=["chapters/02-sensitivity"],
+        quiz_ids=["sensitivity"],
+        include_final=False,
+        pass_mark=70,
+        due_date=date(2027, 1, 31),
+    )
     assert store.assignments(cohort.id) == [a] and a.due_date == date(2027, 1, 31)
     with pytest.raises(ValueError, match="0 to 100"):
-        store.add_assignment(cohort.id, title="x", chapters=[], quiz_ids=["q"], include_final=False, pass_mark=120, due_date=None)
+        store.add_assignment(
+            cohort.id, title="x", chapters=[], quiz_ids=["q"], include_final=False, pass_mark=120, due_date=None
+        )
     other = store.add_staff("Other", "trainer", "hash")
     store.add_cohort("Autumn", other.id)
     assert [c.name for c in store.cohorts(trainer.id)] == ["Spring"]
@@ -178,19 +251,43 @@ def test_a_learners_data_is_exported_and_deleted(store):
 def test_report_records_come_from_finished_attempts(store):
     _, cohort, learner, _ = _people(store)
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    questions = [{"question_id": "q1", "credit": 1.0, "max_points": 1.0, "first_response": "a", "kind": "single_choice"},
-                 {"question_id": "q2", "credit": 0.5, "max_points": 2.0, "first_response": ["x"], "kind": "multiple_response"}]
+    questions = [
+        {"question_id": "q1", "credit": 1.0, "max_points": 1.0, "first_response": "a", "kind": "single_choice"},
+        {"question_id": "q2", "credit": 0.5, "max_points": 2.0, "first_response": ["x"], "kind": "multiple_response"},
+    ]
     attempts = [str(uuid.uuid4()) for _ in range(2)]
-    store.add_statements([
-        _record(learner.id, attempt_id=attempts[1], verb="completed", question_id=None, try_number=None, percentage=40.0,
-                passed=True, timestamp=t0 + timedelta(days=2), detail={"questions": questions, "quiz_passed": False}),
-        _record(learner.id, attempt_id=attempts[0], verb="completed", question_id=None, try_number=None, percentage=100.0,
-                passed=True, timestamp=t0, detail={"questions": questions, "quiz_passed": True}),
-        _record(learner.id, attempt_id=str(uuid.uuid4())),  # an answer in an unfinished attempt
-    ])
+    store.add_statements(
+        [
+            _record(
+                learner.id,
+                attempt_id=attempts[1],
+                verb="completed",
+                question_id=None,
+                try_number=None,
+                percentage=40.0,
+                passed=True,
+                timestamp=t0 + timedelta(days=2),
+                detail={"questions": questions, "quiz_passed": False},
+            ),
+            _record(
+                learner.id,
+                attempt_id=attempts[0],
+                verb="completed",
+                question_id=None,
+                try_number=None,
+                percentage=100.0,
+                passed=True,
+                timestamp=t0,
+                detail={"questions": questions, "quiz_passed": True},
+            ),
+            _record(learner.id, attempt_id=str(uuid.uuid4())),  # an answer in an unfinished attempt
+        ]
+    )
     scores = ReportSource(store).attempt_scores()
     assert [(a.attempt_id, a.attempt_number, a.percentage, a.passed) for a in scores] == [
-        (attempts[0], 1, 100.0, True), (attempts[1], 2, 40.0, False)]
+        (attempts[0], 1, 100.0, True),
+        (attempts[1], 2, 40.0, False),
+    ]
     assert scores[0].cohort == cohort.id
     qs = ReportSource(store).question_scores(quiz_id="sensitivity")
     assert len(qs) == 4 and {q.attempt_number for q in qs} == {1, 2}
@@ -220,7 +317,9 @@ def test_cli_db_upgrade_and_create_lead(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     up = subprocess.run([QUIZLIB, "db", "upgrade", "--database", url], capture_output=True, text=True, check=True)
     assert "empty -> " in up.stdout
-    made = subprocess.run([QUIZLIB, "create-lead", "Ada Lead", "--database", url], capture_output=True, text=True, check=True)
+    made = subprocess.run(
+        [QUIZLIB, "create-lead", "Ada Lead", "--database", url], capture_output=True, text=True, check=True
+    )
     password = made.stdout.strip().splitlines()[-1]
     s = Store(url)
     lead = s.staff_by_name("Ada Lead")
@@ -228,7 +327,9 @@ def test_cli_db_upgrade_and_create_lead(tmp_path):
 
     assert lead.role == "lead" and lead.must_change_password and verify_password(lead.password_hash, password)
     s.close()
-    twice = subprocess.run([QUIZLIB, "create-lead", "Ada Lead", "--database", url], check=False, capture_output=True, text=True)
+    twice = subprocess.run(
+        [QUIZLIB, "create-lead", "Ada Lead", "--database", url], check=False, capture_output=True, text=True
+    )
     assert twice.returncode == 1 and "already a staff account" in twice.stderr and "Traceback" not in twice.stderr
 
 

@@ -118,6 +118,10 @@ def test_joining_with_unknown_codes_pauses_the_address_not_the_cohort(live):
         page = c.get(f"join/{cohort.code}", headers=guesser)
         assert page.status_code == 429 and "open the link from your trainer again" in page.text
         # Another address, a learner with the right link, joins as ever.
-        r = c.post("api/v1/join", json={"code": cohort.code, "display_name": "Bea"}, headers={"X-Forwarded-For": "198.51.100.2"})
+        r = c.post(
+            "api/v1/join",
+            json={"code": cohort.code, "display_name": "Bea"},
+            headers={"X-Forwarded-For": "198.51.100.2"},
+        )
         assert r.status_code == 201
     assert [l.display_name for l in live.store.learners()] == ["Bea"]

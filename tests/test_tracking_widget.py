@@ -71,14 +71,31 @@ def test_a_widget_in_a_real_kernel_records_through_a_server_restart(tmp_path, ti
     trainer = store.add_staff("Tess", "trainer", "x")
     cohort = store.add_cohort("Spring", trainer.id)
     quiz = course.quiz(QUIZ)
-    assignment = store.add_assignment(cohort.id, title="Sensitivity", chapters=[quiz.chapter], quiz_ids=[QUIZ],
-                                      include_final=False, pass_mark=50, due_date=None)
+    assignment = store.add_assignment(
+        cohort.id,
+        title="Sensitivity",
+        chapters=[quiz.chapter],
+        quiz_ids=[QUIZ],
+        include_final=False,
+        pass_mark=50,
+        due_date=None,
+    )
     outbox = tmp_path / "outbox"
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(SETUP.format(root=str(ROOT), server=server.url,
-                                                       code=cohort.code, creds=str(tmp_path / "creds.json"),
-                                                       outbox=str(outbox), quiz=QUIZ)),
-                nbformat.v4.new_code_cell(WHILE_DOWN), nbformat.v4.new_code_cell(BACK_UP)]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            SETUP.format(
+                root=str(ROOT),
+                server=server.url,
+                code=cohort.code,
+                creds=str(tmp_path / "creds.json"),
+                outbox=str(outbox),
+                quiz=QUIZ,
+            )
+        ),
+        nbformat.v4.new_code_cell(WHILE_DOWN),
+        nbformat.v4.new_code_cell(BACK_UP),
+    ]
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
     with client.setup_kernel():
         client.execute_cell(nb.cells[0], 0)
@@ -109,7 +126,9 @@ def test_a_widget_in_a_real_kernel_records_through_a_server_restart(tmp_path, ti
     [done] = store.statements(verb="completed")
     assert done.attempt_id == up["attempt"] and done.percentage == up["percentage"]
     assert done.registration == assignment.id
-    expected = score.score_quiz(quiz, {k: v for k, v in done.statement["result"]["extensions"]["urn:quizlib:xapi:answers"].items()})
+    expected = score.score_quiz(
+        quiz, {k: v for k, v in done.statement["result"]["extensions"]["urn:quizlib:xapi:answers"].items()}
+    )
     assert done.percentage == expected.percentage
     assert len(store.statements(verb="passed")) + len(store.statements(verb="failed")) == 1
     assert not (outbox / "rejected").exists()
@@ -127,11 +146,19 @@ def test_a_refused_statement_is_set_aside_and_the_rest_are_sent(tmp_path, tiny_b
     assert (tmp_path / "c.json").stat().st_mode & 0o777 == 0o600
     quiz = course.quiz(QUIZ)
     q = quiz.questions[0]
-    good = {"type": "answered", "question": q, "response": next(o.id for o in q.options if o.correct),
-            "result": score.score_response(q, next(o.id for o in q.options if o.correct), quiz.settings),
-            "outcome": score.outcome(q, [next(o.id for o in q.options if o.correct)], quiz.settings),
-            "try_number": 1, "quiz": quiz, "quiz_id": QUIZ, "chapter": quiz.chapter, "attempt_id": "7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11",
-            "seed": 1}
+    good = {
+        "type": "answered",
+        "question": q,
+        "response": next(o.id for o in q.options if o.correct),
+        "result": score.score_response(q, next(o.id for o in q.options if o.correct), quiz.settings),
+        "outcome": score.outcome(q, [next(o.id for o in q.options if o.correct)], quiz.settings),
+        "try_number": 1,
+        "quiz": quiz,
+        "quiz_id": QUIZ,
+        "chapter": quiz.chapter,
+        "attempt_id": "7d7c2c1e-0d0b-4bde-9b8e-2f3f6c1f3a11",
+        "seed": 1,
+    }
     bad = dict(good, try_number=99)  # more tries than the quiz allows: refused for good
     server.stop()
     recorder(good)

@@ -104,11 +104,14 @@ def test_tries_reveal_and_bad_input():
 
 
 def test_display_bundle_has_the_widget_and_the_offline_quiz():
-    code = SETUP + """
+    code = (
+        SETUP
+        + """
 from quizlib.fronts.notebook import QuizDisplay
 bundle = QuizDisplay(course, "kinds")._repr_mimebundle_()
 print(json.dumps({k: len(v) if isinstance(v, str) else v for k, v in bundle.items()}))
 """
+    )
     (r,) = run_cells(code)
     assert r["application/vnd.jupyter.widget-view+json"]["model_id"]
     assert r["text/html"] > 10_000  # the inline quiz with its scorer
@@ -117,10 +120,13 @@ print(json.dumps({k: len(v) if isinstance(v, str) else v for k, v in bundle.item
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_assessment_draw_is_reproducible_in_the_kernel(seed):
-    code = SETUP + f"""
+    code = (
+        SETUP
+        + f"""
 e = QuizWidget(course, "exam", seed={seed})
 print(json.dumps({{"ids": [q.question.id for q in e.questions]}}))
 """
+    )
     (r,) = run_cells(code)
     from quizlib.quiz import draw
     from quizlib.quiz.load import load_course

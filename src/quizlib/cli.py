@@ -132,16 +132,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     book = Path(args.book)
     if not (book / "index.html").exists():
-        print(f"quizlib serve: no built book in {book} (expected {book / 'index.html'}); build it first with "
-              "`jupyter-book build .` or run `./course serve`", file=sys.stderr)
+        print(
+            f"quizlib serve: no built book in {book} (expected {book / 'index.html'}); build it first with "
+            "`jupyter-book build .` or run `./course serve`",
+            file=sys.stderr,
+        )
         return 1
     try:
-        serve(book, _database(args), host=args.host, port=args.port, public_url=args.public_url,
-              course_root=Path(args.course) if args.course else None)
+        serve(
+            book,
+            _database(args),
+            host=args.host,
+            port=args.port,
+            public_url=args.public_url,
+            course_root=Path(args.course) if args.course else None,
+        )
     except OSError as e:
         if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
-            print(f"quizlib serve: cannot listen on {args.host}:{args.port} ({e.strerror}); choose another "
-                  "address or port with --host/--port", file=sys.stderr)
+            print(
+                f"quizlib serve: cannot listen on {args.host}:{args.port} ({e.strerror}); choose another "
+                "address or port with --host/--port",
+                file=sys.stderr,
+            )
             return 1
         raise
     return 0
@@ -158,8 +170,10 @@ def cmd_create_lead(args: argparse.Namespace) -> int:
         store.add_staff(args.name, "lead", hash_password(password), must_change_password=True)
     finally:
         store.close()
-    print(f"Created course lead {args.name!r}. One-time password (shown only now; it must be changed at first "
-          f"sign-in at /signin):\n{password}")
+    print(
+        f"Created course lead {args.name!r}. One-time password (shown only now; it must be changed at first "
+        f"sign-in at /signin):\n{password}"
+    )
     return 0
 
 
@@ -173,7 +187,11 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         after = current_revision(store.engine)
     finally:
         store.close()
-    print(f"database schema: {before or 'empty'} -> {after}" if before != after else f"database schema is current ({after})")
+    print(
+        f"database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"database schema is current ({after})"
+    )
     return 0
 
 
@@ -214,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("schema", help="write the quiz format as JSON Schema")
-    p.add_argument("-o", "--output", default="quizzes/schema.json", help="file to write, or - (default: quizzes/schema.json)")
+    p.add_argument(
+        "-o", "--output", default="quizzes/schema.json", help="file to write, or - (default: quizzes/schema.json)"
+    )
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("readability", help="print the Flesch-Kincaid grade of each chapter's body text")
@@ -222,7 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_readability)
 
     p = sub.add_parser("demo-data", help="fill an empty database with realistic demo cohorts, learners and answers")
-    p.add_argument("--database", default=None, metavar="URL", help="sqlite:///FILE or postgresql://... (default: $QUIZLIB_DATABASE or the server's)")
+    p.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="sqlite:///FILE or postgresql://... (default: $QUIZLIB_DATABASE or the server's)",
+    )
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same people and answers (default: 1)")
     p.add_argument("--cohorts", type=int, default=4, help="how many cohorts (default: 4)")
     p.add_argument("--learners", type=int, default=None, metavar="N", help="learners per cohort (default: 16 to 24)")
@@ -252,8 +277,11 @@ def main(argv: list[str] | None = None) -> int:
 
             if isinstance(e, OperationalError):
                 reason = str(e.orig).strip().replace("\n", " ")
-                print(f"quizlib {args.command}: cannot use the database ({reason}); check --database and that the "
-                      "database server is running", file=sys.stderr)
+                print(
+                    f"quizlib {args.command}: cannot use the database ({reason}); check --database and that the "
+                    "database server is running",
+                    file=sys.stderr,
+                )
                 return 1
         raise
 

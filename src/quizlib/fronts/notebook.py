@@ -95,11 +95,14 @@ def _study_plan(root: Path) -> tuple[str, str]:
     html = (
         '<table class="ql-plan"><caption>Study time by chapter</caption>'
         '<thead><tr><th scope="col">Chapter</th><th scope="col">Study time</th></tr></thead>'
-        f"<tbody>{body}</tbody><tfoot><tr><th scope=\"row\">The whole course</th><td>about {_duration(total)}</td></tr>"
+        f'<tbody>{body}</tbody><tfoot><tr><th scope="row">The whole course</th><td>about {_duration(total)}</td></tr>'
         "</tfoot></table>"
     )
-    md = "\n".join(["| Chapter | Study time |", "|---|---|"] + [f"| {n}. {t} | {m} minutes |" for n, (t, m) in enumerate(rows, 1)]
-                   + [f"| The whole course | about {_duration(total)} |"])
+    md = "\n".join(
+        ["| Chapter | Study time |", "|---|---|"]
+        + [f"| {n}. {t} | {m} minutes |" for n, (t, m) in enumerate(rows, 1)]
+        + [f"| The whole course | about {_duration(total)} |"]
+    )
     return html, md
 
 

@@ -131,7 +131,7 @@ class QuestionWidget(w.VBox, Generic[Q]):
     def _cite(self, keys) -> str:
         refs = self.quiz_widget.course.bibliography.references
         names = [refs[k].short if k in refs else k for k in (keys or self.question.cite)]
-        return f'<p><em>Source: {html.escape("; ".join(names))}.</em></p>' if names else ""
+        return f"<p><em>Source: {html.escape('; '.join(names))}.</em></p>" if names else ""
 
     def _show(self, result: score.QuestionResult | None) -> None:
         outcome = self.outcome
@@ -157,7 +157,9 @@ class QuestionWidget(w.VBox, Generic[Q]):
             self.reveal_button.layout.display = "none"
             self.tries_note.value = ""
             if (can_reveal or self.revealed) and not (result and result.correct):
-                parts.append(f"<p><strong>The answer:</strong> {html.escape(kind_of(self.question).answer_text(self.question))}</p>")
+                parts.append(
+                    f"<p><strong>The answer:</strong> {html.escape(kind_of(self.question).answer_text(self.question))}</p>"
+                )
         else:
             left = self.settings.tries - outcome.tries
             self.tries_note.value = f"You can try again ({left} {'try' if left == 1 else 'tries'} left)."
@@ -206,8 +208,9 @@ class MultipleResponseWidget(QuestionWidget[MultipleResponse]):
     hint = "Please select at least one option first."
 
     def build_inputs(self) -> w.Widget:
-        self.boxes = {o.id: w.Checkbox(description=o.text, value=False, indent=False, layout=_FULL)
-                      for o in self.question.options}
+        self.boxes = {
+            o.id: w.Checkbox(description=o.text, value=False, indent=False, layout=_FULL) for o in self.question.options
+        }
         return w.VBox([w.HTML("<em>Select all that apply.</em>"), *self.boxes.values()])
 
     def response(self) -> Any:
@@ -246,19 +249,28 @@ class OrderingWidget(QuestionWidget[Ordering]):
         self.order = [item.id for item in self.question.items]
         self.order_box = w.VBox()
         self._draw_order()
-        return w.VBox([w.HTML("<em>Use Move up and Move down to put the steps in order, first at the top.</em>"),
-                       self.order_box])
+        return w.VBox(
+            [w.HTML("<em>Use Move up and Move down to put the steps in order, first at the top.</em>"), self.order_box]
+        )
 
     def _draw_order(self) -> None:
         items = {item.id: item for item in self.question.items}
         rows = []
         for i, step in enumerate(self.order):
-            up = w.Button(description="Move up", icon="arrow-up", disabled=i == 0, tooltip=f"Move up: {items[step].text}")
-            down = w.Button(description="Move down", icon="arrow-down", disabled=i == len(self.order) - 1,
-                            tooltip=f"Move down: {items[step].text}")
+            up = w.Button(
+                description="Move up", icon="arrow-up", disabled=i == 0, tooltip=f"Move up: {items[step].text}"
+            )
+            down = w.Button(
+                description="Move down",
+                icon="arrow-down",
+                disabled=i == len(self.order) - 1,
+                tooltip=f"Move down: {items[step].text}",
+            )
             up.on_click(lambda _, i=i: self.move(i, -1))
             down.on_click(lambda _, i=i: self.move(i, +1))
-            rows.append(w.HBox([w.HTML(f"{i + 1}. {html.escape(items[step].text)}", layout=w.Layout(flex="1")), up, down]))
+            rows.append(
+                w.HBox([w.HTML(f"{i + 1}. {html.escape(items[step].text)}", layout=w.Layout(flex="1")), up, down])
+            )
         self.order_box.children = rows
 
     def move(self, index: int, direction: int) -> None:
@@ -287,8 +299,13 @@ class MatchingWidget(QuestionWidget[Matching]):
         q = self.question
         choices = sorted([(p.right, p.id) for p in q.pairs] + [(d.text, d.id) for d in q.distractors])
         self.selects = {
-            p.id: w.Dropdown(options=[("Choose…", ""), *choices], value="", description=p.left,
-                             style={"description_width": "initial"}, layout=_FULL)
+            p.id: w.Dropdown(
+                options=[("Choose…", ""), *choices],
+                value="",
+                description=p.left,
+                style={"description_width": "initial"},
+                layout=_FULL,
+            )
             for p in q.pairs
         }
         return w.VBox(list(self.selects.values()))
@@ -334,7 +351,14 @@ class VignetteWidget(QuestionWidget[Vignette]):
         choice = w.RadioButtons(options=[(o.text, o.id) for o in stage.options], value=None, layout=_FULL)
         decide = w.Button(description="Decide", button_style="primary")
         out = w.HTML("")
-        box = w.VBox([w.HTML(_paragraphs(stage.text) + f"<p><strong>{html.escape(stage.prompt)}</strong></p>"), choice, decide, out])
+        box = w.VBox(
+            [
+                w.HTML(_paragraphs(stage.text) + f"<p><strong>{html.escape(stage.prompt)}</strong></p>"),
+                choice,
+                decide,
+                out,
+            ]
+        )
         box.stage, box.choice, box.decide, box.out = stage, choice, decide, out
         decide.on_click(lambda _: self.decide(choice.value))
         self.stage_box.children = (*self.stage_box.children, box)
@@ -359,17 +383,22 @@ class VignetteWidget(QuestionWidget[Vignette]):
         self.quiz_widget._record(self, path, result)
         box.choice.disabled = box.decide.disabled = True
         option = next(o for o in box.stage.options if o.id == option_id)
-        verdict = "A strong choice." if option.credit == 1 else ("A reasonable choice, but not the strongest." if option.credit > 0 else "Not the best choice.")
+        verdict = (
+            "A strong choice."
+            if option.credit == 1
+            else ("A reasonable choice, but not the strongest." if option.credit > 0 else "Not the best choice.")
+        )
         text = f"<p><strong>{verdict}</strong></p>{_paragraphs(option.feedback)}{self._cite(option.cite)}"
         if option.next:
             box.out.value = f'<div role="alert">{text}</div>'
             self._show_stage(option.next)
         else:
             ending = _paragraphs(box.stage.ending) if box.stage.ending else ""
-            box.out.value = (f'<div role="alert">{text}{ending}<p><strong>End of the case. Your decisions earned '
-                             f"{round(result.credit * 100)}% of the credit.</strong></p></div>")
+            box.out.value = (
+                f'<div role="alert">{text}{ending}<p><strong>End of the case. Your decisions earned '
+                f"{round(result.credit * 100)}% of the credit.</strong></p></div>"
+            )
         return result
-
 
 
 WIDGETS: dict[str, type[QuestionWidget[Any]]] = {
@@ -397,7 +426,9 @@ class QuizWidget(w.VBox):
         shown = self.shown = draw.shown_questions(self.quiz, course.quizzes, self.seed)
         self.questions = [WIDGETS[q.kind](self, q, n, len(shown)) for n, q in enumerate(shown, start=1)]
         s = self.quiz.settings
-        rules = f"Pass mark: {s.pass_mark:g}%. You have {s.tries} {'try' if s.tries == 1 else 'tries'} at each question."
+        rules = (
+            f"Pass mark: {s.pass_mark:g}%. You have {s.tries} {'try' if s.tries == 1 else 'tries'} at each question."
+        )
         title = w.HTML(f"<h2>{html.escape(self.quiz.title)}</h2><p>{html.escape(self.quiz.intro)} {rules}</p>")
         self.summary = w.HTML("")
         super().__init__([title, *self.questions, self.summary])
@@ -417,19 +448,37 @@ class QuizWidget(w.VBox):
         return next(qw for qw in self.questions if qw.question.id == question_id)
 
     def answers(self) -> dict[str, dict[str, Any]]:
-        return {qw.question.id: {"tries": list(qw.tries), "revealed": qw.revealed} for qw in self.questions if qw.tries or qw.revealed}
+        return {
+            qw.question.id: {"tries": list(qw.tries), "revealed": qw.revealed}
+            for qw in self.questions
+            if qw.tries or qw.revealed
+        }
 
     def result(self) -> score.QuizResult:
         return score.score_quiz(self.quiz, self.answers(), self.shown)
 
     def _record(self, qw: QuestionWidget, response: Any, result: score.QuestionResult | None) -> None:
         quiz_result = self.result()
-        base = {"quiz": self.quiz, "quiz_id": self.quiz.id, "chapter": self.quiz.chapter, "attempt_id": self.attempt_id,
-                "seed": self.seed}
+        base = {
+            "quiz": self.quiz,
+            "quiz_id": self.quiz.id,
+            "chapter": self.quiz.chapter,
+            "attempt_id": self.attempt_id,
+            "seed": self.seed,
+        }
         if response is not None:
             outcome = next(o for o in quiz_result.questions if o.question_id == qw.question.id)
-            self._emit({"type": "answered", "question": qw.question, "response": response, "result": result,
-                        "outcome": outcome, "try_number": len(qw.tries), **base})
+            self._emit(
+                {
+                    "type": "answered",
+                    "question": qw.question,
+                    "response": response,
+                    "result": result,
+                    "outcome": outcome,
+                    "try_number": len(qw.tries),
+                    **base,
+                }
+            )
         if quiz_result.complete and not self._completed:
             self._completed = True
             self._emit({"type": "completed", "result": quiz_result, "answers": self.answers(), **base})
@@ -443,8 +492,10 @@ class QuizWidget(w.VBox):
         r = r or self.result()
         if r.complete:
             verdict = "you passed." if r.passed else "not passed yet."
-            text = (f"Quiz complete. Your score: {r.points:g} out of {r.max_points:g} ({r.percentage:g}%). "
-                    f"The pass mark is {self.quiz.settings.pass_mark:g}%: {verdict}")
+            text = (
+                f"Quiz complete. Your score: {r.points:g} out of {r.max_points:g} ({r.percentage:g}%). "
+                f"The pass mark is {self.quiz.settings.pass_mark:g}%: {verdict}"
+            )
         else:
             done = sum(o.final for o in r.questions)
             text = f"Answered {done} of {len(r.questions)} questions."

@@ -144,7 +144,9 @@ def _single_check(q: SingleChoice, check: Check) -> None:
     correct = [i for i, o in enumerate(q.options, start=1) if o.correct]
     if len(correct) != 1:
         which = f" (options {', '.join(map(str, correct))})" if correct else ""
-        check.problem("options", f"a single-choice question needs exactly one correct option; found {len(correct)}{which}")
+        check.problem(
+            "options", f"a single-choice question needs exactly one correct option; found {len(correct)}{which}"
+        )
 
 
 # -- multiple response -----------------------------------------------------------------------------------
@@ -185,7 +187,9 @@ def _true_false_score(q: TrueFalse, response: Any, settings: Settings) -> Questi
         raise ResponseError("expected true or false")
     right = response == q.answer
     text = q.feedback.if_true if response else q.feedback.if_false
-    return QuestionResult(1.0 if right else 0.0, (Feedback("true" if response else "false", text, right, tuple(q.cite)),))
+    return QuestionResult(
+        1.0 if right else 0.0, (Feedback("true" if response else "false", text, right, tuple(q.cite)),)
+    )
 
 
 # -- numeric ---------------------------------------------------------------------------------------------
@@ -228,9 +232,11 @@ def _numeric_check(q: Numeric, check: Check) -> None:
     tolerance = _tolerance(q, check.settings)
     for i, w in enumerate(q.wrong_answers, start=1):
         if abs(w.value - q.answer) <= tolerance:
-            check.problem(f"wrong_answers[{i}].value",
-                          f"{w.value:g} is within the tolerance ({tolerance:g}) of the answer {q.answer:g}, so it "
-                          "would be marked right; expected a value outside it")
+            check.problem(
+                f"wrong_answers[{i}].value",
+                f"{w.value:g} is within the tolerance ({tolerance:g}) of the answer {q.answer:g}, so it "
+                "would be marked right; expected a value outside it",
+            )
 
 
 # -- ordering --------------------------------------------------------------------------------------------
@@ -266,8 +272,11 @@ def _ordering_text(q: Ordering) -> str:
 def _ordering_check(q: Ordering, check: Check) -> None:
     ids = [item.id for item in q.items]
     if tuple(ids) == q.order:
-        check.problem("items", "the steps are listed in the correct order, which gives the answer away; "
-                      "expected them shuffled (the correct order goes in `order`)")
+        check.problem(
+            "items",
+            "the steps are listed in the correct order, which gives the answer away; "
+            "expected them shuffled (the correct order goes in `order`)",
+        )
     check.unique(q.items, "step")
     expected = ", ".join(ids)
     for step in ids:
@@ -311,12 +320,16 @@ def _matching_check(q: Matching, check: Check) -> None:
     rights: dict[str, int] = {}
     for i, p in enumerate(q.pairs, start=1):
         if p.right in rights:
-            check.problem(f"pairs[{i}].right",
-                          f"the same right-hand text as pairs[{rights[p.right]}]; expected each right-hand item once")
+            check.problem(
+                f"pairs[{i}].right",
+                f"the same right-hand text as pairs[{rights[p.right]}]; expected each right-hand item once",
+            )
         rights.setdefault(p.right, i)
     for i, d in enumerate(q.distractors, start=1):
         if d.text in rights:
-            check.problem(f"distractors[{i}].text", "the same text as a correct right-hand item; expected a different one")
+            check.problem(
+                f"distractors[{i}].text", "the same text as a correct right-hand item; expected a different one"
+            )
 
 
 # -- vignette --------------------------------------------------------------------------------------------
@@ -346,7 +359,8 @@ def _vignette_score(q: Vignette, response: Any, settings: Settings) -> QuestionR
     complete = bool(path) and not path[-1][1].next
     credit = round_half_up(sum(credits) / len(credits), 4) if credits else 0.0
     feedback = tuple(
-        Feedback(f"{stage.id}/{option.id}", option.feedback, option.credit == 1, tuple(option.cite)) for stage, option in path
+        Feedback(f"{stage.id}/{option.id}", option.feedback, option.credit == 1, tuple(option.cite))
+        for stage, option in path
     )
     return QuestionResult(credit, feedback, complete)
 
@@ -373,7 +387,9 @@ def _vignette_check(q: Vignette, check: Check) -> None:
         spath = f"stages[{n}]"
         check.unique(stage.options, "option")
         if not any(o.credit == 1 for o in stage.options):
-            check.problem(f"{spath}.options", "expected one decision with credit 1 (the best choice at this stage); found none")
+            check.problem(
+                f"{spath}.options", "expected one decision with credit 1 (the best choice at this stage); found none"
+            )
         for i, o in enumerate(stage.options, start=1):
             check.cites(o.cite, f"{spath}.options[{i}]")
             if o.next and o.next not in stage_ids:
@@ -387,7 +403,9 @@ def _vignette_check(q: Vignette, check: Check) -> None:
             check.problem("stages", f"the stages loop ({' -> '.join(cycle)}); expected every path to end")
         for n, stage in enumerate(q.stages, start=1):
             if stage.id not in reachable:
-                check.problem(f"stages[{n}].id", f"stage {stage.id!r} cannot be reached from the start stage {q.start!r}")
+                check.problem(
+                    f"stages[{n}].id", f"stage {stage.id!r} cannot be reached from the start stage {q.start!r}"
+                )
 
 
 def _walk(by_id: dict[str, Stage], start: str) -> tuple[set[str], list[str]]:
@@ -401,7 +419,7 @@ def _walk(by_id: dict[str, Stage], start: str) -> tuple[set[str], list[str]]:
         if stage_id not in by_id or stage_id in finished:
             return
         if stage_id in trail:
-            cycle = cycle or [*trail[trail.index(stage_id):], stage_id]
+            cycle = cycle or [*trail[trail.index(stage_id) :], stage_id]
             return
         reachable.add(stage_id)
         for o in by_id[stage_id].options:
@@ -422,22 +440,75 @@ def _no_check(q: Question, check: Check) -> None:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("single_choice", SingleChoice, "choice", False, _single_score,
-             lambda q: next(o.id for o in q.options if o.correct), _correct_options_text, str, _single_check),
-        Kind("multiple_response", MultipleResponse, "choice", False, _multiple_score,
-             lambda q: [o.id for o in q.options if o.correct], _correct_options_text, _joined, _multiple_check),
-        Kind("true_false", TrueFalse, "true-false", False, _true_false_score,
-             lambda q: q.answer, lambda q: "True" if q.answer else "False",
-             lambda r: "true" if r else "false", _no_check),
-        Kind("numeric", Numeric, "numeric", False, _numeric_score,
-             _numeric_key, lambda q: f"{q.answer:g} {q.unit}".strip(), _numeric_response_string, _numeric_check),
-        Kind("ordering", Ordering, "sequencing", False, _ordering_score,
-             lambda q: list(q.order), _ordering_text, _joined, _ordering_check),
-        Kind("matching", Matching, "matching", False, _matching_score,
-             lambda q: {p.id: p.id for p in q.pairs}, lambda q: "; ".join(f"{p.left} → {p.right}" for p in q.pairs),
-             lambda r: "[,]".join(f"{k}[.]{r[k]}" for k in sorted(r)), _matching_check),
-        Kind("vignette", Vignette, "other", True, _vignette_score,
-             _vignette_key, lambda q: "", _joined, _vignette_check),
+        Kind(
+            "single_choice",
+            SingleChoice,
+            "choice",
+            False,
+            _single_score,
+            lambda q: next(o.id for o in q.options if o.correct),
+            _correct_options_text,
+            str,
+            _single_check,
+        ),
+        Kind(
+            "multiple_response",
+            MultipleResponse,
+            "choice",
+            False,
+            _multiple_score,
+            lambda q: [o.id for o in q.options if o.correct],
+            _correct_options_text,
+            _joined,
+            _multiple_check,
+        ),
+        Kind(
+            "true_false",
+            TrueFalse,
+            "true-false",
+            False,
+            _true_false_score,
+            lambda q: q.answer,
+            lambda q: "True" if q.answer else "False",
+            lambda r: "true" if r else "false",
+            _no_check,
+        ),
+        Kind(
+            "numeric",
+            Numeric,
+            "numeric",
+            False,
+            _numeric_score,
+            _numeric_key,
+            lambda q: f"{q.answer:g} {q.unit}".strip(),
+            _numeric_response_string,
+            _numeric_check,
+        ),
+        Kind(
+            "ordering",
+            Ordering,
+            "sequencing",
+            False,
+            _ordering_score,
+            lambda q: list(q.order),
+            _ordering_text,
+            _joined,
+            _ordering_check,
+        ),
+        Kind(
+            "matching",
+            Matching,
+            "matching",
+            False,
+            _matching_score,
+            lambda q: {p.id: p.id for p in q.pairs},
+            lambda q: "; ".join(f"{p.left} → {p.right}" for p in q.pairs),
+            lambda r: "[,]".join(f"{k}[.]{r[k]}" for k in sorted(r)),
+            _matching_check,
+        ),
+        Kind(
+            "vignette", Vignette, "other", True, _vignette_score, _vignette_key, lambda q: "", _joined, _vignette_check
+        ),
     )
 }
 assert tuple(KINDS) == KIND_NAMES, "every kind of the model needs its rules here, in the model's order"

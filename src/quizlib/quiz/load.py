@@ -219,7 +219,9 @@ class _Reader:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 suggested.update(close)
-                self.problem(key_node.start_mark.line + 1, field_path, f"unknown field{hint}; expected one of: {expected}")
+                self.problem(
+                    key_node.start_mark.line + 1, field_path, f"unknown field{hint}; expected one of: {expected}"
+                )
                 ok = False
                 continue
             value = self.build(value_node, hints[key], field_path)
@@ -257,16 +259,24 @@ class _Reader:
 
     def _question(self, node: yaml.Node, path: str) -> Any:
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node.start_mark.line + 1, path, f"expected a question (a mapping of fields), found {_found(node)}")
+            self.problem(
+                node.start_mark.line + 1, path, f"expected a question (a mapping of fields), found {_found(node)}"
+            )
             return _INVALID
         kind_node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "kind"), None)
         kinds = ", ".join(model.KINDS)
         if kind_node is None:
-            self.problem(node.start_mark.line + 1, _join(path, "kind"), f"missing required field; expected one of: {kinds}")
+            self.problem(
+                node.start_mark.line + 1, _join(path, "kind"), f"missing required field; expected one of: {kinds}"
+            )
             return _INVALID
         self.lines[_join(path, "kind")] = kind_node.start_mark.line + 1
         if not isinstance(kind_node, yaml.ScalarNode) or kind_node.value not in QUESTION_TYPES:
-            self.problem(kind_node.start_mark.line + 1, _join(path, "kind"), f"expected one of: {kinds}; found {_found(kind_node)}")
+            self.problem(
+                kind_node.start_mark.line + 1,
+                _join(path, "kind"),
+                f"expected one of: {kinds}; found {_found(kind_node)}",
+            )
             return _INVALID
         return self._dataclass(node, QUESTION_TYPES[kind_node.value], path)
 
@@ -472,7 +482,9 @@ def check(paths: list[str | Path], chapters_root: Path | None = None) -> tuple[C
                 continue
             wanted = f.resolve() in requested
             if not bib_path.exists() and wanted:
-                problems.append(Problem(_display(f), 1, "", f"no {BIBLIOGRAPHY_FILE} beside this file; citations cannot be checked"))
+                problems.append(
+                    Problem(_display(f), 1, "", f"no {BIBLIOGRAPHY_FILE} beside this file; citations cannot be checked")
+                )
             quiz, reader = read_quiz(f, bib)
             if wanted:
                 problems += reader.problems
@@ -491,7 +503,9 @@ def check(paths: list[str | Path], chapters_root: Path | None = None) -> tuple[C
         before = len(reader.problems)
         _check_draws(quiz, quizzes, reader)
         if chapters_root is not None and not _chapter_exists(chapters_root, quiz.chapter):
-            reader.at("chapter", f"no chapter {quiz.chapter!r} (expected {quiz.chapter}.md or .ipynb under {chapters_root})")
+            reader.at(
+                "chapter", f"no chapter {quiz.chapter!r} (expected {quiz.chapter}.md or .ipynb under {chapters_root})"
+            )
         if wanted:
             problems += reader.problems[before:]
     if problems:
@@ -510,7 +524,10 @@ def _check_draws(quiz: Quiz, quizzes: dict[str, Quiz], reader: _Reader) -> None:
             continue
         source = quizzes.get(d.quiz)
         if source is None:
-            reader.at(f"draw[{n}].quiz", f"no valid quiz {d.quiz!r} in this folder; expected one of: {', '.join(sorted(quizzes))}")
+            reader.at(
+                f"draw[{n}].quiz",
+                f"no valid quiz {d.quiz!r} in this folder; expected one of: {', '.join(sorted(quizzes))}",
+            )
             continue
         if source.draw:
             reader.at(f"draw[{n}].quiz", f"quiz {d.quiz!r} draws its own questions; expected a quiz with questions")
@@ -519,7 +536,10 @@ def _check_draws(quiz: Quiz, quizzes: dict[str, Quiz], reader: _Reader) -> None:
             continue  # reported with the kinds
         pool = [q for q in source.questions if not d.kinds or q.kind in d.kinds]
         if d.count > len(pool):
-            reader.at(f"draw[{n}].count", f"expected at most {len(pool)} (the questions quiz {d.quiz!r} has of these kinds), found {d.count}")
+            reader.at(
+                f"draw[{n}].count",
+                f"expected at most {len(pool)} (the questions quiz {d.quiz!r} has of these kinds), found {d.count}",
+            )
 
 
 def _merged(bibliographies: dict[Path, Bibliography | None]) -> Bibliography:

@@ -45,7 +45,12 @@ def _ref(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
             prop = dict(_type(hints[f.name], defs))
             meta = f.metadata
             prop["description"] = meta.get("help", "")
-            for key, schema_key in (("pattern", "pattern"), ("minimum", "minimum"), ("maximum", "maximum"), ("min_items", "minItems")):
+            for key, schema_key in (
+                ("pattern", "pattern"),
+                ("minimum", "minimum"),
+                ("maximum", "maximum"),
+                ("min_items", "minItems"),
+            ):
                 if key in meta:
                     prop[schema_key] = meta[key]
             if f.default is not dataclasses.MISSING and not isinstance(f.default, tuple) and f.default is not None:

@@ -27,9 +27,20 @@ from quizlib.quiz.model import Question, Quiz, Settings
 from quizlib.quiz.numbers import parse_number, round_half_up
 
 __all__ = [
-    "Feedback", "QuestionOutcome", "QuestionResult", "QuizResult", "ResponseError", "full_credit_response",
-    "longest_increasing_run", "outcome", "parse_number", "round_half_up", "score_quiz", "score_response",
-    "try_credit", "vignette_path",
+    "Feedback",
+    "QuestionOutcome",
+    "QuestionResult",
+    "QuizResult",
+    "ResponseError",
+    "full_credit_response",
+    "longest_increasing_run",
+    "outcome",
+    "parse_number",
+    "round_half_up",
+    "score_quiz",
+    "score_response",
+    "try_credit",
+    "vignette_path",
 ]
 
 
@@ -144,5 +155,3 @@ def score_quiz(
         complete=all(o.final for o in outcomes),
         questions=tuple(outcomes),
     )
-
-

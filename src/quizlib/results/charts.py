@@ -124,9 +124,7 @@ def histogram(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16:.1f}" text-anchor="middle" font-size="11">'
             f"{b.lower:g}–{b.upper:g}</text>"
         )
-    body.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 14}" text-anchor="middle">{_q(x_label)}</text>'
-    )
+    body.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 14}" text-anchor="middle">{_q(x_label)}</text>')
     counts = "; ".join(f"{b.lower:g} to {b.upper:g}%: {b.count}" for b in bins)
     desc = f"Histogram of {total} {y_label.lower()} by {x_label.lower()}. {counts}."
     return _svg(width, height, title, desc, body, tuple((b.lower, b.count) for b in bins))
@@ -205,7 +203,9 @@ def rate_bars(
     lines = []
     for i, (r, name) in enumerate(zip(rows, names)):
         y = top + i * height_of_group
-        body.append(f'<text x="{left - 8}" y="{y + 22}" text-anchor="end">{_q(_short(name, fits))}<title>{_q(name)}</title></text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + 22}" text-anchor="end">{_q(_short(name, fits))}<title>{_q(name)}</title></text>'
+        )
         for j, (what, share, count, colour) in enumerate(
             (("completed", r.completion_rate, r.completed, BLUE), ("passed", r.pass_rate, r.passed, VERMILLION))
         ):
@@ -242,7 +242,9 @@ def item_scatter(
     be placed and are named in the description instead.
     """
     items = list(items)
-    placed = [(i, i.facility, i.discrimination) for i in items if i.facility is not None and i.discrimination is not None]
+    placed = [
+        (i, i.facility, i.discrimination) for i in items if i.facility is not None and i.discrimination is not None
+    ]
     if not placed:
         return _empty(width, height, title, "No question has enough first attempts to plot yet.")
     left, right, top, bottom = 64, 24, 60, 56
@@ -265,12 +267,16 @@ def item_scatter(
     dash = f'stroke="{MUTED}" stroke-dasharray="5 4"'
     for f in (FACILITY_LOW, FACILITY_HIGH):
         body.append(f'<line x1="{px(f):.1f}" x2="{px(f):.1f}" y1="{top}" y2="{top + plot_h}" {dash}/>')
-    body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{py(DISCRIMINATION_WEAK):.1f}" y2="{py(DISCRIMINATION_WEAK):.1f}" {dash}/>')
+    body.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{py(DISCRIMINATION_WEAK):.1f}" y2="{py(DISCRIMINATION_WEAK):.1f}" {dash}/>'
+    )
     body.append(
         f'<text x="{left + plot_w - 4}" y="{py(DISCRIMINATION_WEAK) + 14:.1f}" text-anchor="end" font-size="11" '
         f'fill="{MUTED}">below {DISCRIMINATION_WEAK:g}: weak</text>'
     )
-    body.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 14}" text-anchor="middle">Facility index (share of marks on first attempts)</text>')
+    body.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 14}" text-anchor="middle">Facility index (share of marks on first attempts)</text>'
+    )
     body.append(
         f'<text transform="translate(16 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle">Discrimination index</text>'
     )
@@ -306,10 +312,21 @@ def item_scatter(
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{BLUE}"><title>{_q(tip)}</title></circle>')
         lines.append(tip)
     unplaced = [f"{i.quiz_id} {i.question_id}" for i in items if i.facility is None or i.discrimination is None]
-    desc = f"Scatter plot of {len(placed)} questions, facility index against discrimination index. " + "; ".join(lines) + "."
+    desc = (
+        f"Scatter plot of {len(placed)} questions, facility index against discrimination index. "
+        + "; ".join(lines)
+        + "."
+    )
     if unplaced:
         desc += f" Not plotted (no discrimination index): {', '.join(unplaced)}."
-    return _svg(width, height, title, desc, body, tuple((i.quiz_id, i.question_id, i.facility, i.discrimination) for i, _, _ in placed))
+    return _svg(
+        width,
+        height,
+        title,
+        desc,
+        body,
+        tuple((i.quiz_id, i.question_id, i.facility, i.discrimination) for i, _, _ in placed),
+    )
 
 
 def _triangle(x: float, y: float) -> str:

@@ -81,14 +81,20 @@ def html_table(
     out = ['<table class="quizlib-report">']
     if caption:
         out.append(f"<caption>{escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f'<th scope="col">{escape(c.replace("_", " "))}</th>' for c in columns) + "</tr></thead>")
+    out.append(
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{escape(c.replace("_", " "))}</th>' for c in columns)
+        + "</tr></thead>"
+    )
     out.append("<tbody>")
     for r in shown:
         cells = []
         for c in columns:
             value = getattr(r, c)
             text = formats[c](value) if c in formats else _text(value)
-            align = ' style="text-align:right"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            align = (
+                ' style="text-align:right"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+            )
             cells.append(f"<td{align}>{escape(text)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:

@@ -53,10 +53,52 @@ class DemoError(Exception):
 
 
 FIRST_NAMES = (
-    "Amara", "Ben", "Chloe", "Dev", "Ewa", "Farah", "Gwen", "Hamza", "Isla", "Jonah", "Kofi", "Leah", "Mei",
-    "Nadia", "Oisin", "Priya", "Quinn", "Rhys", "Sana", "Tomasz", "Uma", "Vikram", "Wren", "Yusuf", "Zara",
-    "Aled", "Bronwen", "Callum", "Deepa", "Eilidh", "Femi", "Grace", "Hana", "Idris", "Jess", "Kirsty",
-    "Lowri", "Malik", "Niamh", "Owen", "Pooja", "Ruth", "Siobhan", "Tariq", "Una", "Yasmin",
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ewa",
+    "Farah",
+    "Gwen",
+    "Hamza",
+    "Isla",
+    "Jonah",
+    "Kofi",
+    "Leah",
+    "Mei",
+    "Nadia",
+    "Oisin",
+    "Priya",
+    "Quinn",
+    "Rhys",
+    "Sana",
+    "Tomasz",
+    "Uma",
+    "Vikram",
+    "Wren",
+    "Yusuf",
+    "Zara",
+    "Aled",
+    "Bronwen",
+    "Callum",
+    "Deepa",
+    "Eilidh",
+    "Femi",
+    "Grace",
+    "Hana",
+    "Idris",
+    "Jess",
+    "Kirsty",
+    "Lowri",
+    "Malik",
+    "Niamh",
+    "Owen",
+    "Pooja",
+    "Ruth",
+    "Siobhan",
+    "Tariq",
+    "Una",
+    "Yasmin",
 )
 PLACES = ("Cardiff", "Leeds", "Norwich", "Glasgow", "Bristol", "Derry", "Swansea", "York")
 TRAINER_NAMES = ("trainer-alex", "trainer-sam", "trainer-jo", "trainer-robin")
@@ -153,9 +195,16 @@ class DemoData:
             for o in a.result.questions:
                 out.append(
                     QuestionScore(
-                        learner=a.learner, cohort=cohort_of[a.learner], quiz_id=a.quiz_id, attempt_id=a.key,
-                        attempt_number=numbers[a.key], question_id=o.question_id, credit=o.credit,
-                        max_points=o.max_points, first_response=first.get(o.question_id), kind=kinds[o.question_id],
+                        learner=a.learner,
+                        cohort=cohort_of[a.learner],
+                        quiz_id=a.quiz_id,
+                        attempt_id=a.key,
+                        attempt_number=numbers[a.key],
+                        question_id=o.question_id,
+                        credit=o.credit,
+                        max_points=o.max_points,
+                        first_response=first.get(o.question_id),
+                        kind=kinds[o.question_id],
                     )
                 )
         return out
@@ -166,8 +215,13 @@ class DemoData:
         numbers = self.finished_numbers()
         return [
             AttemptScore(
-                learner=a.learner, cohort=cohort_of[a.learner], quiz_id=a.quiz_id, attempt_id=a.key,
-                attempt_number=numbers[a.key], percentage=a.result.percentage, passed=a.result.passed,
+                learner=a.learner,
+                cohort=cohort_of[a.learner],
+                quiz_id=a.quiz_id,
+                attempt_id=a.key,
+                attempt_number=numbers[a.key],
+                percentage=a.result.percentage,
+                passed=a.result.passed,
                 completed_at=a.finished_at,
             )
             for a in self.attempts
@@ -264,7 +318,9 @@ def _respond_single(learner: _Learner, question: SingleChoice, traits: QuestionT
     return learner.rng.choices(wrong, weights=weights)[0]
 
 
-def _respond_multiple(learner: _Learner, question: MultipleResponse, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_multiple(
+    learner: _Learner, question: MultipleResponse, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     if right:
         return [o.id for o in question.options if o.correct]
     chosen = []
@@ -412,8 +468,13 @@ def generate(
             due = (starts + timedelta(days=rng.randint(21, 45) * (n + 1))).date()
             quiz_ids = tuple(q for m in chosen for q in m.quiz_ids)
             assignment = DemoAssignment(
-                key=_uuid(rng), cohort=cohort.key, title=title, chapters=tuple(m.id for m in chosen),
-                quiz_ids=quiz_ids, include_final=with_final and bool(finals), pass_mark=rng.choice((60.0, 70.0, 70.0, 80.0)),
+                key=_uuid(rng),
+                cohort=cohort.key,
+                title=title,
+                chapters=tuple(m.id for m in chosen),
+                quiz_ids=quiz_ids,
+                include_final=with_final and bool(finals),
+                pass_mark=rng.choice((60.0, 70.0, 70.0, 80.0)),
                 due=due,
             )
             assignments.append(assignment)
@@ -421,14 +482,22 @@ def generate(
         for _ in range(rng.randint(*learners_per_cohort)):
             name = _display_name(rng, used_names)
             learner = DemoLearner(
-                key=_uuid(rng), display_name=name, cohort=cohort.key, ability=rng.gauss(level, 1.0),
+                key=_uuid(rng),
+                display_name=name,
+                cohort=cohort.key,
+                ability=rng.gauss(level, 1.0),
                 joined_at=starts + timedelta(hours=rng.randint(0, 72)),
             )
             learners.append(learner)
             attempts.extend(_learner_attempts(rng, course, learner, plan, traits, now))
     return DemoData(
-        seed=seed, now=now, trainers=tuple(trainers), cohorts=tuple(cohort_list), learners=tuple(learners),
-        assignments=tuple(assignments), attempts=tuple(attempts),
+        seed=seed,
+        now=now,
+        trainers=tuple(trainers),
+        cohorts=tuple(cohort_list),
+        learners=tuple(learners),
+        assignments=tuple(assignments),
+        attempts=tuple(attempts),
     )
 
 
@@ -473,7 +542,9 @@ def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttem
     return out
 
 
-def _attempt(rng, course, quiz: Quiz, person: _Learner, learner, assignment, number, boost, traits, start) -> DemoAttempt:
+def _attempt(
+    rng, course, quiz: Quiz, person: _Learner, learner, assignment, number, boost, traits, start
+) -> DemoAttempt:
     attempt_seed = rng.getrandbits(32)
     shown = draw.draw_questions(quiz, course.quizzes, attempt_seed) if quiz.draw else quiz.questions
     # Some stop part way through, after answering at least one question.
@@ -508,10 +579,18 @@ def _attempt(rng, course, quiz: Quiz, person: _Learner, learner, assignment, num
     finished = stop_after is None
     result = score.score_quiz(quiz, answers, shown) if finished else None
     return DemoAttempt(
-        key=_uuid(rng), learner=learner.key, quiz_id=quiz.id, number=number, seed=attempt_seed,
-        question_ids=tuple(q.id for q in shown), question_kinds=tuple(q.kind for q in shown), tries=tuple(tries),
+        key=_uuid(rng),
+        learner=learner.key,
+        quiz_id=quiz.id,
+        number=number,
+        seed=attempt_seed,
+        question_ids=tuple(q.id for q in shown),
+        question_kinds=tuple(q.kind for q in shown),
+        tries=tuple(tries),
         revealed=frozenset(revealed),
-        finished_at=clock if finished else None, result=result, assignment=assignment.key,
+        finished_at=clock if finished else None,
+        result=result,
+        assignment=assignment.key,
     )
 
 
@@ -541,7 +620,9 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
     from quizlib.results import xapi
 
     quiz = course.quiz(attempt.quiz_id)
-    shown = {q.id: q for q in (draw.draw_questions(quiz, course.quizzes, attempt.seed) if quiz.draw else quiz.questions)}
+    shown = {
+        q.id: q for q in (draw.draw_questions(quiz, course.quizzes, attempt.seed) if quiz.draw else quiz.questions)
+    }
     seed = attempt.seed if quiz.draw else None
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     out = []
@@ -553,11 +634,22 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
         result = score.score_response(question, t.response, quiz.settings)
         out.append(
             xapi.answered(
-                statement_id=str(uuid.uuid5(_STATEMENT_NAMESPACE, f"{attempt.key}:{n}")), actor=actor,
-                quiz_id=quiz.id, chapter=quiz.chapter, question_id=question.id, kind=question.kind,
-                prompt=question.prompt, response=t.response, try_number=len(tries_so_far[t.question_id]),
-                attempt_id=attempt.key, credit=o.credit, correct=result.correct, final=o.final, when=t.at,
-                registration=registration, seed=seed,
+                statement_id=str(uuid.uuid5(_STATEMENT_NAMESPACE, f"{attempt.key}:{n}")),
+                actor=actor,
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                question_id=question.id,
+                kind=question.kind,
+                prompt=question.prompt,
+                response=t.response,
+                try_number=len(tries_so_far[t.question_id]),
+                attempt_id=attempt.key,
+                credit=o.credit,
+                correct=result.correct,
+                final=o.final,
+                when=t.at,
+                registration=registration,
+                seed=seed,
             )
         )
     if attempt.result is not None and attempt.finished_at is not None:
@@ -567,10 +659,22 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
         r = attempt.result
         out.append(
             xapi.finished(
-                verb="completed", statement_id=str(uuid.uuid5(_STATEMENT_NAMESPACE, f"{attempt.key}:completed")),
-                actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, title=quiz.title, answers=answers,
-                points=r.points, max_points=r.max_points, percentage=r.percentage, passed=r.passed, complete=True,
-                attempt_id=attempt.key, when=attempt.finished_at, registration=registration, seed=seed,
+                verb="completed",
+                statement_id=str(uuid.uuid5(_STATEMENT_NAMESPACE, f"{attempt.key}:completed")),
+                actor=actor,
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                title=quiz.title,
+                answers=answers,
+                points=r.points,
+                max_points=r.max_points,
+                percentage=r.percentage,
+                passed=r.passed,
+                complete=True,
+                attempt_id=attempt.key,
+                when=attempt.finished_at,
+                registration=registration,
+                seed=seed,
             )
         )
     return out
@@ -597,13 +701,20 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
     trainer_ids = {}
     for name in data.trainers:
         passwords[name] = one_time_password()
-        trainer_ids[name] = store.add_staff(name, "trainer", hash_password(passwords[name]), must_change_password=True).id
+        trainer_ids[name] = store.add_staff(
+            name, "trainer", hash_password(passwords[name]), must_change_password=True
+        ).id
     cohort_ids = {c.key: store.add_cohort(c.name, trainer_ids[c.trainer]).id for c in data.cohorts}
     assignment_ids = {}
     for a in data.assignments:
         stored = store.add_assignment(
-            cohort_ids[a.cohort], title=a.title, chapters=list(a.chapters), quiz_ids=list(a.quiz_ids),
-            include_final=a.include_final, pass_mark=a.pass_mark, due_date=a.due,
+            cohort_ids[a.cohort],
+            title=a.title,
+            chapters=list(a.chapters),
+            quiz_ids=list(a.quiz_ids),
+            include_final=a.include_final,
+            pass_mark=a.pass_mark,
+            due_date=a.due,
         )
         assignment_ids[a.key] = stored.id
     learners = {}
@@ -624,7 +735,12 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
         sent += len(statements)
     finished = sum(1 for a in data.attempts if a.result is not None)
     return FillSummary(
-        trainers=passwords, cohorts=len(cohort_ids), learners=len(learners), assignments=len(assignment_ids),
-        attempts=len(data.attempts), finished_attempts=finished, statements_sent=sent,
+        trainers=passwords,
+        cohorts=len(cohort_ids),
+        learners=len(learners),
+        assignments=len(assignment_ids),
+        attempts=len(data.attempts),
+        finished_attempts=finished,
+        statements_sent=sent,
         statements_stored=sent + finished,
     )

@@ -73,9 +73,12 @@ class Ingestor:
         try:
             new = self.store.add_statements(scored.records)
         except StatementConflict as e:
-            raise Rejected(409, f"statement id already stored with different content: {', '.join(e.ids)}; "
-                           "give each new statement a new id",
-                           [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids]) from None
+            raise Rejected(
+                409,
+                f"statement id already stored with different content: {', '.join(e.ids)}; "
+                "give each new statement a new id",
+                [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids],
+            ) from None
         sent = {r.id: flag for r, flag in zip(scored.records, new)}
         return Accepted(ids=scored.ids, new=sum(1 for i in scored.ids if sent.get(i)))
 
@@ -113,23 +116,33 @@ class Ingestor:
 
     # -- one statement ---------------------------------------------------------------------------------
 
-    def _records(self, learner: Learner, incoming: xapi.IncomingAnswer | xapi.IncomingAttempt, assignments: dict) -> list[StatementRecord]:
+    def _records(
+        self, learner: Learner, incoming: xapi.IncomingAnswer | xapi.IncomingAttempt, assignments: dict
+    ) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
             raise _Bad(422, f"clients send answered or completed; the server decides {incoming.verb}", "verb.id")
         if incoming.learner_id != learner.id:
-            raise _Bad(403, "the statement's actor is another learner; send only your own statements with your own token",
-                       "actor.account.name")
+            raise _Bad(
+                403,
+                "the statement's actor is another learner; send only your own statements with your own token",
+                "actor.account.name",
+            )
         quiz = self._quiz(incoming.quiz_id)
         if incoming.chapter is not None and incoming.chapter != quiz.chapter:
-            raise _Bad(422, f"quiz {quiz.id!r} belongs to chapter {quiz.chapter!r}, not {incoming.chapter!r}",
-                       "context.contextActivities.grouping")
+            raise _Bad(
+                422,
+                f"quiz {quiz.id!r} belongs to chapter {quiz.chapter!r}, not {incoming.chapter!r}",
+                "context.contextActivities.grouping",
+            )
         pass_mark = quiz.settings.pass_mark
         if incoming.registration is not None:
             assignment = assignments.get(incoming.registration)
             if assignment is None:
                 raise _Bad(422, "the registration is not an assignment of your cohort", "context.registration")
             if quiz.id not in assignment.quiz_ids:
-                raise _Bad(422, f"assignment {assignment.title!r} does not include quiz {quiz.id!r}", "context.registration")
+                raise _Bad(
+                    422, f"assignment {assignment.title!r} does not include quiz {quiz.id!r}", "context.registration"
+                )
             pass_mark = assignment.pass_mark
         actor = xapi.agent(learner.id, incoming.home_page)
         if isinstance(incoming, xapi.IncomingAnswer):
@@ -144,8 +157,11 @@ class Ingestor:
 
     def _shown(self, quiz: Quiz, seed: int | None) -> tuple[Question, ...]:
         if quiz.draw and seed is None:
-            raise _Bad(422, f"quiz {quiz.id!r} draws its questions: the statement needs the seed of the draw",
-                       f"context.extensions[{xapi.EXT_SEED}]")
+            raise _Bad(
+                422,
+                f"quiz {quiz.id!r} draws its questions: the statement needs the seed of the draw",
+                f"context.extensions[{xapi.EXT_SEED}]",
+            )
         return draw.shown_questions(quiz, self.course.quizzes, seed)
 
     def _answered(self, learner: Learner, quiz: Quiz, s: xapi.IncomingAnswer, actor: dict) -> StatementRecord:
@@ -156,62 +172,144 @@ class Ingestor:
             raise _Bad(422, f"no question {s.question_id!r}{drawn} in quiz {quiz.id!r}", "object.id")
         limit = kind_of(question).tries_allowed(quiz.settings)
         if s.try_number > limit:
-            raise _Bad(422, f"quiz {quiz.id!r} allows {limit} {'try' if limit == 1 else 'tries'} at a question, "
-                       f"this is try {s.try_number}", f"context.extensions[{xapi.EXT_TRY}]")
+            raise _Bad(
+                422,
+                f"quiz {quiz.id!r} allows {limit} {'try' if limit == 1 else 'tries'} at a question, "
+                f"this is try {s.try_number}",
+                f"context.extensions[{xapi.EXT_TRY}]",
+            )
         try:
             result = score.score_response(question, s.response, quiz.settings)
         except score.ResponseError as e:
-            raise _Bad(422, f"the response does not fit question {question.id!r}: {e}",
-                       f"result.extensions[{xapi.EXT_RESPONSE}]") from None
+            raise _Bad(
+                422,
+                f"the response does not fit question {question.id!r}: {e}",
+                f"result.extensions[{xapi.EXT_RESPONSE}]",
+            ) from None
         credit, final = score.try_credit(question, quiz.settings, result, s.try_number)
         statement = xapi.answered(
-            statement_id=s.id, actor=actor, quiz_id=quiz.id, chapter=quiz.chapter, question_id=question.id,
-            kind=question.kind, prompt=question.prompt, response=s.response, try_number=s.try_number,
-            attempt_id=s.attempt_id, credit=credit, correct=result.correct, final=final, when=s.timestamp,
-            registration=s.registration, seed=s.seed,
+            statement_id=s.id,
+            actor=actor,
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=question.id,
+            kind=question.kind,
+            prompt=question.prompt,
+            response=s.response,
+            try_number=s.try_number,
+            attempt_id=s.attempt_id,
+            credit=credit,
+            correct=result.correct,
+            final=final,
+            when=s.timestamp,
+            registration=s.registration,
+            seed=s.seed,
         )
         return StatementRecord(
-            id=s.id, learner_id=learner.id, verb="answered", quiz_id=quiz.id, question_id=question.id,
-            attempt_id=s.attempt_id, try_number=s.try_number, registration=s.registration, timestamp=s.timestamp,
-            credit=credit, final=final, statement=statement, received=s.raw,
-            detail={"response": s.response, "try_credit": result.credit, "kind": question.kind,
-                    "max_points": question.points},
+            id=s.id,
+            learner_id=learner.id,
+            verb="answered",
+            quiz_id=quiz.id,
+            question_id=question.id,
+            attempt_id=s.attempt_id,
+            try_number=s.try_number,
+            registration=s.registration,
+            timestamp=s.timestamp,
+            credit=credit,
+            final=final,
+            statement=statement,
+            received=s.raw,
+            detail={
+                "response": s.response,
+                "try_credit": result.credit,
+                "kind": question.kind,
+                "max_points": question.points,
+            },
         )
 
-    def _finished(self, learner: Learner, quiz: Quiz, s: xapi.IncomingAttempt, actor: dict,
-                  pass_mark: float) -> list[StatementRecord]:
+    def _finished(
+        self, learner: Learner, quiz: Quiz, s: xapi.IncomingAttempt, actor: dict, pass_mark: float
+    ) -> list[StatementRecord]:
         shown = self._shown(quiz, s.seed)
         try:
             result = score.score_quiz(quiz, s.answers, shown)
         except score.ResponseError as e:
-            raise _Bad(422, f"the answers do not fit quiz {quiz.id!r}: {e}", f"result.extensions[{xapi.EXT_ANSWERS}]") from None
+            raise _Bad(
+                422, f"the answers do not fit quiz {quiz.id!r}: {e}", f"result.extensions[{xapi.EXT_ANSWERS}]"
+            ) from None
         if not result.complete:
             open_ = [o.question_id for o in result.questions if not o.final]
-            raise _Bad(422, f"the quiz is not finished: {', '.join(open_)} can still be answered",
-                       f"result.extensions[{xapi.EXT_ANSWERS}]")
+            raise _Bad(
+                422,
+                f"the quiz is not finished: {', '.join(open_)} can still be answered",
+                f"result.extensions[{xapi.EXT_ANSWERS}]",
+            )
         passed = result.percentage >= pass_mark
         kinds = {q.id: q.kind for q in shown}
         questions = [
-            {"question_id": o.question_id, "credit": o.credit, "max_points": o.max_points, "kind": kinds[o.question_id],
-             "first_response": (s.answers.get(o.question_id, {}).get("tries") or [None])[0]}
+            {
+                "question_id": o.question_id,
+                "credit": o.credit,
+                "max_points": o.max_points,
+                "kind": kinds[o.question_id],
+                "first_response": (s.answers.get(o.question_id, {}).get("tries") or [None])[0],
+            }
             for o in result.questions
         ]
-        common: dict[str, Any] = {"actor": actor, "quiz_id": quiz.id, "chapter": quiz.chapter, "title": quiz.title, "answers": s.answers,
-                      "points": result.points, "max_points": result.max_points, "percentage": result.percentage, "passed": passed,
-                      "complete": True, "attempt_id": s.attempt_id, "when": s.timestamp, "registration": s.registration, "seed": s.seed}
+        common: dict[str, Any] = {
+            "actor": actor,
+            "quiz_id": quiz.id,
+            "chapter": quiz.chapter,
+            "title": quiz.title,
+            "answers": s.answers,
+            "points": result.points,
+            "max_points": result.max_points,
+            "percentage": result.percentage,
+            "passed": passed,
+            "complete": True,
+            "attempt_id": s.attempt_id,
+            "when": s.timestamp,
+            "registration": s.registration,
+            "seed": s.seed,
+        }
         completed = xapi.finished(verb="completed", statement_id=s.id, **common)
         verdict_id = str(uuid.uuid5(VERDICT_NAMESPACE, s.id))
         verb = "passed" if passed else "failed"
         verdict = xapi.finished(verb=verb, statement_id=verdict_id, **common)
-        base: dict[str, Any] = {"learner_id": learner.id, "quiz_id": quiz.id, "attempt_id": s.attempt_id, "registration": s.registration,
-                    "timestamp": s.timestamp, "credit": round(result.percentage / 100, 4), "final": True,
-                    "percentage": result.percentage, "passed": passed}
+        base: dict[str, Any] = {
+            "learner_id": learner.id,
+            "quiz_id": quiz.id,
+            "attempt_id": s.attempt_id,
+            "registration": s.registration,
+            "timestamp": s.timestamp,
+            "credit": round(result.percentage / 100, 4),
+            "final": True,
+            "percentage": result.percentage,
+            "passed": passed,
+        }
         return [
-            StatementRecord(id=s.id, verb="completed", statement=completed, received=s.raw,
-                            detail={"points": result.points, "max_points": result.max_points, "pass_mark": pass_mark,
-                                    "quiz_passed": result.passed, "questions": questions}, **base),
-            StatementRecord(id=verdict_id, verb=verb, statement=verdict, received=verdict,
-                            detail={"derived_from": s.id, "pass_mark": pass_mark}, **base),
+            StatementRecord(
+                id=s.id,
+                verb="completed",
+                statement=completed,
+                received=s.raw,
+                detail={
+                    "points": result.points,
+                    "max_points": result.max_points,
+                    "pass_mark": pass_mark,
+                    "quiz_passed": result.passed,
+                    "questions": questions,
+                },
+                **base,
+            ),
+            StatementRecord(
+                id=verdict_id,
+                verb=verb,
+                statement=verdict,
+                received=verdict,
+                detail={"derived_from": s.id, "pass_mark": pass_mark},
+                **base,
+            ),
         ]
 
 

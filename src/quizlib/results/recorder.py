@@ -54,10 +54,14 @@ class Credentials:
         try:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            raise TrackingError(f"no saved course-server credentials in {path}: join first with "
-                                "Recorder.join(server, code, name), using the join link from your trainer") from None
+            raise TrackingError(
+                f"no saved course-server credentials in {path}: join first with "
+                "Recorder.join(server, code, name), using the join link from your trainer"
+            ) from None
         except (ValueError, TypeError) as e:
-            raise TrackingError(f"the credentials file {path} is damaged ({e}); join again with Recorder.join") from None
+            raise TrackingError(
+                f"the credentials file {path} is damaged ({e}); join again with Recorder.join"
+            ) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -114,12 +118,19 @@ class Recorder:
         try:
             status, body = _http("POST", server + "api/v1/join", {"code": code, "display_name": display_name})
         except (urllib.error.URLError, OSError) as e:
-            raise TrackingError(f"cannot reach the course server at {server} ({e}); check the address and try again") from None
+            raise TrackingError(
+                f"cannot reach the course server at {server} ({e}); check the address and try again"
+            ) from None
         if status != 201:
             reason = body.get("error") if isinstance(body, dict) else f"status {status}"
             raise TrackingError(f"joining failed: {reason}")
-        creds = Credentials(server=server, token=body["token"], learner_id=body["learner_id"],
-                            display_name=body["display_name"], home_page=body["home_page"])
+        creds = Credentials(
+            server=server,
+            token=body["token"],
+            learner_id=body["learner_id"],
+            display_name=body["display_name"],
+            home_page=body["home_page"],
+        )
         creds.save(Path(credentials) if credentials else HOME / "credentials.json")
         recorder = cls(creds, **options)
         recorder.refresh_assignments()
@@ -135,7 +146,9 @@ class Recorder:
     def refresh_assignments(self) -> bool:
         """Learn which assignment (xAPI registration) each quiz belongs to; False if the server is unreachable."""
         try:
-            status, me = _http("GET", self.credentials.server + "api/v1/me", token=self.credentials.token, timeout=self.timeout)
+            status, me = _http(
+                "GET", self.credentials.server + "api/v1/me", token=self.credentials.token, timeout=self.timeout
+            )
         except (urllib.error.URLError, OSError):
             return False
         if status != 200:
@@ -165,18 +178,42 @@ class Recorder:
             q = event["question"]
             outcome, result = event["outcome"], event["result"]
             return xapi.answered(
-                statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"], question_id=q.id,
-                kind=q.kind, prompt=q.prompt, response=event["response"], try_number=event["try_number"],
-                attempt_id=attempt, credit=outcome.credit, correct=result.correct, final=outcome.final, when=now,
-                registration=registration, seed=event.get("seed"),
+                statement_id=str(uuid.uuid4()),
+                actor=actor,
+                quiz_id=quiz_id,
+                chapter=event["chapter"],
+                question_id=q.id,
+                kind=q.kind,
+                prompt=q.prompt,
+                response=event["response"],
+                try_number=event["try_number"],
+                attempt_id=attempt,
+                credit=outcome.credit,
+                correct=result.correct,
+                final=outcome.final,
+                when=now,
+                registration=registration,
+                seed=event.get("seed"),
             )
         if event["type"] == "completed":
             r = event["result"]
             return xapi.finished(
-                verb="completed", statement_id=str(uuid.uuid4()), actor=actor, quiz_id=quiz_id, chapter=event["chapter"],
-                title=event["quiz"].title, answers=event["answers"], points=r.points, max_points=r.max_points,
-                percentage=r.percentage, passed=r.passed, complete=r.complete, attempt_id=attempt, when=now,
-                registration=registration, seed=event.get("seed"),
+                verb="completed",
+                statement_id=str(uuid.uuid4()),
+                actor=actor,
+                quiz_id=quiz_id,
+                chapter=event["chapter"],
+                title=event["quiz"].title,
+                answers=event["answers"],
+                points=r.points,
+                max_points=r.max_points,
+                percentage=r.percentage,
+                passed=r.passed,
+                complete=r.complete,
+                attempt_id=attempt,
+                when=now,
+                registration=registration,
+                seed=event.get("seed"),
             )
         return None
 
@@ -204,8 +241,13 @@ class Recorder:
                 break
             batch = [json.loads(f.read_text(encoding="utf-8")) for f in files]
             try:
-                status, body = _http("POST", self.credentials.server + "api/v1/statements", batch,
-                                     token=self.credentials.token, timeout=self.timeout)
+                status, body = _http(
+                    "POST",
+                    self.credentials.server + "api/v1/statements",
+                    batch,
+                    token=self.credentials.token,
+                    timeout=self.timeout,
+                )
             except (urllib.error.URLError, OSError):
                 self._backoff()
                 break

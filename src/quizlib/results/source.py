@@ -54,8 +54,10 @@ class ReportSource:
 
     def enrolments(self, *, cohort_id: str | None = None) -> list[Enrolment]:
         """Every learner as :class:`quizlib.results.report.Enrolment`."""
-        return [Enrolment(learner=le.id, cohort=le.cohort_id, display_name=le.display_name, joined_at=le.created_at)
-                for le in self.store.learners(cohort_id)]
+        return [
+            Enrolment(learner=le.id, cohort=le.cohort_id, display_name=le.display_name, joined_at=le.created_at)
+            for le in self.store.learners(cohort_id)
+        ]
 
     def assignments(self, *, cohort_id: str | None = None) -> list[Assignment]:
         """Every assignment as :class:`quizlib.results.report.Assignment` (modules by chapter, the final's too)."""
@@ -63,35 +65,49 @@ class ReportSource:
         for a in self.store.assignments(cohort_id):
             # The final assessment's quizzes name their own chapter, which the reports read as a module.
             modules = tuple(dict.fromkeys([*a.chapters, *a.quiz_ids]))
-            out.append(Assignment(id=a.id, cohort=a.cohort_id, modules=modules, pass_mark=a.pass_mark,
-                                  due=a.due_date, created_at=a.created_at))
+            out.append(
+                Assignment(
+                    id=a.id,
+                    cohort=a.cohort_id,
+                    modules=modules,
+                    pass_mark=a.pass_mark,
+                    due=a.due_date,
+                    created_at=a.created_at,
+                )
+            )
         return out
 
     def started(self, *, cohort_id: str | None = None) -> list[Started]:
         """Every attempt begun (at least one answer) as :class:`quizlib.results.report.Started`."""
-        return [Started(learner=learner, quiz_id=quiz, attempt_id=attempt)
-                for learner, quiz, attempt in self.store.begun_attempts(cohort_id=cohort_id)]
+        return [
+            Started(learner=learner, quiz_id=quiz, attempt_id=attempt)
+            for learner, quiz, attempt in self.store.begun_attempts(cohort_id=cohort_id)
+        ]
 
-    def attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                       first_only: bool = False) -> list[AttemptScore]:
+    def attempt_scores(
+        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    ) -> list[AttemptScore]:
         """One :class:`quizlib.results.report.AttemptScore` per finished quiz attempt, as the server scored it.
 
         ``first_only`` keeps each learner's first finished attempt at each quiz (what item analysis reads).
         """
         return list(self.iter_attempt_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
 
-    def question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                        first_only: bool = False) -> list[QuestionScore]:
+    def question_scores(
+        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    ) -> list[QuestionScore]:
         """One :class:`quizlib.results.report.QuestionScore` per question of each finished attempt."""
         return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
 
-    def iter_attempt_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                            first_only: bool = False) -> Iterator[AttemptScore]:
+    def iter_attempt_scores(
+        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    ) -> Iterator[AttemptScore]:
         """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number."""
         return attempt_scores(self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
 
-    def iter_question_scores(self, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                             first_only: bool = False) -> Iterator[QuestionScore]:
+    def iter_question_scores(
+        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    ) -> Iterator[QuestionScore]:
         """Like :meth:`question_scores`, streamed (a million answers never sit in a list), ordered by quiz,
         learner, attempt number and the questions' order in the attempt."""
         return question_scores(self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
@@ -103,8 +119,11 @@ class ReportSource:
 def _attempts(columns: list, cohort_id: str | None, quiz_id: str | None):
     """Finished attempts in key order (quiz, learner, as they finished), with the learner's cohort."""
     a = AttemptResultRow
-    q = (select(*columns).join(LearnerRow, LearnerRow.id == a.learner_id)
-         .order_by(a.quiz_id, a.learner_id, a.completed_at, a.statement_id))
+    q = (
+        select(*columns)
+        .join(LearnerRow, LearnerRow.id == a.learner_id)
+        .order_by(a.quiz_id, a.learner_id, a.completed_at, a.statement_id)
+    )
     if cohort_id is not None:
         q = q.where(LearnerRow.cohort_id == cohort_id)
     if quiz_id is not None:
@@ -124,15 +143,34 @@ def _maker(cls: type, columns: list[str]) -> Callable[..., Any]:
         raise AssertionError(f"the query's columns {columns} are not the fields of {cls.__name__} {names}")
     args = ", ".join(f"v{i}" for i in range(len(names)))
     body = "".join(f"    set{i}(obj, v{i})\n" for i in range(len(names)))
-    namespace = {"new": object.__new__, "cls": cls, **{f"set{i}": cls.__dict__[name].__set__ for i, name in enumerate(names)}}
+    namespace = {
+        "new": object.__new__,
+        "cls": cls,
+        **{f"set{i}": cls.__dict__[name].__set__ for i, name in enumerate(names)},
+    }
     exec(f"def make({args}):\n    obj = new(cls)\n{body}    return obj\n", namespace)  # noqa: S102 (our own code, as dataclasses does)
     return namespace["make"]
 
 
-_make_attempt = _maker(AttemptScore, ["learner", "cohort", "quiz_id", "attempt_id", "attempt_number", "percentage",
-                                      "passed", "completed_at"])
-_make_question = _maker(QuestionScore, ["learner", "cohort", "quiz_id", "attempt_id", "attempt_number", "question_id",
-                                        "credit", "max_points", "first_response", "kind"])
+_make_attempt = _maker(
+    AttemptScore,
+    ["learner", "cohort", "quiz_id", "attempt_id", "attempt_number", "percentage", "passed", "completed_at"],
+)
+_make_question = _maker(
+    QuestionScore,
+    [
+        "learner",
+        "cohort",
+        "quiz_id",
+        "attempt_id",
+        "attempt_number",
+        "question_id",
+        "credit",
+        "max_points",
+        "first_response",
+        "kind",
+    ],
+)
 
 
 @contextlib.contextmanager
@@ -183,7 +221,9 @@ class ResponseDecoder:
 
     def __init__(self, limit: int = 50_000):
         self.limit = limit  # distinct texts kept; free-text numbers could otherwise grow the cache without end
-        self.cache: dict[str | None, tuple[Callable[[Any], Any] | None, Any]] = {None: (None, None)}  # NULL: not answered
+        self.cache: dict[str | None, tuple[Callable[[Any], Any] | None, Any]] = {
+            None: (None, None)
+        }  # NULL: not answered
 
     def __call__(self, text: str | None) -> Any:
         make, value = self.cache.get(text) or self.parse(text)
@@ -209,12 +249,16 @@ class ResponseDecoder:
 _parse = json.loads
 
 
-def attempt_scores(engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                   first_only: bool = False) -> Iterator[AttemptScore]:
+def attempt_scores(
+    engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+) -> Iterator[AttemptScore]:
     """Every finished attempt (or each learner's first at each quiz) as :class:`AttemptScore`."""
     a = AttemptResultRow
-    q = _attempts([a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed,
-                   a.completed_at], cohort_id, quiz_id)
+    q = _attempts(
+        [a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at],
+        cohort_id,
+        quiz_id,
+    )
     with _reading(engine) as conn, _stream(conn, q) as rows:
         last, number = None, 0
         for learner, cohort, quiz, attempt, percentage, passed, completed_at in rows:
@@ -225,8 +269,9 @@ def attempt_scores(engine: Engine, *, cohort_id: str | None = None, quiz_id: str
                 yield _make_attempt(learner, cohort, quiz, attempt, number, percentage, passed, completed_at)
 
 
-def question_scores(engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None,
-                    first_only: bool = False) -> Iterator[QuestionScore]:
+def question_scores(
+    engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+) -> Iterator[QuestionScore]:
     """Every question of every finished attempt (or of first attempts only) as :class:`QuestionScore`.
 
     Two streams in the same order, merged: the attempts (a few facts each, counted as they come) and the
@@ -234,17 +279,23 @@ def question_scores(engine: Engine, *, cohort_id: str | None = None, quiz_id: st
     a row per answer, and an attempt's facts are read once, not once per question.
     """
     a, r = AttemptResultRow, QuestionResultRow
-    attempts = _attempts([a.statement_id, a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id], cohort_id, quiz_id)
-    questions = (select(r.statement_id, r.question_id, r.credit, r.max_points, r.first_response, r.kind)
-                 .order_by(r.quiz_id, r.learner_id, r.completed_at, r.statement_id, r.position))
+    attempts = _attempts(
+        [a.statement_id, a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id], cohort_id, quiz_id
+    )
+    questions = select(r.statement_id, r.question_id, r.credit, r.max_points, r.first_response, r.kind).order_by(
+        r.quiz_id, r.learner_id, r.completed_at, r.statement_id, r.position
+    )
     if cohort_id is not None:
         questions = questions.where(r.learner_id.in_(select(LearnerRow.id).where(LearnerRow.cohort_id == cohort_id)))
     if quiz_id is not None:
         questions = questions.where(r.quiz_id == quiz_id)
     decoder = ResponseDecoder()
     cached, parse, make = decoder.cache.get, decoder.parse, _make_question
-    with _reading(engine) as conn, _plain_rows(conn, attempts) as attempt_rows, \
-            _plain_rows(conn, questions) as question_rows:
+    with (
+        _reading(engine) as conn,
+        _plain_rows(conn, attempts) as attempt_rows,
+        _plain_rows(conn, questions) as question_rows,
+    ):
         current = learner = cohort = quiz = attempt = None
         number, keep = 0, False
         for statement_id, question, credit, max_points, response, kind in question_rows:
@@ -259,11 +310,23 @@ def question_scores(engine: Engine, *, cohort_id: str | None = None, quiz_id: st
                     last = (quiz, learner)
                 else:
                     # The foreign key makes this impossible; if it happens, say so rather than drop answers.
-                    raise StoreError(f"question results of statement {statement_id} have no row in attempt_results; "
-                                     "the database is inconsistent: please report this as a quizlib bug")
+                    raise StoreError(
+                        f"question results of statement {statement_id} have no row in attempt_results; "
+                        "the database is inconsistent: please report this as a quizlib bug"
+                    )
                 keep = number == 1 or not first_only
             if keep:
                 # ResponseDecoder's work, inline: this runs once per answer.
                 how, value = cached(response) or parse(response)
-                yield make(learner, cohort, quiz, attempt, number, question, credit, max_points,
-                           value if how is None else how(value), kind)
+                yield make(
+                    learner,
+                    cohort,
+                    quiz,
+                    attempt,
+                    number,
+                    question,
+                    credit,
+                    max_points,
+                    value if how is None else how(value),
+                    kind,
+                )

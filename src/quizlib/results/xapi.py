@@ -125,8 +125,15 @@ def _first_line(text: str, limit: int = 200) -> str:
 # -- building --------------------------------------------------------------------------------------------
 
 
-def _context(quiz_id: str, chapter: str, attempt_id: str, registration: str | None, seed: int | None,
-             try_number: int | None, parent: bool) -> dict:
+def _context(
+    quiz_id: str,
+    chapter: str,
+    attempt_id: str,
+    registration: str | None,
+    seed: int | None,
+    try_number: int | None,
+    parent: bool,
+) -> dict:
     activities: dict[str, list] = {"grouping": [{"objectType": "Activity", "id": chapter_iri(chapter)}]}
     if parent:
         activities["parent"] = [{"objectType": "Activity", "id": quiz_iri(quiz_id)}]
@@ -141,9 +148,25 @@ def _context(quiz_id: str, chapter: str, attempt_id: str, registration: str | No
     return context
 
 
-def answered(*, statement_id: str, actor: dict, quiz_id: str, chapter: str, question_id: str, kind: str,
-             prompt: str, response: Any, try_number: int, attempt_id: str, credit: float, correct: bool,
-             final: bool, when: datetime, registration: str | None = None, seed: int | None = None) -> dict:
+def answered(
+    *,
+    statement_id: str,
+    actor: dict,
+    quiz_id: str,
+    chapter: str,
+    question_id: str,
+    kind: str,
+    prompt: str,
+    response: Any,
+    try_number: int,
+    attempt_id: str,
+    credit: float,
+    correct: bool,
+    final: bool,
+    when: datetime,
+    registration: str | None = None,
+    seed: int | None = None,
+) -> dict:
     """The statement of one try at one question.
 
     ``credit`` is the question's credit after this try (retry penalty applied), ``correct`` whether this
@@ -175,10 +198,25 @@ def answered(*, statement_id: str, actor: dict, quiz_id: str, chapter: str, ques
     }
 
 
-def finished(*, verb: str, statement_id: str, actor: dict, quiz_id: str, chapter: str, title: str,
-             answers: Mapping[str, Any], points: float, max_points: float, percentage: float, passed: bool,
-             complete: bool, attempt_id: str, when: datetime, registration: str | None = None,
-             seed: int | None = None) -> dict:
+def finished(
+    *,
+    verb: str,
+    statement_id: str,
+    actor: dict,
+    quiz_id: str,
+    chapter: str,
+    title: str,
+    answers: Mapping[str, Any],
+    points: float,
+    max_points: float,
+    percentage: float,
+    passed: bool,
+    complete: bool,
+    attempt_id: str,
+    when: datetime,
+    registration: str | None = None,
+    seed: int | None = None,
+) -> dict:
     """The statement of a finished quiz attempt: ``verb`` is completed, passed or failed."""
     if verb not in ("completed", "passed", "failed"):
         raise ValueError(f"a finished quiz is completed, passed or failed, not {verb!r}")
@@ -256,7 +294,9 @@ def _uuid(value: Any, path: str) -> str:
     try:
         parsed = uuid.UUID(text)
     except ValueError:
-        raise StatementError(path, f"expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e, found {text!r}") from None
+        raise StatementError(
+            path, f"expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e, found {text!r}"
+        ) from None
     if str(parsed) != text.lower():
         raise StatementError(path, f"expected a UUID in its usual form (8-4-4-4-12 hex digits), found {text!r}")
     return text.lower()
@@ -295,7 +335,9 @@ def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise StatementError(path, f"expected an ISO 8601 time such as 2026-11-25T10:00:00.000Z, found {text!r}") from None
+        raise StatementError(
+            path, f"expected an ISO 8601 time such as 2026-11-25T10:00:00.000Z, found {text!r}"
+        ) from None
     if moment.tzinfo is None:
         raise StatementError(path, "expected a time with its zone (end it with Z for UTC)")
     return moment.astimezone(UTC)
@@ -332,7 +374,9 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
     account = _obj(actor.get("account"), "actor.account")
     home_page = _str(account.get("homePage"), "actor.account.homePage")
     if not is_iri(home_page):
-        raise StatementError("actor.account.homePage", f"expected an IRI (the course server's address), found {home_page!r}")
+        raise StatementError(
+            "actor.account.homePage", f"expected an IRI (the course server's address), found {home_page!r}"
+        )
     learner_id = _str(account.get("name"), "actor.account.name")
 
     verb_iri = _str(_obj(s.get("verb"), "verb").get("id"), "verb.id")
@@ -348,7 +392,9 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
     if verb == "answered":
         m = _QUESTION_IRI.fullmatch(object_id)
         if not m:
-            raise StatementError("object.id", f"expected a question, urn:quizlib:quiz:<quiz>:question:<question>, found {object_id!r}")
+            raise StatementError(
+                "object.id", f"expected a question, urn:quizlib:quiz:<quiz>:question:<question>, found {object_id!r}"
+            )
         quiz_id, question_id = m.group(1), m.group(2)
     else:
         m = _QUIZ_IRI.fullmatch(object_id)
@@ -376,15 +422,27 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
         if m:
             chapter = m.group(1)
 
-    common: dict[str, Any] = {"id": statement_id, "verb": verb, "learner_id": learner_id, "home_page": home_page, "quiz_id": quiz_id,
-              "chapter": chapter, "attempt_id": attempt_id, "seed": seed, "registration": registration,
-              "timestamp": parse_timestamp(s.get("timestamp")), "raw": s}
+    common: dict[str, Any] = {
+        "id": statement_id,
+        "verb": verb,
+        "learner_id": learner_id,
+        "home_page": home_page,
+        "quiz_id": quiz_id,
+        "chapter": chapter,
+        "attempt_id": attempt_id,
+        "seed": seed,
+        "registration": registration,
+        "timestamp": parse_timestamp(s.get("timestamp")),
+        "raw": s,
+    }
     _check_score(result)
     if question_id is not None:
         try_number = _int(ctx_ext.get(EXT_TRY), f"context.extensions[{EXT_TRY}]", 1, 1000)
         if EXT_RESPONSE not in result_ext:
             raise StatementError(f"result.extensions[{EXT_RESPONSE}]", "expected the response as JSON")
-        return IncomingAnswer(**common, question_id=question_id, try_number=try_number, response=result_ext[EXT_RESPONSE])
+        return IncomingAnswer(
+            **common, question_id=question_id, try_number=try_number, response=result_ext[EXT_RESPONSE]
+        )
     raw_answers = _obj(result_ext.get(EXT_ANSWERS), f"result.extensions[{EXT_ANSWERS}]")
     answers = {}
     for qid, answer in raw_answers.items():
@@ -404,6 +462,10 @@ def _check_score(result: dict) -> None:
     score = result.get("score")
     if score is not None:
         scaled = _obj(score, "result.score").get("scaled")
-        if scaled is not None and (isinstance(scaled, bool) or not isinstance(scaled, (int, float))
-                                   or not math.isfinite(scaled) or not -1 <= scaled <= 1):
+        if scaled is not None and (
+            isinstance(scaled, bool)
+            or not isinstance(scaled, (int, float))
+            or not math.isfinite(scaled)
+            or not -1 <= scaled <= 1
+        ):
             raise StatementError("result.score.scaled", "expected a number from -1 to 1")

@@ -28,7 +28,9 @@ def staff_page(request: Request, form=None) -> Response:
         if role not in ("trainer", "lead"):
             problem = "Choose the role: trainer or course lead."
         elif not name or len(name) > 100:
-            problem = "Give the new account a name of up to 100 characters, for example the trainer's first name and surname."
+            problem = (
+                "Give the new account a name of up to 100 characters, for example the trainer's first name and surname."
+            )
         else:
             one_time = passwords.one_time_password()
             try:
@@ -39,8 +41,15 @@ def staff_page(request: Request, form=None) -> Response:
     return _staff_listing(request, staff, problem=problem, created=created)
 
 
-def _staff_listing(request: Request, staff: Staff, *, problem: str | None = None, created: dict | None = None,
-                   reset: dict | None = None, action_problem: str | None = None) -> Response:
+def _staff_listing(
+    request: Request,
+    staff: Staff,
+    *,
+    problem: str | None = None,
+    created: dict | None = None,
+    reset: dict | None = None,
+    action_problem: str | None = None,
+) -> Response:
     """The staff page: every account with its cohorts and what a lead can do to it."""
     ctx = ctx_of(request)
     cohorts: dict[str, list] = {}
@@ -50,9 +59,21 @@ def _staff_listing(request: Request, staff: Staff, *, problem: str | None = None
     done, named = request.query_params.get("done"), request.query_params.get("account")
     about = next((a for a in accounts if a.id == named), None)
     status = 400 if problem or action_problem else 200
-    return ctx.render(request, "staff.html", staff=staff, title="Staff accounts", accounts=accounts, cohorts=cohorts,
-                      problem=problem, created=created, reset=reset, action_problem=action_problem,
-                      done=done if about is not None else None, about=about, status=status)
+    return ctx.render(
+        request,
+        "staff.html",
+        staff=staff,
+        title="Staff accounts",
+        accounts=accounts,
+        cohorts=cohorts,
+        problem=problem,
+        created=created,
+        reset=reset,
+        action_problem=action_problem,
+        done=done if about is not None else None,
+        about=about,
+        status=status,
+    )
 
 
 def _account(request: Request) -> Staff:
@@ -60,7 +81,9 @@ def _account(request: Request) -> Staff:
     try:
         return ctx_of(request).store.staff(request.path_params["staff_id"])
     except NotFound:
-        raise auth.AuthError(404, "There is no such staff account. Go back to the staff accounts and choose one.") from None
+        raise auth.AuthError(
+            404, "There is no such staff account. Go back to the staff accounts and choose one."
+        ) from None
 
 
 @page
@@ -71,8 +94,11 @@ def staff_password_reset(request: Request, form) -> Response:
     staff = require_staff(request, lead=True)
     account = _account(request)
     if account.id == staff.id:
-        return _staff_listing(request, staff, action_problem="To change your own password, use “Change password”: "
-                                                             "it asks for your current one.")
+        return _staff_listing(
+            request,
+            staff,
+            action_problem="To change your own password, use “Change password”: it asks for your current one.",
+        )
     one_time = passwords.one_time_password()
     account = ctx.store.set_password(account.id, passwords.hash_password(one_time), must_change_password=True)
     ctx.sign_in_throttle.clear(throttle.name_key(account.name))
@@ -86,8 +112,12 @@ def staff_deactivate(request: Request, form) -> Response:
     account = _account(request)
     if account.id == staff.id:
         # The lead asking stays active, so another one always remains to undo any deactivation.
-        return _staff_listing(request, staff, action_problem="You cannot deactivate your own account. Ask another "
-                                                             "course lead if it should be deactivated.")
+        return _staff_listing(
+            request,
+            staff,
+            action_problem="You cannot deactivate your own account. Ask another "
+            "course lead if it should be deactivated.",
+        )
     ctx.store.set_active(account.id, False)
     raise Redirect(ctx.url(f"lead/staff?done=deactivated&account={account.id}"))
 

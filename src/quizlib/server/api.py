@@ -26,8 +26,15 @@ def _no_store(data, status: int = 200) -> JSONResponse:
 async def config(request: Request) -> JSONResponse:
     """What the browser's sync script probes (same origin) to learn that a quizlib server is there."""
     ctx: ServerContext = request.app.state.ctx
-    return _no_store({"server": "quizlib", "version": __version__, "api": API,
-                      "home_page": ctx.home_page(request), "max_batch": ctx.max_batch})
+    return _no_store(
+        {
+            "server": "quizlib",
+            "version": __version__,
+            "api": API,
+            "home_page": ctx.home_page(request),
+            "max_batch": ctx.max_batch,
+        }
+    )
 
 
 async def join(request: Request) -> JSONResponse:
@@ -47,8 +54,16 @@ async def join(request: Request) -> JSONResponse:
     if cohort is None:
         raise BadRequest(404, "no cohort has this join code: check the link with your trainer")
     learner, token = await run_in_threadpool(ctx.store.add_learner, cohort.id, name)
-    return _no_store({"learner_id": learner.id, "token": token, "display_name": learner.display_name,
-                      "cohort": {"id": cohort.id, "name": cohort.name}, "home_page": ctx.home_page(request)}, 201)
+    return _no_store(
+        {
+            "learner_id": learner.id,
+            "token": token,
+            "display_name": learner.display_name,
+            "cohort": {"id": cohort.id, "name": cohort.name},
+            "home_page": ctx.home_page(request),
+        },
+        201,
+    )
 
 
 async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Cohort | None:
@@ -64,9 +79,12 @@ async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Coh
         if paused is None:
             return None
     minutes = throttle.minutes_left(paused)
-    raise BadRequest(429, f"Too many attempts to join with unknown codes from your network. Wait {minutes} "
-                     f"minute{'' if minutes == 1 else 's'}, then open the link from your trainer again.",
-                     headers={"Retry-After": str(throttle.seconds_left(paused))})
+    raise BadRequest(
+        429,
+        f"Too many attempts to join with unknown codes from your network. Wait {minutes} "
+        f"minute{'' if minutes == 1 else 's'}, then open the link from your trainer again.",
+        headers={"Retry-After": str(throttle.seconds_left(paused))},
+    )
 
 
 async def statements(request: Request) -> JSONResponse:
@@ -88,19 +106,43 @@ def _me(ctx: ServerContext, learner) -> dict:
     out = []
     for a in ctx.store.assignments(learner.cohort_id):
         p = progress.assignment_progress(a, mine, today)
-        out.append({
-            "registration": a.id, "title": a.title, "due": a.due_date.isoformat() if a.due_date else None,
-            "overdue": p.overdue, "pass_mark": a.pass_mark, "include_final": a.include_final,
-            "chapters": [{"chapter": c, "title": ctx.catalogue.chapter_titles.get(c, c)} for c in a.chapters],
-            "quizzes": [{"id": q.quiz_id, "title": ctx.catalogue.quiz_title(q.quiz_id),
-                         "chapter": ctx.catalogue.course.quizzes[q.quiz_id].chapter if q.quiz_id in ctx.catalogue.course.quizzes else None,
-                         "started": q.started, "finished": q.finished, "best_percentage": q.best_percentage,
-                         "passed": q.passed} for q in p.quizzes],
-            "progress": {"passed": p.quizzes_passed, "total": len(p.quizzes), "started": p.started,
-                         "finished": p.finished, "passed_all": p.passed},
-        })
-    return {"learner": {"id": learner.id, "display_name": learner.display_name},
-            "cohort": {"id": cohort.id, "name": cohort.name}, "assignments": out}
+        out.append(
+            {
+                "registration": a.id,
+                "title": a.title,
+                "due": a.due_date.isoformat() if a.due_date else None,
+                "overdue": p.overdue,
+                "pass_mark": a.pass_mark,
+                "include_final": a.include_final,
+                "chapters": [{"chapter": c, "title": ctx.catalogue.chapter_titles.get(c, c)} for c in a.chapters],
+                "quizzes": [
+                    {
+                        "id": q.quiz_id,
+                        "title": ctx.catalogue.quiz_title(q.quiz_id),
+                        "chapter": ctx.catalogue.course.quizzes[q.quiz_id].chapter
+                        if q.quiz_id in ctx.catalogue.course.quizzes
+                        else None,
+                        "started": q.started,
+                        "finished": q.finished,
+                        "best_percentage": q.best_percentage,
+                        "passed": q.passed,
+                    }
+                    for q in p.quizzes
+                ],
+                "progress": {
+                    "passed": p.quizzes_passed,
+                    "total": len(p.quizzes),
+                    "started": p.started,
+                    "finished": p.finished,
+                    "passed_all": p.passed,
+                },
+            }
+        )
+    return {
+        "learner": {"id": learner.id, "display_name": learner.display_name},
+        "cohort": {"id": cohort.id, "name": cohort.name},
+        "assignments": out,
+    }
 
 
 async def me(request: Request) -> JSONResponse:

@@ -29,10 +29,19 @@ def _problem(request: Request, status: int, message: str, headers: dict[str, str
     if _wants_json(request):
         return error(status, message, headers)
     ctx: ServerContext = request.app.state.ctx
-    titles = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
-              405: "Not allowed", 413: "Too large", 415: "Not understood", 429: "Please wait"}
-    response = ctx.render(request, "message.html", title=titles.get(status, "That did not work"), message=message,
-                          status=status)
+    titles = {
+        400: "That did not work",
+        401: "Please sign in",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Not allowed",
+        413: "Too large",
+        415: "Not understood",
+        429: "Please wait",
+    }
+    response = ctx.render(
+        request, "message.html", title=titles.get(status, "That did not work"), message=message, status=status
+    )
     response.headers.update(headers or {})
     return response
 
@@ -49,8 +58,10 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc) -> Response:
     status = getattr(exc, "status_code", 500)
-    messages = {404: "There is nothing at this address. Check the link, or start from the course's home page.",
-                405: "This address does not accept that kind of request."}
+    messages = {
+        404: "There is nothing at this address. Check the link, or start from the course's home page.",
+        405: "This address does not accept that kind of request.",
+    }
     return _problem(request, status, messages.get(status, str(getattr(exc, "detail", "")) or "That did not work."))
 
 
@@ -59,14 +70,31 @@ async def join_page(request: Request) -> Response:
     code = request.path_params["code"]
     cohort = await api.cohort_to_join(ctx, request, code)
     if cohort is None:
-        return ctx.render(request, "message.html", title="No such cohort", status=404,
-                          message="No cohort has this join code. Check the link with your trainer.")
-    return ctx.render(request, "join.html", title=f"Join {cohort.name}", cohort=cohort, code=code,
-                      start=ctx.url("") if ctx.book is not None else None)
+        return ctx.render(
+            request,
+            "message.html",
+            title="No such cohort",
+            status=404,
+            message="No cohort has this join code. Check the link with your trainer.",
+        )
+    return ctx.render(
+        request,
+        "join.html",
+        title=f"Join {cohort.name}",
+        cohort=cohort,
+        code=code,
+        start=ctx.url("") if ctx.book is not None else None,
+    )
 
 
-def create_app(store: Store, catalogue: Catalogue, book: Path | None = None, *, public_url: str | None = None,
-               book_title: str = "Course") -> Starlette:
+def create_app(
+    store: Store,
+    catalogue: Catalogue,
+    book: Path | None = None,
+    *,
+    public_url: str | None = None,
+    book_title: str = "Course",
+) -> Starlette:
     """The course server over ``store`` (already upgraded), scoring against ``catalogue``'s course.
 
     ``book`` is the built HTML book to serve at ``/`` (None serves only the API and pages).
@@ -95,8 +123,15 @@ def create_app(store: Store, catalogue: Catalogue, book: Path | None = None, *, 
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
         routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
-    app = Starlette(routes=routes, middleware=[Middleware(CompressedResponses)], exception_handlers={
-        AuthError: _auth_error, BadRequest: _bad_request, 404: _http_error, 405: _http_error,
-    })
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(CompressedResponses)],
+        exception_handlers={
+            AuthError: _auth_error,
+            BadRequest: _bad_request,
+            404: _http_error,
+            405: _http_error,
+        },
+    )
     app.state.ctx = ctx
     return app

@@ -40,8 +40,9 @@ class CompressedResponses:
     """ASGI middleware: gzip where the client accepts it and the type gains from it; weak ETags when it does."""
 
     def __init__(self, app: ASGIApp, *, minimum_size: int = MINIMUM_SIZE, level: int = LEVEL):
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=level,
-                                   exclude_content_types=ALREADY_COMPRESSED)
+        self.gzip = GZipMiddleware(
+            app, minimum_size=minimum_size, compresslevel=level, exclude_content_types=ALREADY_COMPRESSED
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -36,7 +36,10 @@ class ServerContext:
         self.join_throttle = Throttle(self.store, JOIN)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("quizlib.server", "templates"),
-            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         if self.public_url and not self.public_url.endswith("/"):
             self.public_url += "/"
@@ -66,23 +69,38 @@ class ServerContext:
     def ingestor(self, request: Request) -> Ingestor:
         return Ingestor(self.catalogue.course, self.store, self.home_page(request))
 
-    def render(self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200,
-               **values) -> HTMLResponse:
+    def render(
+        self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200, **values
+    ) -> HTMLResponse:
         """A page from ``templates/``, with the CSRF token its forms need (and the cookie that backs it)."""
         cookie = request.cookies.get(auth.CSRF_COOKIE)
         fresh = cookie is None
         nonce = auth.new_nonce() if cookie is None else cookie
         html = self.templates.get_template(template).render(
-            staff=staff, csrf=auth.csrf_token(self.secret, nonce), u=self.url, book_title=self.book_title,
-            has_book=self.book is not None, **values,
+            staff=staff,
+            csrf=auth.csrf_token(self.secret, nonce),
+            u=self.url,
+            book_title=self.book_title,
+            has_book=self.book is not None,
+            **values,
         )
-        response = HTMLResponse(html, status_code=status, headers={
-            "Cache-Control": "no-store",
-            "X-Frame-Options": "DENY",  # staff forms must not be framed by another site (clickjacking)
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",  # join codes in addresses stay on this server
-        })
+        response = HTMLResponse(
+            html,
+            status_code=status,
+            headers={
+                "Cache-Control": "no-store",
+                "X-Frame-Options": "DENY",  # staff forms must not be framed by another site (clickjacking)
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin",  # join codes in addresses stay on this server
+            },
+        )
         if fresh:
-            response.set_cookie(auth.CSRF_COOKIE, nonce, httponly=True, samesite="strict", path=self.base_path,
-                                secure=bool(self.public_url and self.public_url.startswith("https:")))
+            response.set_cookie(
+                auth.CSRF_COOKIE,
+                nonce,
+                httponly=True,
+                samesite="strict",
+                path=self.base_path,
+                secure=bool(self.public_url and self.public_url.startswith("https:")),
+            )
         return response

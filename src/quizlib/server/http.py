@@ -25,8 +25,11 @@ class BadRequest(Exception):
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, "status": status, **extra}, status_code=status,
-                        headers={"Cache-Control": "no-store", **(headers or {})})
+    return JSONResponse(
+        {"error": message, "status": status, **extra},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -36,7 +39,9 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
         if not length.isdigit():
             raise BadRequest(400, "the Content-Length header is not a number")
         if int(length) > limit:
-            raise BadRequest(413, f"the body is {int(length)} bytes; the limit is {limit} bytes: send fewer statements at a time")
+            raise BadRequest(
+                413, f"the body is {int(length)} bytes; the limit is {limit} bytes: send fewer statements at a time"
+            )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)

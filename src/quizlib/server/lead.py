@@ -36,8 +36,9 @@ def _figures(ctx: ServerContext) -> Figures:
     store, course = ctx.store, ctx.catalogue.course
     source = ReportSource(store)
     attempts = source.attempt_scores()
-    progress = report.learner_progress(source.enrolments(), source.assignments(), attempts, course,
-                                       started=source.started(), cohorts=source.cohorts())
+    progress = report.learner_progress(
+        source.enrolments(), source.assignments(), attempts, course, started=source.started(), cohorts=source.cohorts()
+    )
     names = {c.id: c.name for c in store.cohorts()}
     modules = {m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(course)}
     return Figures(progress, attempts, names, modules)
@@ -55,7 +56,9 @@ def _label(f: Figures) -> Callable[[report.RateRow], str]:
     return label
 
 
-def _tables(ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None) -> dict[str, Callable[[], tuple[list, type]]]:
+def _tables(
+    ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None
+) -> dict[str, Callable[[], tuple[list, type]]]:
     """Every table a lead can download, by the name in its CSV address. Each is computed only when asked
     for, and the figures (``f``) only if a table needs them: one quiz's items need none of them."""
     course = ctx.catalogue.course
@@ -78,8 +81,11 @@ def _item_analysis(ctx: ServerContext, quiz_id: str) -> report.ItemAnalysis:
     """One quiz's item analysis, streamed from the store: first attempts only, filtered by the database."""
     store = ctx.store
     source = ReportSource(store)
-    return report.analyse_items(source.iter_question_scores(quiz_id=quiz_id, first_only=True), ctx.catalogue.course,
-                                attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True))
+    return report.analyse_items(
+        source.iter_question_scores(quiz_id=quiz_id, first_only=True),
+        ctx.catalogue.course,
+        attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True),
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -101,14 +107,33 @@ def overview(request: Request) -> Response:
         mine = [b for b in bins if b.quiz_id == quiz_id]
         if mine:
             title = ctx.catalogue.quiz_title(quiz_id)
-            distributions.append({"quiz_id": quiz_id, "title": title,
-                                  "svg": Markup(charts.histogram(mine, title=f"First attempts: {title}"))})
+            distributions.append(
+                {
+                    "quiz_id": quiz_id,
+                    "title": title,
+                    "svg": Markup(charts.histogram(mine, title=f"First attempts: {title}")),
+                }
+            )
     return ctx.render(
-        request, "lead.html", staff=staff, title="Reports across cohorts", label=label, pct=_pct,
-        rates=tables["rates"]()[0], by_module=by_module, by_cohort=by_cohort, summary=tables["quiz-summary"]()[0],
-        module_chart=Markup(charts.rate_bars(by_module, title="Completion and pass rates by module", label=label)) if by_module else None,
-        cohort_chart=Markup(charts.rate_bars(by_cohort, title="Completion and pass rates by cohort", label=label)) if by_cohort else None,
-        distributions=distributions, quizzes=list(ctx.catalogue.course.quizzes.values()), all=report.ALL,
+        request,
+        "lead.html",
+        staff=staff,
+        title="Reports across cohorts",
+        label=label,
+        pct=_pct,
+        rates=tables["rates"]()[0],
+        by_module=by_module,
+        by_cohort=by_cohort,
+        summary=tables["quiz-summary"]()[0],
+        module_chart=Markup(charts.rate_bars(by_module, title="Completion and pass rates by module", label=label))
+        if by_module
+        else None,
+        cohort_chart=Markup(charts.rate_bars(by_cohort, title="Completion and pass rates by cohort", label=label))
+        if by_cohort
+        else None,
+        distributions=distributions,
+        quizzes=list(ctx.catalogue.course.quizzes.values()),
+        all=report.ALL,
     )
 
 
@@ -123,8 +148,15 @@ def quiz_items(request: Request) -> Response:
     items = analysis.items
     title = ctx.catalogue.quiz_title(quiz_id)
     return ctx.render(
-        request, "lead_quiz.html", staff=staff, title=f"Item analysis: {title}", quiz_id=quiz_id, items=items,
-        responses=analysis.responses, flags=report.FLAGS, pct=_pct,
+        request,
+        "lead_quiz.html",
+        staff=staff,
+        title=f"Item analysis: {title}",
+        quiz_id=quiz_id,
+        items=items,
+        responses=analysis.responses,
+        flags=report.FLAGS,
+        pct=_pct,
         scatter=Markup(charts.item_scatter(items, title=f"Facility and discrimination: {title}")) if items else None,
     )
 
@@ -143,8 +175,11 @@ def export_csv(request: Request) -> Response:
         raise auth.AuthError(404, f"There is no table {name!r}{hint}; the tables are {', '.join(tables)}.")
     rows, row_type = tables[name]()
     filename = f"{name}-{quiz_id}.csv" if quiz_id else f"{name}.csv"
-    return Response(report.to_csv(rows, row_type).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        report.to_csv(rows, row_type).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 def routes() -> list[Any]:

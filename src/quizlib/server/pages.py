@@ -35,8 +35,15 @@ async def signin(request: Request) -> Response:
     key = throttle.name_key(name)
 
     def refused(problem: str, status: int, **headers) -> Response:
-        response = ctx.render(request, "signin.html", title="Sign in", next=form.get("next", ""), name=name,
-                              status=status, problem=problem)
+        response = ctx.render(
+            request,
+            "signin.html",
+            title="Sign in",
+            next=form.get("next", ""),
+            name=name,
+            status=status,
+            problem=problem,
+        )
         response.headers.update(headers)
         return response
 
@@ -53,9 +60,12 @@ async def signin(request: Request) -> Response:
         locked = await run_in_threadpool(ctx.sign_in_throttle.failed, key)
         if locked is not None:
             return _locked_out(refused, locked)
-        return refused("That name and password do not match an account. Check both and try again. After "
-                       f"{throttle.SIGN_IN.failures} failed attempts, signing in with a name pauses for "
-                       f"{_minutes(throttle.SIGN_IN.lock)} minutes.", 401)
+        return refused(
+            "That name and password do not match an account. Check both and try again. After "
+            f"{throttle.SIGN_IN.failures} failed attempts, signing in with a name pauses for "
+            f"{_minutes(throttle.SIGN_IN.lock)} minutes.",
+            401,
+        )
     if not staff.active:
         return refused("This account is deactivated. Ask a course lead to reactivate it if you need it again.", 403)
     await run_in_threadpool(ctx.sign_in_throttle.clear, key)
@@ -67,9 +77,13 @@ async def signin(request: Request) -> Response:
 
 def _locked_out(refused, until) -> Response:
     minutes = throttle.minutes_left(until)
-    return refused(f"Too many failed sign-ins with this name. Signing in with it is paused: try again in {minutes} "
-                   f"minute{'' if minutes == 1 else 's'}. If you have forgotten your password, ask a course lead to "
-                   "reset it.", 429, **{"Retry-After": str(throttle.seconds_left(until))})
+    return refused(
+        f"Too many failed sign-ins with this name. Signing in with it is paused: try again in {minutes} "
+        f"minute{'' if minutes == 1 else 's'}. If you have forgotten your password, ask a course lead to "
+        "reset it.",
+        429,
+        **{"Retry-After": str(throttle.seconds_left(until))},
+    )
 
 
 def _minutes(span) -> int:
@@ -100,7 +114,9 @@ def password(request: Request, form=None) -> Response:
     else:
         problem = passwords.password_problem(new, confirm, staff.name)
     if problem:
-        return ctx.render(request, "password.html", staff=staff, title="Change your password", problem=problem, status=400)
+        return ctx.render(
+            request, "password.html", staff=staff, title="Change your password", problem=problem, status=400
+        )
     staff = ctx.store.set_password(staff.id, passwords.hash_password(new))
     # The old cookie ended with the old password; sign the new session straight away.
     return start_session(ctx, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
@@ -114,7 +130,9 @@ def _cohort_for(request: Request, staff: Staff, cohort_id: str):
     try:
         cohort = ctx.store.cohort(cohort_id)
     except NotFound:
-        raise auth.AuthError(404, "There is no such cohort. It may have been removed; go back to your cohorts.") from None
+        raise auth.AuthError(
+            404, "There is no such cohort. It may have been removed; go back to your cohorts."
+        ) from None
     if not auth.may_see_cohort(staff, cohort.trainer_id):
         raise auth.AuthError(403, "This cohort belongs to another trainer. Ask a course lead if you need to see it.")
     return cohort
@@ -137,11 +155,27 @@ def trainer_home(request: Request, form=None) -> Response:
             raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=created"))
     cohorts = ctx.store.cohorts(None if staff.role == "lead" else staff.id)
     everyone = {s.id: s for s in ctx.store.all_staff()}
-    rows = [{"cohort": c, "trainer": everyone.get(c.trainer_id), "learners": len(ctx.store.learners(c.id)),
-             "join": ctx.absolute(request, f"join/{c.code}")} for c in cohorts]
+    rows = [
+        {
+            "cohort": c,
+            "trainer": everyone.get(c.trainer_id),
+            "learners": len(ctx.store.learners(c.id)),
+            "join": ctx.absolute(request, f"join/{c.code}"),
+        }
+        for c in cohorts
+    ]
     trainers = [s for s in everyone.values() if s.active] if staff.role == "lead" else []
-    return ctx.render(request, "trainer_home.html", staff=staff, title="Cohorts", rows=rows, trainers=trainers,
-                      problem=problem, done=request.query_params.get("done"), status=400 if problem else 200)
+    return ctx.render(
+        request,
+        "trainer_home.html",
+        staff=staff,
+        title="Cohorts",
+        rows=rows,
+        trainers=trainers,
+        problem=problem,
+        done=request.query_params.get("done"),
+        status=400 if problem else 200,
+    )
 
 
 def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
@@ -152,8 +186,13 @@ def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
     rows = []
     for learner in learners:
         mine = progress.attempts(by_learner.get(learner.id, []))
-        rows.append({"learner": learner, "attempts": mine,
-                     "progress": [progress.assignment_progress(a, mine, today) for a in assignments]})
+        rows.append(
+            {
+                "learner": learner,
+                "attempts": mine,
+                "progress": [progress.assignment_progress(a, mine, today) for a in assignments],
+            }
+        )
     return rows
 
 
@@ -165,9 +204,13 @@ def cohort_page(request: Request, form=None) -> Response:
     problem = None
     values = {"title": "", "chapters": [], "final": False, "pass_mark": "70", "due": ""}
     if form is not None:
-        values = {"title": form.get("title", [""])[-1].strip(), "chapters": form.get("chapters", []),
-                  "final": form.get("final", [""])[-1] == "yes", "pass_mark": form.get("pass_mark", [""])[-1].strip(),
-                  "due": form.get("due", [""])[-1].strip()}
+        values = {
+            "title": form.get("title", [""])[-1].strip(),
+            "chapters": form.get("chapters", []),
+            "final": form.get("final", [""])[-1] == "yes",
+            "pass_mark": form.get("pass_mark", [""])[-1].strip(),
+            "due": form.get("due", [""])[-1].strip(),
+        }
         problem = _assign(ctx, cohort.id, values)
         if problem is None:
             raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=assigned"))
@@ -177,15 +220,34 @@ def cohort_page(request: Request, form=None) -> Response:
     summary = []
     for i, a in enumerate(assignments):
         ps = [r["progress"][i] for r in rows]
-        summary.append({"assignment": a, "started": sum(p.started for p in ps), "finished": sum(p.finished for p in ps),
-                        "passed": sum(p.passed for p in ps), "overdue": [r["learner"] for r, p in zip(rows, ps) if p.overdue]})
+        summary.append(
+            {
+                "assignment": a,
+                "started": sum(p.started for p in ps),
+                "finished": sum(p.finished for p in ps),
+                "passed": sum(p.passed for p in ps),
+                "overdue": [r["learner"] for r, p in zip(rows, ps) if p.overdue],
+            }
+        )
     everyone = ctx.store.all_staff() if staff.role == "lead" else []
-    return ctx.render(request, "cohort.html", staff=staff, title=f"Cohort: {cohort.name}", cohort=cohort,
-                      join=ctx.absolute(request, f"join/{cohort.code}"), assignments=assignments, rows=rows,
-                      summary=summary, catalogue=ctx.catalogue, values=values, problem=problem,
-                      trainer=next((s for s in everyone if s.id == cohort.trainer_id), None),
-                      trainers=[s for s in everyone if s.active],
-                      done=request.query_params.get("done"), status=400 if problem else 200)
+    return ctx.render(
+        request,
+        "cohort.html",
+        staff=staff,
+        title=f"Cohort: {cohort.name}",
+        cohort=cohort,
+        join=ctx.absolute(request, f"join/{cohort.code}"),
+        assignments=assignments,
+        rows=rows,
+        summary=summary,
+        catalogue=ctx.catalogue,
+        values=values,
+        problem=problem,
+        trainer=next((s for s in everyone if s.id == cohort.trainer_id), None),
+        trainers=[s for s in everyone if s.active],
+        done=request.query_params.get("done"),
+        status=400 if problem else 200,
+    )
 
 
 def _assign(ctx: ServerContext, cohort_id: str, v: dict) -> str | None:
@@ -212,8 +274,15 @@ def _assign(ctx: ServerContext, cohort_id: str, v: dict) -> str | None:
         return "The chosen modules have no quizzes to track. Choose at least one module with a quiz."
     chapters = [m.chapter for m in ctx.catalogue.modules if m.chapter in v["chapters"]]
     title = v["title"] or ", ".join(ctx.catalogue.chapter_titles.get(c, c) for c in chapters) or "Final assessment"
-    ctx.store.add_assignment(cohort_id, title=title[:200], chapters=chapters, quiz_ids=quiz_ids,
-                             include_final=v["final"], pass_mark=pass_mark, due_date=due)
+    ctx.store.add_assignment(
+        cohort_id,
+        title=title[:200],
+        chapters=chapters,
+        quiz_ids=quiz_ids,
+        include_final=v["final"],
+        pass_mark=pass_mark,
+        due_date=due,
+    )
     return None
 
 
@@ -239,10 +308,20 @@ def learner_page(request: Request, form=None) -> Response:
     mine = progress.attempts(ctx.store.activity(learner_id=learner.id))
     assignments = ctx.store.assignments(cohort.id)
     today = date.today()
-    return ctx.render(request, "learner.html", staff=staff, title=f"Learner: {learner.display_name}", cohort=cohort,
-                      learner=learner, attempts=mine, catalogue=ctx.catalogue,
-                      progress=[progress.assignment_progress(a, mine, today) for a in assignments],
-                      problem=problem, done=request.query_params.get("done"), status=400 if problem else 200)
+    return ctx.render(
+        request,
+        "learner.html",
+        staff=staff,
+        title=f"Learner: {learner.display_name}",
+        cohort=cohort,
+        learner=learner,
+        attempts=mine,
+        catalogue=ctx.catalogue,
+        progress=[progress.assignment_progress(a, mine, today) for a in assignments],
+        problem=problem,
+        done=request.query_params.get("done"),
+        status=400 if problem else 200,
+    )
 
 
 # -- course leads: staff and learners ------------------------------------------------------------------
@@ -265,8 +344,11 @@ def _active_trainer(ctx: ServerContext, staff_id: str) -> Staff:
     except NotFound:
         raise BadRequest(400, "No such trainer: choose one from the list.") from None
     if not trainer.active:
-        raise BadRequest(400, f"The account of {trainer.name} is deactivated: choose an active trainer, or reactivate "
-                              "the account first on the staff accounts page.")
+        raise BadRequest(
+            400,
+            f"The account of {trainer.name} is deactivated: choose an active trainer, or reactivate "
+            "the account first on the staff accounts page.",
+        )
     return trainer
 
 
@@ -275,8 +357,15 @@ def learners_page(request: Request) -> Response:
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
     cohorts = {c.id: c for c in ctx.store.cohorts()}
-    return ctx.render(request, "learners.html", staff=staff, title="Learners", learners=ctx.store.learners(),
-                      cohorts=cohorts, done=request.query_params.get("done"))
+    return ctx.render(
+        request,
+        "learners.html",
+        staff=staff,
+        title="Learners",
+        learners=ctx.store.learners(),
+        cohorts=cohorts,
+        done=request.query_params.get("done"),
+    )
 
 
 @page
@@ -287,9 +376,14 @@ def learner_export(request: Request) -> Response:
         data = ctx.store.export_learner(request.path_params["learner_id"])
     except NotFound:
         raise auth.AuthError(404, "There is no such learner. Their data may have been deleted already.") from None
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="learner-{data["learner"]["id"]}.json"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="learner-{data["learner"]["id"]}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @page
@@ -301,11 +395,23 @@ def learner_delete(request: Request, form=None) -> Response:
     except NotFound:
         raise auth.AuthError(404, "There is no such learner. Their data may have been deleted already.") from None
     if form is None:
-        return ctx.render(request, "delete.html", staff=staff, title=f"Delete {learner.display_name}'s data",
-                          learner=learner, problem=None)
+        return ctx.render(
+            request,
+            "delete.html",
+            staff=staff,
+            title=f"Delete {learner.display_name}'s data",
+            learner=learner,
+            problem=None,
+        )
     if form.get("confirm", [""])[-1] != "yes":
-        return ctx.render(request, "delete.html", staff=staff, title=f"Delete {learner.display_name}'s data",
-                          learner=learner, status=400,
-                          problem="Tick the box to confirm that this learner's data should be deleted for good.")
+        return ctx.render(
+            request,
+            "delete.html",
+            staff=staff,
+            title=f"Delete {learner.display_name}'s data",
+            learner=learner,
+            status=400,
+            problem="Tick the box to confirm that this learner's data should be deleted for good.",
+        )
     ctx.store.delete_learner(learner.id)
     raise Redirect(ctx.url("lead/learners?done=deleted"))

@@ -59,12 +59,17 @@ def attempts(statements: Iterable[Activity]) -> list[Attempt]:
     for (quiz_id, attempt_id), items in by_attempt.items():
         completed = [s for s in items if s.verb == "completed"]
         done = completed[0] if completed else None
-        out.append(Attempt(
-            quiz_id=quiz_id, attempt_id=attempt_id, started=min(s.timestamp for s in items),
-            questions_answered=len({s.question_id for s in items if s.verb == "answered"}),
-            finished=done.timestamp if done else None, percentage=done.percentage if done else None,
-            passed=done.passed if done else None,
-        ))
+        out.append(
+            Attempt(
+                quiz_id=quiz_id,
+                attempt_id=attempt_id,
+                started=min(s.timestamp for s in items),
+                questions_answered=len({s.question_id for s in items if s.verb == "answered"}),
+                finished=done.timestamp if done else None,
+                percentage=done.percentage if done else None,
+                passed=done.passed if done else None,
+            )
+        )
     out.sort(key=lambda a: a.started, reverse=True)
     return out
 
@@ -75,13 +80,22 @@ def assignment_progress(assignment: Assignment, learner_attempts: list[Attempt],
         mine = [a for a in learner_attempts if a.quiz_id == quiz_id]
         scores = [a.percentage for a in mine if a.percentage is not None]
         best = max(scores) if scores else None
-        quizzes.append(QuizProgress(
-            quiz_id=quiz_id, attempts=len(mine), started=bool(mine), finished=bool(scores), best_percentage=best,
-            passed=best is not None and best >= assignment.pass_mark,
-        ))
+        quizzes.append(
+            QuizProgress(
+                quiz_id=quiz_id,
+                attempts=len(mine),
+                started=bool(mine),
+                finished=bool(scores),
+                best_percentage=best,
+                passed=best is not None and best >= assignment.pass_mark,
+            )
+        )
     passed = all(q.passed for q in quizzes)
     return AssignmentProgress(
-        assignment=assignment, quizzes=tuple(quizzes), started=any(q.started for q in quizzes),
-        finished=all(q.finished for q in quizzes), passed=passed,
+        assignment=assignment,
+        quizzes=tuple(quizzes),
+        started=any(q.started for q in quizzes),
+        finished=all(q.finished for q in quizzes),
+        passed=passed,
         overdue=assignment.due_date is not None and assignment.due_date < today and not passed,
     )

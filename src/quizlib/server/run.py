@@ -21,8 +21,14 @@ def book_title(root: Path) -> str:
     return str(config.get("title") or "Course")
 
 
-def serve(book: Path, database: str, host: str = "127.0.0.1", port: int = 8000, public_url: str | None = None,
-          course_root: Path | None = None) -> None:
+def serve(
+    book: Path,
+    database: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    public_url: str | None = None,
+    course_root: Path | None = None,
+) -> None:
     """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed)."""
     import uvicorn
 

@@ -54,7 +54,11 @@ def page(handler):
             flat = {k: v[-1] for k, v in form.items()}
             auth.check_csrf(ctx_of(request).secret, request, flat)
         try:
-            return await run_in_threadpool(handler, request, form) if form is not None else await run_in_threadpool(handler, request)
+            return (
+                await run_in_threadpool(handler, request, form)
+                if form is not None
+                else await run_in_threadpool(handler, request)
+            )
         except Redirect as r:
             return RedirectResponse(r.location, status_code=303)
 
@@ -70,7 +74,13 @@ def safe_next(ctx: ServerContext, target: str | None) -> str:
 
 def start_session(ctx: ServerContext, response: Response, staff: Staff) -> Response:
     """Sign ``staff`` in on ``response``: the signed session cookie (after a sign-in or a password change)."""
-    response.set_cookie(auth.SESSION_COOKIE, auth.session_cookie(ctx.secret, staff), max_age=auth.SESSION_SECONDS,
-                        httponly=True, samesite="lax", path=ctx.base_path,
-                        secure=bool(ctx.public_url and ctx.public_url.startswith("https:")))
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        auth.session_cookie(ctx.secret, staff),
+        max_age=auth.SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        path=ctx.base_path,
+        secure=bool(ctx.public_url and ctx.public_url.startswith("https:")),
+    )
     return response

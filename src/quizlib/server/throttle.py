@@ -44,8 +44,9 @@ class Throttle:
         """When attempts for ``key`` may start again, or None if they may now."""
         now = now or datetime.now(UTC)
         rule = self.rule
-        recent = self.store.throttle_failures(rule.scope, digest(key), since=now - rule.window - rule.lock,
-                                              limit=rule.failures)
+        recent = self.store.throttle_failures(
+            rule.scope, digest(key), since=now - rule.window - rule.lock, limit=rule.failures
+        )
         if len(recent) < rule.failures or recent[0] - recent[-1] > rule.window:
             return None
         until = recent[0] + rule.lock
@@ -77,4 +78,3 @@ def seconds_left(until: datetime, now: datetime | None = None) -> int:
 def name_key(name: str) -> str:
     """Names differing only in case or outer spaces share one count: guessers gain nothing by varying them."""
     return name.strip().casefold()
-

@@ -305,7 +305,9 @@ def _distractor_flags(kind: str, responses: list[ResponseRow]) -> list[str]:
 NO_RESPONSE = "(no response)"
 
 
-def _response_rows(quiz_id, question_id, kind, question, settings, tally: Counter, top_values: int) -> list[ResponseRow]:
+def _response_rows(
+    quiz_id, question_id, kind, question, settings, tally: Counter, top_values: int
+) -> list[ResponseRow]:
     n = sum(tally.values())
     unanswered = tally.pop(None, 0)
 
@@ -315,8 +317,10 @@ def _response_rows(quiz_id, question_id, kind, question, settings, tally: Counte
     if question is not None:
         rows = RESPONSE_ROWS[question.kind](question, settings, tally, top_values, row)
     else:  # a question no longer in the course: list what was sent, most common first
-        rows = [row(json.dumps(response, ensure_ascii=False), "", None, count)
-                for response, count in tally.most_common(top_values)]
+        rows = [
+            row(json.dumps(response, ensure_ascii=False), "", None, count)
+            for response, count in tally.most_common(top_values)
+        ]
     if unanswered:
         rows.append(row(NO_RESPONSE, "the question was left unanswered", None, unanswered))
     return rows
@@ -326,7 +330,9 @@ def _single_choice_rows(question: SingleChoice, settings, tally: Counter, top_va
     return [row(o.id, o.text, o.correct, tally.get(o.id, 0)) for o in question.options]
 
 
-def _multiple_response_rows(question: MultipleResponse, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+def _multiple_response_rows(
+    question: MultipleResponse, settings, tally: Counter, top_values: int, row
+) -> list[ResponseRow]:
     chosen: Counter[str] = Counter()
     for response, count in tally.items():
         for option_id in set(response) if isinstance(response, tuple) else ():
@@ -335,8 +341,10 @@ def _multiple_response_rows(question: MultipleResponse, settings, tally: Counter
 
 
 def _true_false_rows(question: TrueFalse, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
-    return [row(str(value).lower(), str(value).lower(), value == question.answer, tally.get(value, 0))
-            for value in (True, False)]
+    return [
+        row(str(value).lower(), str(value).lower(), value == question.answer, tally.get(value, 0))
+        for value in (True, False)
+    ]
 
 
 def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
@@ -363,7 +371,9 @@ def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, 
     return rows
 
 
-def _arrangement_rows(question: Ordering | Matching, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
+def _arrangement_rows(
+    question: Ordering | Matching, settings, tally: Counter, top_values: int, row
+) -> list[ResponseRow]:
     """Share fully correct, then per step (ordering) or pair (matching) the share placed right."""
     if isinstance(question, Ordering):
         right: tuple = tuple(question.order)

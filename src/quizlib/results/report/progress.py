@@ -159,6 +159,6 @@ def learner_progress(
 
 def overdue_learners(progress: Iterable[ProgressRow]) -> list[ProgressRow]:
     """The rows of learners past a due date without passing, most overdue first."""
-    return sorted((r for r in progress if r.overdue), key=lambda r: (-r.days_overdue, r.cohort_name, r.display_name, r.module))
-
-
+    return sorted(
+        (r for r in progress if r.overdue), key=lambda r: (-r.days_overdue, r.cohort_name, r.display_name, r.module)
+    )

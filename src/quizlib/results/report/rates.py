@@ -175,5 +175,3 @@ def quiz_summary(attempts: Iterable[AttemptScore], course: Course | None = None)
             )
         )
     return rows
-
-

@@ -119,5 +119,3 @@ def ratio(part: float, whole: float) -> float | None:
 def percent(share: float | None, missing: str = "–") -> str:
     """A 0-1 share as a whole percentage ("42%"), ``missing`` for None: how every table and chart writes one."""
     return missing if share is None else f"{100 * share:.0f}%"
-
-

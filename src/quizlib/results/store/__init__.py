@@ -63,9 +63,28 @@ QUESTION_RESULTS: sa.Table = QuestionResultRow.__table__  # type: ignore[assignm
 ROLES = ("lead", "trainer")
 
 __all__ = [
-    "DEFAULT_URL", "ROLES", "Activity", "Assignment", "Cohort", "DuplicateName", "Learner", "NotFound",
-    "SchemaNotCurrent", "Staff", "StatementConflict", "StatementRecord", "Store", "StoreError", "StoredStatement",
-    "canonical_json", "current_revision", "digest", "head_revision", "make_engine", "normalise_url", "upgrade",
+    "DEFAULT_URL",
+    "ROLES",
+    "Activity",
+    "Assignment",
+    "Cohort",
+    "DuplicateName",
+    "Learner",
+    "NotFound",
+    "SchemaNotCurrent",
+    "Staff",
+    "StatementConflict",
+    "StatementRecord",
+    "Store",
+    "StoreError",
+    "StoredStatement",
+    "canonical_json",
+    "current_revision",
+    "digest",
+    "head_revision",
+    "make_engine",
+    "normalise_url",
+    "upgrade",
 ]
 
 
@@ -96,9 +115,15 @@ def _dc(cls, row) -> Any:
 
 def _assignment(row: AssignmentRow) -> Assignment:
     return Assignment(
-        id=row.id, cohort_id=row.cohort_id, title=row.title, chapters=tuple(row.chapters),
-        quiz_ids=tuple(row.quiz_ids), include_final=row.include_final, pass_mark=row.pass_mark,
-        due_date=row.due_date, created_at=row.created_at,
+        id=row.id,
+        cohort_id=row.cohort_id,
+        title=row.title,
+        chapters=tuple(row.chapters),
+        quiz_ids=tuple(row.quiz_ids),
+        include_final=row.include_final,
+        pass_mark=row.pass_mark,
+        due_date=row.due_date,
+        created_at=row.created_at,
     )
 
 
@@ -177,8 +202,16 @@ class Store:
         name = name.strip()
         if not name or len(name) > 100:
             raise ValueError("a staff name must have 1 to 100 characters")
-        row = StaffRow(id=str(uuid.uuid4()), name=name, role=role, password_hash=password_hash,
-                       must_change_password=must_change_password, session_generation=0, created_at=_now(), active=True)
+        row = StaffRow(
+            id=str(uuid.uuid4()),
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            must_change_password=must_change_password,
+            session_generation=0,
+            created_at=_now(),
+            active=True,
+        )
         try:
             with self._write() as s:
                 s.add(row)
@@ -238,15 +271,20 @@ class Store:
 
     def throttle_failures(self, scope: str, key: str, *, since: datetime, limit: int) -> list[datetime]:
         """When the latest ``limit`` failures for ``key`` after ``since`` happened, newest first."""
-        q = (select(ThrottleFailureRow.at)
-             .where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key, ThrottleFailureRow.at > since)
-             .order_by(ThrottleFailureRow.at.desc()).limit(limit))
+        q = (
+            select(ThrottleFailureRow.at)
+            .where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key, ThrottleFailureRow.at > since)
+            .order_by(ThrottleFailureRow.at.desc())
+            .limit(limit)
+        )
         with self._read() as s:
             return list(s.scalars(q))
 
     def clear_throttle_failures(self, scope: str, key: str) -> None:
         with self._write() as s:
-            s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key))
+            s.execute(
+                sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key)
+            )
 
     # -- cohorts and assignments -----------------------------------------------------------------------
 
@@ -292,17 +330,34 @@ class Store:
         with self._read() as s:
             return [_dc(Cohort, r) for r in s.scalars(q)]
 
-    def add_assignment(self, cohort_id: str, *, title: str, chapters: Sequence[str], quiz_ids: Sequence[str],
-                       include_final: bool, pass_mark: float, due_date: date | None) -> Assignment:
+    def add_assignment(
+        self,
+        cohort_id: str,
+        *,
+        title: str,
+        chapters: Sequence[str],
+        quiz_ids: Sequence[str],
+        include_final: bool,
+        pass_mark: float,
+        due_date: date | None,
+    ) -> Assignment:
         """Assign modules to a cohort. Its id is the xAPI registration of the statements made for it."""
         if not 0 <= pass_mark <= 100:
             raise ValueError("the pass mark is a percentage from 0 to 100")
         if not quiz_ids:
             raise ValueError("an assignment needs at least one quiz")
         self.cohort(cohort_id)
-        row = AssignmentRow(id=str(uuid.uuid4()), cohort_id=cohort_id, title=title.strip(), chapters=list(chapters),
-                            quiz_ids=list(quiz_ids), include_final=include_final, pass_mark=float(pass_mark),
-                            due_date=due_date, created_at=_now())
+        row = AssignmentRow(
+            id=str(uuid.uuid4()),
+            cohort_id=cohort_id,
+            title=title.strip(),
+            chapters=list(chapters),
+            quiz_ids=list(quiz_ids),
+            include_final=include_final,
+            pass_mark=float(pass_mark),
+            due_date=due_date,
+            created_at=_now(),
+        )
         with self._write() as s:
             s.add(row)
         return _assignment(row)
@@ -328,8 +383,14 @@ class Store:
             raise ValueError("a display name cannot be empty")
         self.cohort(cohort_id)
         token = secrets.token_urlsafe(32)
-        row = LearnerRow(id=str(uuid.uuid4()), cohort_id=cohort_id, display_name=display_name[:100],
-                         token_hash=digest(token), email=None, created_at=_now())
+        row = LearnerRow(
+            id=str(uuid.uuid4()),
+            cohort_id=cohort_id,
+            display_name=display_name[:100],
+            token_hash=digest(token),
+            email=None,
+            created_at=_now(),
+        )
         with self._write() as s:
             s.add(row)
         return _dc(Learner, row), token
@@ -364,8 +425,12 @@ class Store:
         learner = self.learner(learner_id)
         cohort = self.cohort(learner.cohort_id)
         return {
-            "learner": {"id": learner.id, "display_name": learner.display_name, "email": learner.email,
-                        "joined": learner.created_at.isoformat()},
+            "learner": {
+                "id": learner.id,
+                "display_name": learner.display_name,
+                "email": learner.email,
+                "joined": learner.created_at.isoformat(),
+            },
             "cohort": {"id": cohort.id, "name": cohort.name},
             "statements": [st.statement for st in self.statements(learner_id=learner_id)],
         }
@@ -376,8 +441,9 @@ class Store:
             row = _get(s, LearnerRow, learner_id)
             # The foreign keys cascade too; deleting explicitly does not depend on SQLite's foreign_keys pragma.
             # Quiz by quiz, so each delete finds the learner's rows by the leading columns of the key.
-            quizzes = s.scalars(select(AttemptResultRow.quiz_id).where(AttemptResultRow.learner_id == learner_id)
-                                .distinct()).all()
+            quizzes = s.scalars(
+                select(AttemptResultRow.quiz_id).where(AttemptResultRow.learner_id == learner_id).distinct()
+            ).all()
             for quiz_id in quizzes:
                 for table in (QUESTION_RESULTS, ATTEMPT_RESULTS):
                     s.execute(sa.delete(table).where(table.c.quiz_id == quiz_id, table.c.learner_id == learner_id))
@@ -425,7 +491,9 @@ class Store:
         with self._write() as s:
             existing = {}
             for chunk in _chunks([r.id for r in records], 500):
-                for sid, received in s.execute(select(StatementRow.id, StatementRow.received).where(StatementRow.id.in_(chunk))):
+                for sid, received in s.execute(
+                    select(StatementRow.id, StatementRow.received).where(StatementRow.id.in_(chunk))
+                ):
                     existing[sid] = received
             conflicts = [r.id for r in records if r.id in existing and existing[r.id] != canonical_json(r.received)]
             if conflicts:
@@ -436,13 +504,27 @@ class Store:
                     continue
                 statement = dict(r.statement)
                 statement["stored"] = _iso(stored)
-                rows.append({
-                    "id": r.id, "learner_id": r.learner_id, "verb": r.verb, "quiz_id": r.quiz_id,
-                    "question_id": r.question_id, "attempt_id": r.attempt_id, "try_number": r.try_number,
-                    "registration": r.registration, "timestamp": r.timestamp, "stored": stored, "credit": r.credit,
-                    "final": r.final, "percentage": r.percentage, "passed": r.passed, "detail": r.detail,
-                    "received": canonical_json(r.received), "statement": statement,
-                })
+                rows.append(
+                    {
+                        "id": r.id,
+                        "learner_id": r.learner_id,
+                        "verb": r.verb,
+                        "quiz_id": r.quiz_id,
+                        "question_id": r.question_id,
+                        "attempt_id": r.attempt_id,
+                        "try_number": r.try_number,
+                        "registration": r.registration,
+                        "timestamp": r.timestamp,
+                        "stored": stored,
+                        "credit": r.credit,
+                        "final": r.final,
+                        "percentage": r.percentage,
+                        "passed": r.passed,
+                        "detail": r.detail,
+                        "received": canonical_json(r.received),
+                        "statement": statement,
+                    }
+                )
             if rows:
                 s.execute(sa.insert(StatementRow), rows)
                 # Reports read these narrow rows, never the statements' JSON: written in this same
@@ -467,8 +549,14 @@ class Store:
                 found.update(s.scalars(select(StatementRow.id).where(StatementRow.id.in_(chunk))))
         return found
 
-    def statements(self, *, learner_id: str | None = None, cohort_id: str | None = None, verb: str | None = None,
-                   quiz_id: str | None = None) -> list[StoredStatement]:
+    def statements(
+        self,
+        *,
+        learner_id: str | None = None,
+        cohort_id: str | None = None,
+        verb: str | None = None,
+        quiz_id: str | None = None,
+    ) -> list[StoredStatement]:
         """Stored statements, oldest first, filtered by learner, cohort, verb or quiz."""
         q = select(StatementRow).order_by(StatementRow.timestamp, StatementRow.id)
         if learner_id is not None:
@@ -484,9 +572,16 @@ class Store:
 
     def activity(self, *, learner_id: str | None = None, cohort_id: str | None = None) -> list[Activity]:
         """What learners did (answered, completed, passed, failed), oldest first, without the statements' JSON."""
-        q = (select(StatementRow.learner_id, StatementRow.verb, StatementRow.quiz_id, StatementRow.question_id,
-                    StatementRow.attempt_id, StatementRow.timestamp, StatementRow.percentage, StatementRow.passed)
-             .order_by(StatementRow.timestamp, StatementRow.id))
+        q = select(
+            StatementRow.learner_id,
+            StatementRow.verb,
+            StatementRow.quiz_id,
+            StatementRow.question_id,
+            StatementRow.attempt_id,
+            StatementRow.timestamp,
+            StatementRow.percentage,
+            StatementRow.passed,
+        ).order_by(StatementRow.timestamp, StatementRow.id)
         if learner_id is not None:
             q = q.where(StatementRow.learner_id == learner_id)
         if cohort_id is not None:
@@ -508,8 +603,11 @@ class Store:
 
     def begun_attempts(self, *, cohort_id: str | None = None) -> list[tuple[str, str, str]]:
         """(learner id, quiz id, attempt id) of every attempt with at least one answer, finished or not."""
-        q = (select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
-             .where(StatementRow.verb == "answered").distinct())
+        q = (
+            select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
+            .where(StatementRow.verb == "answered")
+            .distinct()
+        )
         if cohort_id is not None:
             q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
         with self._read() as s:
@@ -518,7 +616,7 @@ class Store:
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _iso(moment: datetime) -> str:

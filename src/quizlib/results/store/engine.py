@@ -107,8 +107,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.commit()
     except sa.exc.OperationalError as e:
         where = engine.url.render_as_string(hide_password=True)
-        raise StoreError(f"cannot open the database {where}: {str(e.orig).strip()}; check the URL and that the "
-                         "database server is running") from None
+        raise StoreError(
+            f"cannot open the database {where}: {str(e.orig).strip()}; check the URL and that the "
+            "database server is running"
+        ) from None
 
 
 def head_revision() -> str:

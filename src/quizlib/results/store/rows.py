@@ -137,8 +137,9 @@ class AttemptResultRow(Base):
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    statement_id: Mapped[str] = mapped_column(sa.ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True,
-                                              unique=True)
+    statement_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )
     attempt_id: Mapped[str] = mapped_column(sa.String(36))
     percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     quiz_passed: Mapped[bool] = mapped_column(sa.Boolean)  # against the quiz's own pass mark
@@ -152,9 +153,16 @@ class QuestionResultRow(Base):
 
     __tablename__ = "question_results"
     __table_args__ = (
-        sa.ForeignKeyConstraint(["quiz_id", "learner_id", "completed_at", "statement_id"],
-                                ["attempt_results.quiz_id", "attempt_results.learner_id", "attempt_results.completed_at",
-                                 "attempt_results.statement_id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["quiz_id", "learner_id", "completed_at", "statement_id"],
+            [
+                "attempt_results.quiz_id",
+                "attempt_results.learner_id",
+                "attempt_results.completed_at",
+                "attempt_results.statement_id",
+            ],
+            ondelete="CASCADE",
+        ),
     )
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     learner_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)

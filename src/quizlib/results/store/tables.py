@@ -23,13 +23,28 @@ def result_rows(record: StatementRecord) -> tuple[dict, list[dict]]:
     ``passed`` if the detail has none); a first response is kept as JSON text, None if never answered.
     """
     detail = record.detail
-    key = {"quiz_id": record.quiz_id, "learner_id": record.learner_id, "completed_at": record.timestamp,
-           "statement_id": record.id}
-    attempt = {**key, "attempt_id": record.attempt_id, "percentage": record.percentage,
-               "quiz_passed": bool(detail.get("quiz_passed", record.passed))}
+    key = {
+        "quiz_id": record.quiz_id,
+        "learner_id": record.learner_id,
+        "completed_at": record.timestamp,
+        "statement_id": record.id,
+    }
+    attempt = {
+        **key,
+        "attempt_id": record.attempt_id,
+        "percentage": record.percentage,
+        "quiz_passed": bool(detail.get("quiz_passed", record.passed)),
+    }
     questions = [
-        {**key, "position": i, "question_id": q["question_id"], "kind": q["kind"], "credit": q["credit"],
-         "max_points": q["max_points"], "first_response": response_text(q.get("first_response"))}
+        {
+            **key,
+            "position": i,
+            "question_id": q["question_id"],
+            "kind": q["kind"],
+            "credit": q["credit"],
+            "max_points": q["max_points"],
+            "first_response": response_text(q.get("first_response")),
+        }
         for i, q in enumerate(detail.get("questions", ()))
     ]
     return attempt, questions

@@ -8,7 +8,9 @@ from alembic import context
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run quizlib's migrations with `quizlib db upgrade` (quizlib.store.upgrade), not the alembic CLI")
+    raise RuntimeError(
+        "run quizlib's migrations with `quizlib db upgrade` (quizlib.store.upgrade), not the alembic CLI"
+    )
 
 context.configure(connection=connection, target_metadata=None, render_as_batch=connection.dialect.name == "sqlite")
 with context.begin_transaction():

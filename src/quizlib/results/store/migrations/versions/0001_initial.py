@@ -44,7 +44,9 @@ def upgrade() -> None:
     op.create_table(
         "assignments",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("cohort_id", sa.String(36), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "cohort_id", sa.String(36), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("chapters", sa.JSON, nullable=False),
         sa.Column("quiz_ids", sa.JSON, nullable=False),
@@ -56,7 +58,9 @@ def upgrade() -> None:
     op.create_table(
         "learners",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("cohort_id", sa.String(36), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "cohort_id", sa.String(36), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("display_name", sa.String(100), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -64,7 +68,9 @@ def upgrade() -> None:
     op.create_table(
         "statements",
         sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("learner_id", sa.String(36), sa.ForeignKey("learners.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "learner_id", sa.String(36), sa.ForeignKey("learners.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("verb", sa.String(16), nullable=False),
         sa.Column("quiz_id", sa.String(100), nullable=False, index=True),
         sa.Column("question_id", sa.String(200), nullable=True),

@@ -30,8 +30,13 @@ def upgrade() -> None:
         sa.Column("quiz_id", sa.String(100), nullable=False),
         sa.Column("learner_id", sa.String(36), sa.ForeignKey("learners.id", ondelete="CASCADE"), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("statement_id", sa.String(36), sa.ForeignKey("statements.id", ondelete="CASCADE"), nullable=False,
-                  unique=True),
+        sa.Column(
+            "statement_id",
+            sa.String(36),
+            sa.ForeignKey("statements.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
+        ),
         sa.Column("attempt_id", sa.String(36), nullable=False),
         sa.Column("percentage", sa.Float, nullable=True),
         sa.Column("quiz_passed", sa.Boolean, nullable=False),
@@ -69,43 +74,81 @@ def _fill() -> None:
     """
     conn = op.get_bind()
     statements = sa.table(
-        "statements", sa.column("id", sa.String), sa.column("learner_id", sa.String), sa.column("verb", sa.String),
-        sa.column("quiz_id", sa.String), sa.column("attempt_id", sa.String),
+        "statements",
+        sa.column("id", sa.String),
+        sa.column("learner_id", sa.String),
+        sa.column("verb", sa.String),
+        sa.column("quiz_id", sa.String),
+        sa.column("attempt_id", sa.String),
         sa.column("timestamp"),  # untyped: copied exactly as stored, whatever the backend made of it
-        sa.column("percentage", sa.Float), sa.column("passed", sa.Boolean), sa.column("detail", sa.JSON),
+        sa.column("percentage", sa.Float),
+        sa.column("passed", sa.Boolean),
+        sa.column("detail", sa.JSON),
     )
     attempts_table = sa.table(
-        "attempt_results", sa.column("quiz_id"), sa.column("learner_id"), sa.column("completed_at"),
-        sa.column("statement_id"), sa.column("attempt_id"), sa.column("percentage"), sa.column("quiz_passed", sa.Boolean),
+        "attempt_results",
+        sa.column("quiz_id"),
+        sa.column("learner_id"),
+        sa.column("completed_at"),
+        sa.column("statement_id"),
+        sa.column("attempt_id"),
+        sa.column("percentage"),
+        sa.column("quiz_passed", sa.Boolean),
     )
     questions_table = sa.table(
-        "question_results", sa.column("quiz_id"), sa.column("learner_id"), sa.column("completed_at"),
-        sa.column("statement_id"), sa.column("position"), sa.column("question_id"), sa.column("kind"),
-        sa.column("credit"), sa.column("max_points"), sa.column("first_response"),
+        "question_results",
+        sa.column("quiz_id"),
+        sa.column("learner_id"),
+        sa.column("completed_at"),
+        sa.column("statement_id"),
+        sa.column("position"),
+        sa.column("question_id"),
+        sa.column("kind"),
+        sa.column("credit"),
+        sa.column("max_points"),
+        sa.column("first_response"),
     )
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
     last = ""
     while True:
         rows = conn.execute(
-            sa.select(statements).where(statements.c.verb == "completed", statements.c.id > last)
-            .order_by(statements.c.id).limit(BATCH)
+            sa.select(statements)
+            .where(statements.c.verb == "completed", statements.c.id > last)
+            .order_by(statements.c.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             return
         attempts, questions = [], []
         for row in rows:
             detail = row.detail or {}
-            key = {"quiz_id": row.quiz_id, "learner_id": row.learner_id, "completed_at": row.timestamp,
-                   "statement_id": row.id}
-            attempts.append({**key, "attempt_id": row.attempt_id, "percentage": row.percentage,
-                             "quiz_passed": bool(detail.get("quiz_passed", row.passed))})
+            key = {
+                "quiz_id": row.quiz_id,
+                "learner_id": row.learner_id,
+                "completed_at": row.timestamp,
+                "statement_id": row.id,
+            }
+            attempts.append(
+                {
+                    **key,
+                    "attempt_id": row.attempt_id,
+                    "percentage": row.percentage,
+                    "quiz_passed": bool(detail.get("quiz_passed", row.passed)),
+                }
+            )
             for position, q in enumerate(detail.get("questions", ())):
                 response = q.get("first_response")
-                questions.append({
-                    **key, "position": position, "question_id": q["question_id"], "kind": q["kind"],
-                    "credit": q["credit"], "max_points": q["max_points"],
-                    "first_response": None if response is None else encoder.encode(response),
-                })
+                questions.append(
+                    {
+                        **key,
+                        "position": position,
+                        "question_id": q["question_id"],
+                        "kind": q["kind"],
+                        "credit": q["credit"],
+                        "max_points": q["max_points"],
+                        "first_response": None if response is None else encoder.encode(response),
+                    }
+                )
         conn.execute(attempts_table.insert(), attempts)
         if questions:
             conn.execute(questions_table.insert(), questions)
