@@ -193,6 +193,29 @@ def phone_page(browser):
     guard.check()
 
 
+# Tests are marked by the real parts they use (see the markers in pyproject.toml), so the fast lane
+# (-m "not slow") is everything that runs in-process on SQLite files and needs no build, browser or kernel.
+_MARKED_BY_FIXTURE = {
+    "built_book": ("book",), "book_url": ("book",), "minibook": ("book",), "minibook_url": ("book",),
+    "browser": ("browser",), "page": ("browser",), "phone_page": ("browser",),
+    "postgres": ("postgres",), "start_server": ("server",), "live": ("server",), "live_on_each_database": ("server",),
+    "executed": ("kernel",),  # tests/test_dashboard.py: the analysts' notebook run in a kernel
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        marks = {m for name in names for m in _MARKED_BY_FIXTURE.get(name, ())}
+        marks |= {m.name for m in item.iter_markers()} & {"browser", "book", "kernel", "postgres", "server"}
+        if "postgresql" in getattr(getattr(item, "callspec", None), "id", ""):
+            marks.add("postgres")
+        for mark in sorted(marks):
+            item.add_marker(mark)
+        if marks or item.get_closest_marker("slow"):
+            item.add_marker("slow")
+
+
 def pytest_report_header(config):
     return [f"chromium: {CHROMIUM} ({'found' if shutil.which(CHROMIUM) or Path(CHROMIUM).exists() else 'missing'})"]
 

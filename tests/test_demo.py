@@ -184,6 +184,7 @@ def test_fill_stores_exactly_the_generated_results(tmp_path, kinds_course):
         store.close()
 
 
+@pytest.mark.slow  # runs the quizlib command in subprocesses
 def test_demo_data_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     cmd = [

@@ -1,29 +1,38 @@
-"""Every chapter executed by nbclient in a real kernel (the book build executes them the same way)."""
+"""Every chapter executed by nbclient in a real kernel, once per run: the book build executes each chapter
+(myst-nb runs nbclient) and keeps the executed notebooks beside the HTML, which these tests read."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
-from myst_nb.core.read import read_myst_markdown_notebook
-from nbclient import NotebookClient
 
 from quizlib.course import toc_documents
 
+pytestmark = pytest.mark.kernel
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
 
+def executed(built_book: Path, path: Path) -> nbformat.NotebookNode:
+    """The notebook the book build executed for chapter ``path`` (``_build/jupyter_execute`` beside the HTML)."""
+    notebook = built_book.parent / "jupyter_execute" / "chapters" / f"{path.stem}.ipynb"
+    assert notebook.is_file(), f"the book build did not execute {path.name}"
+    return nbformat.read(notebook, as_version=4)
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_executes_without_error(path):
-    nb = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), path=str(path))  # the book's own reader
+def test_chapter_executes_without_error(built_book, path):
+    nb = executed(built_book, path)
     assert nb.metadata["kernelspec"]["name"] == "python3"
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "every code cell ran"
+    outputs = [o for c in code for o in c.get("outputs", [])]
     errors = [o for o in outputs if o["output_type"] == "error" or o.get("name") == "stderr"]
     assert not errors, errors
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "quizlib.show(" in cell.source:
+    for cell in code:
+        if "quizlib.show(" in cell.source:
             bundles = [o["data"] for o in cell.outputs if o["output_type"] in ("display_data", "execute_result")]
             assert bundles, f"{path.name}: the quiz cell shows nothing"
             assert "application/vnd.jupyter.widget-view+json" in bundles[0]

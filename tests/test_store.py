@@ -313,6 +313,7 @@ def test_postgresql_urls_use_psycopg_3(postgres):
     s.close()
 
 
+@pytest.mark.slow  # runs the quizlib command in subprocesses
 def test_cli_db_upgrade_and_create_lead(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     up = subprocess.run([QUIZLIB, "db", "upgrade", "--database", url], capture_output=True, text=True, check=True)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 from server_fixtures import ROOT
 
 from quizlib.quiz import score
 from quizlib.results.store import Store
+
+pytestmark = pytest.mark.kernel
 
 QUIZ = "sensitivity"
 

@@ -13,6 +13,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.kernel
+
 DATA = Path(__file__).resolve().parent / "data"
 
 SETUP = f"""
