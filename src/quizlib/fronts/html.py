@@ -15,7 +15,8 @@ from typing import Any
 
 from quizlib.quiz.model import Course, Quiz, as_json
 
-SCRIPTS = ("quizlib-core.js", "quizlib-ui.js", "quizlib-sync.js")  # sync: the outbox for the course server
+# In this order: the DOM helper, the scorer, the quiz itself, and the outbox for the course server.
+SCRIPTS = ("quizlib-dom.js", "quizlib-core.js", "quizlib-ui.js", "quizlib-sync.js")
 
 
 @functools.cache

@@ -14,6 +14,7 @@
   "use strict";
   if (root.QuizLibSync || !root.QuizLibUI) return;
   var UI = root.QuizLibUI;
+  var el = root.QuizLibDOM.el;
   var PREFIX = UI.storagePrefix;
   var KEY_LEARNER = PREFIX + "learner";
   var KEY_OUTBOX = PREFIX + "outbox";
@@ -255,13 +256,6 @@
   }
 
   // -- "Assigned to you" on the progress page -------------------------------------------------------------
-  function el(tag, text, attrs) {
-    var n = document.createElement(tag);
-    if (text) n.textContent = text;
-    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
-    return n;
-  }
-
   function fetchMe() {
     var l = learner();
     if (!l) return Promise.reject(new Error("not joined"));
@@ -277,26 +271,26 @@
 
   function showAssigned(container) {
     if (!learner() || !container) return;
-    var section = el("section", null, { "class": "ql-assigned", "aria-labelledby": "ql-assigned-h" });
-    section.appendChild(el("h2", "Assigned to you", { id: "ql-assigned-h" }));
-    var status = el("p", "Loading your assignments from the course server\u2026", { role: "status" });
+    var section = el("section", { className: "ql-assigned", "aria-labelledby": "ql-assigned-h" });
+    section.appendChild(el("h2", { text: "Assigned to you", id: "ql-assigned-h" }));
+    var status = el("p", { text: "Loading your assignments from the course server\u2026", role: "status" });
     section.appendChild(status);
     container.insertBefore(section, container.firstChild);
     flush().then(fetchMe).then(function (me) {
       status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
-      if (!me.assignments.length) { section.appendChild(el("p", "Nothing is assigned to you yet.")); return; }
+      if (!me.assignments.length) { section.appendChild(el("p", { text: "Nothing is assigned to you yet." })); return; }
       me.assignments.forEach(function (a) {
-        var box = el("div", null, { "class": "ql-assignment", "data-registration": a.registration });
+        var box = el("div", { className: "ql-assignment", "data-registration": a.registration });
         var due = a.due ? "due " + a.due + (a.overdue ? " (overdue)" : "") : "no due date";
-        box.appendChild(el("h3", a.title));
-        box.appendChild(el("p", "Pass mark " + a.pass_mark + "%, " + due + ". You have passed " + a.progress.passed + " of " + a.progress.total + " quizzes.", { "class": a.overdue ? "ql-overdue" : "" }));
+        box.appendChild(el("h3", { text: a.title }));
+        box.appendChild(el("p", { text: "Pass mark " + a.pass_mark + "%, " + due + ". You have passed " + a.progress.passed + " of " + a.progress.total + " quizzes.", className: a.overdue ? "ql-overdue" : "" }));
         var list = el("ul");
         a.quizzes.forEach(function (q) {
           var state = q.passed ? "passed" : q.finished ? "finished, not passed yet" : q.started ? "started" : "not started";
           var best = q.best_percentage === null ? "" : " (best " + q.best_percentage + "%)";
-          var item = el("li", null, { "data-quiz": q.id });
+          var item = el("li", { "data-quiz": q.id });
           if (q.chapter) {
-            item.appendChild(el("a", q.title, { href: contentRoot() + q.chapter + ".html" }));
+            item.appendChild(el("a", { text: q.title, href: contentRoot() + q.chapter + ".html" }));
             item.appendChild(document.createTextNode(": " + state + best));
           } else item.textContent = q.title + ": " + state + best;
           list.appendChild(item);

@@ -1,11 +1,13 @@
 /* quizlib in the published pages: draws a quiz from its JSON, scores it with QuizLibCore, keeps the
  * learner's answers in localStorage, and tells listeners (QuizLibUI.on) what happened, so results can be sent
- * on. No network request, no external file: everything this needs is in the page.
+ * on. It makes no network request and needs only the quiz runtime's other files (quizlib-dom.js and
+ * quizlib-core.js, loaded before it).
  */
 (function (root) {
   "use strict";
   if (root.QuizLibUI) return;
   var Core = root.QuizLibCore;
+  var el = root.QuizLibDOM.el;
   var STORE_PREFIX = "quizlib:v1:";
   var listeners = [];
   var uid = 0;
@@ -68,18 +70,7 @@
     return { version: 1, attempt: attempt, attempt_id: uuid4(), seed: randomSeed(), started: new Date().toISOString(), answers: {} };
   }
 
-  // -- small DOM helpers ----------------------------------------------------------------------------------
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
-
+  // -- small helpers ------------------------------------------------------------------------------------
   function paragraphs(text, className) {
     var box = el("div", { className: className });
     String(text || "").split(/\n\s*\n/).forEach(function (para) {
