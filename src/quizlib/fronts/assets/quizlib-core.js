@@ -90,7 +90,8 @@
   //   score(q, response, settings)  -> {credit: 0..1, feedback: [{ref, text, correct, cite}], complete}
   //                                    or throws ResponseError when the response does not fit the question
   //   singleTry                     true when each decision is final: one try, no retry penalty (a case)
-  // Adding a kind: an entry here, a view in quizlib-ui.js (VIEWS), and the Python side (quizlib/quiz/score.py).
+  // Adding a kind: an entry here, a view in quizlib-ui.js (VIEWS), an xAPI entry in quizlib-sync.js
+  // (XAPI_KINDS), and the Python side (quizlib/quiz/score.py).
   var KINDS = {
     single_choice: {
       singleTry: false,

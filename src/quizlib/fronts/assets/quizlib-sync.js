@@ -1,7 +1,7 @@
 /* quizlib-sync: the browser's outbox of results for the quizlib course server.
  *
  * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same shape
- * as quizlib/xapi.py builds) kept in localStorage BEFORE anything is sent. Statements are sent, in batches,
+ * as quizlib/results/xapi.py builds) kept in localStorage BEFORE anything is sent. Statements are sent, in batches,
  * to the server the learner joined, and only ever to this page's own origin; they are removed only when the
  * server acknowledges them (or rejects one for good, which moves it aside). Sending is tried on load, on
  * `online`, and on an interval with backoff while the server is unreachable.
@@ -14,6 +14,7 @@
   "use strict";
   if (root.QuizLibSync || !root.QuizLibUI) return;
   var UI = root.QuizLibUI;
+  var Core = root.QuizLibCore;
   var el = root.QuizLibDOM.el;
   var PREFIX = UI.storagePrefix;
   var KEY_LEARNER = PREFIX + "learner";
@@ -24,8 +25,6 @@
   var EXT = { attempt: NS + "xapi:attempt-id", tryNumber: NS + "xapi:try", seed: NS + "xapi:seed",
               response: NS + "xapi:response", answers: NS + "xapi:answers" };
   var VERBS = { answered: "http://adlnet.gov/expapi/verbs/answered", completed: "http://adlnet.gov/expapi/verbs/completed" };
-  var INTERACTION = { single_choice: "choice", multiple_response: "choice", true_false: "true-false", numeric: "numeric",
-                      ordering: "sequencing", matching: "matching", vignette: "other" };
   var BATCH = 50;
   var MIN_DELAY = 2000, MAX_DELAY = 300000, INTERVAL = 15000;
   var serverSeen = false; // the same origin answered api/v1/config
@@ -74,22 +73,38 @@
     return (l ? l.server : contentRoot()) + "api/v1/";
   }
 
-  // -- statements (the twin of quizlib/xapi.py) -------------------------------------------------------
-  function iso(d) { return (d || new Date()).toISOString(); }
-
+  // -- statements: the twin of quizlib/results/xapi.py, which is the reference ----------------------------
   function quizIri(quizId) { return NS + "quiz:" + quizId; }
 
   function numberText(v) { return String(v); }
 
-  function responseString(kind, r) {
-    if (kind === "single_choice") return String(r);
-    if (kind === "true_false") return r ? "true" : "false";
-    if (kind === "numeric") {
-      var n = root.QuizLibCore.parseNumber(r);
-      return n === null ? String(r) : numberText(n);
-    }
-    if (kind === "matching") return Object.keys(r).sort().map(function (k) { return k + "[.]" + r[k]; }).join("[,]");
-    return r.map(String).join("[,]");
+  function joined(r) { return r.map(String).join("[,]"); }
+
+  // One entry per kind: its xAPI interactionType, and response(r), the xAPI response string of a quizlib
+  // response r: choice "a[,]c"; true-false "true"; numeric the number; sequencing "s1[,]s2"; matching
+  // "p1[.]x[,]p2[.]y" by pair id; a case (other) its decisions "a[,]b". The JSON response goes in an extension.
+  var XAPI_KINDS = {
+    single_choice: { interactionType: "choice", response: function (r) { return String(r); } },
+    multiple_response: { interactionType: "choice", response: joined },
+    true_false: { interactionType: "true-false", response: function (r) { return r ? "true" : "false"; } },
+    numeric: {
+      interactionType: "numeric",
+      response: function (r) {
+        var n = Core.parseNumber(r);
+        return n === null ? String(r) : numberText(n);
+      }
+    },
+    ordering: { interactionType: "sequencing", response: joined },
+    matching: {
+      interactionType: "matching",
+      response: function (r) { return Object.keys(r).sort().map(function (k) { return k + "[.]" + r[k]; }).join("[,]"); }
+    },
+    vignette: { interactionType: "other", response: joined }
+  };
+
+  function xapiKind(kind) {
+    if (!Object.prototype.hasOwnProperty.call(XAPI_KINDS, kind)) throw new Error("unknown question kind " + JSON.stringify(kind));
+    return XAPI_KINDS[kind];
   }
 
   function firstLine(text, limit) {
@@ -103,7 +118,7 @@
     return null;
   }
 
-  function context(e, tryNumber, parent) {
+  function context(e, registration, tryNumber, parent) {
     var ext = {};
     ext[EXT.attempt] = e.attempt_id;
     if (tryNumber !== null) ext[EXT.tryNumber] = tryNumber;
@@ -111,51 +126,72 @@
     var activities = { grouping: [{ objectType: "Activity", id: NS + "chapter:" + e.chapter }] };
     if (parent) activities.parent = [{ objectType: "Activity", id: quizIri(e.quiz_id) }];
     var c = { contextActivities: activities, extensions: ext };
-    var reg = registrationFor(e.quiz_id);
-    if (reg) c.registration = reg;
+    if (registration) c.registration = registration;
     return c;
   }
 
-  function answeredStatement(e) {
+  function answeredStatement(e, facts) {
     var q = e.question;
+    var kind = xapiKind(q.kind);
     var resultExt = {};
     resultExt[EXT.response] = e.response;
     return {
-      id: UI.uuid4(),
+      id: facts.id,
       verb: { id: VERBS.answered, display: { en: "answered" } },
       object: { objectType: "Activity", id: quizIri(e.quiz_id) + ":question:" + q.id,
                 definition: { type: "http://adlnet.gov/expapi/activities/cmi.interaction",
-                              name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: INTERACTION[q.kind] } },
+                              name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: kind.interactionType } },
       result: { score: { scaled: e.outcome.credit, raw: e.outcome.credit, min: 0, max: 1 },
                 success: e.result.credit === 1, completion: e.outcome.final,
-                response: responseString(q.kind, e.response), extensions: resultExt },
-      context: context(e, e.try_number, true),
-      timestamp: iso(),
+                response: kind.response(e.response), extensions: resultExt },
+      context: context(e, facts.registration, e.try_number, true),
+      timestamp: facts.timestamp,
       version: "1.0.3"
     };
   }
 
-  function completedStatement(e) {
-    var state = UI.loadState(e.quiz_id) || { answers: {} };
+  function completedStatement(e, facts) {
+    var saved = facts.answers || {};
     var answers = {};
     e.result.questions.forEach(function (o) {
-      var a = state.answers[o.question_id];
+      var a = saved[o.question_id];
       if (a) answers[o.question_id] = { tries: a.tries, revealed: !!a.revealed };
     });
     var r = e.result;
     var resultExt = {};
     resultExt[EXT.answers] = answers;
     return {
-      id: UI.uuid4(),
+      id: facts.id,
       verb: { id: VERBS.completed, display: { en: "completed" } },
       object: { objectType: "Activity", id: quizIri(e.quiz_id),
                 definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: { en: firstLine(e.quiz.title, 200) || e.quiz_id } } },
       result: { score: { scaled: Math.round(r.percentage * 100) / 10000, raw: r.points, min: 0, max: r.max_points },
                 success: r.passed, completion: true, extensions: resultExt },
-      context: context(e, null, false),
-      timestamp: iso(),
+      context: context(e, facts.registration, null, false),
+      timestamp: facts.timestamp,
       version: "1.0.3"
     };
+  }
+
+  // The statement of an "answered" or "completed" event of QuizLibUI.on, without its actor (added when it is
+  // first sent). `facts` gives what the event does not carry: the statement's id (a UUID), its timestamp
+  // (ISO 8601), the assignment's registration (or null) and, for "completed", the attempt's saved answers
+  // (question id -> {tries, revealed}). A pure function: no storage, no clock, no DOM.
+  function statementFor(e, facts) {
+    if (e.type === "answered") return answeredStatement(e, facts);
+    if (e.type === "completed") return completedStatement(e, facts);
+    throw new Error("no statement for a " + JSON.stringify(e.type) + " event");
+  }
+
+  // The pseudonymous actor: an account on the course server named by the learner's random id.
+  function actorFor(l) {
+    return { objectType: "Agent", account: { homePage: l.home_page || l.server, name: l.learner_id } };
+  }
+
+  function factsFor(e) {
+    var state = e.type === "completed" ? UI.loadState(e.quiz_id) : null;
+    return { id: UI.uuid4(), timestamp: new Date().toISOString(), registration: registrationFor(e.quiz_id),
+             answers: (state && state.answers) || {} };
   }
 
   // -- the outbox -----------------------------------------------------------------------------------------
@@ -176,8 +212,7 @@
 
   function onEvent(e) {
     if (!recording()) return;
-    if (e.type === "answered") enqueue(answeredStatement(e));
-    else if (e.type === "completed") enqueue(completedStatement(e));
+    if (e.type === "answered" || e.type === "completed") enqueue(statementFor(e, factsFor(e)));
     else if (e.type === "progress-shown") showAssigned(e.container);
   }
 
@@ -186,7 +221,7 @@
     list.forEach(function (s) {
       if (!s.actor) {
         // The actor is fixed the first time a statement is sent, so a resend is byte-for-byte the same.
-        s.actor = { objectType: "Agent", account: { homePage: l.home_page || l.server, name: l.learner_id } };
+        s.actor = actorFor(l);
         changed = true;
       }
     });
@@ -328,7 +363,10 @@
     flush: function () { nextTry = 0; return flush(); },
     pending: function () { return outbox().length; },
     rejected: function () { return read(KEY_REJECTED, []); },
-    apiBase: apiBase
+    apiBase: apiBase,
+    statementFor: statementFor,
+    actorFor: actorFor,
+    XAPI_KINDS: XAPI_KINDS
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
