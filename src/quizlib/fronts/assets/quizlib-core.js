@@ -1,6 +1,6 @@
 /* quizlib scoring for the published pages: the JavaScript twin of quizlib/quiz/score.py.
- * Same inputs, same results, same rounding; tests/data/scoring_cases.yaml proves it (tests/test_scoring_parity.py).
- * Change both, or neither.
+ * Same inputs, same results, same rounding; tests/data/scoring_cases.yaml proves it (in Node and in Chromium:
+ * tests/test_scoring_parity.py). Change both, or neither. No DOM here: Node loads this file as it is.
  */
 (function (root) {
   "use strict";
