@@ -91,7 +91,7 @@
   //                                    or throws ResponseError when the response does not fit the question
   //   singleTry                     true when each decision is final: one try, no retry penalty (a case)
   // Adding a kind: an entry here, a view in quizlib-ui.js (VIEWS), an xAPI entry in quizlib-sync.js
-  // (XAPI_KINDS), and the Python side (quizlib/quiz/score.py).
+  // (XAPI_KINDS), and the Python side (quizlib/quiz/score.py); tests/test_javascript.py checks the lists agree.
   var KINDS = {
     single_choice: {
       singleTry: false,

@@ -1,7 +1,8 @@
 /* quizlib-sync: the browser's outbox of results for the quizlib course server.
  *
- * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same shape
- * as quizlib/results/xapi.py builds) kept in localStorage BEFORE anything is sent. Statements are sent, in batches,
+ * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same as
+ * quizlib/results/xapi.py builds from the same facts: tests/test_javascript.py) kept in localStorage BEFORE
+ * anything is sent. Statements are sent, in batches,
  * to the server the learner joined, and only ever to this page's own origin; they are removed only when the
  * server acknowledges them (or rejects one for good, which moves it aside). Sending is tried on load, on
  * `online`, and on an interval with backoff while the server is unreachable.
@@ -76,7 +77,14 @@
   // -- statements: the twin of quizlib/results/xapi.py, which is the reference ----------------------------
   function quizIri(quizId) { return NS + "quiz:" + quizId; }
 
-  function numberText(v) { return String(v); }
+  // A number as Python's repr writes it (xapi.number_text): whole numbers without a point, and an exponent of
+  // at least two digits below 1e-4 (JavaScript's String keeps plain digits down to 1e-7).
+  function numberText(v) {
+    var a = Math.abs(v);
+    if ((v === Math.floor(v) && a < 1e21) || (a >= 1e-4 && a < 1e16)) return String(v);
+    var m = /^(-?[0-9.]+)e([+-])([0-9]+)$/.exec(v.toExponential());
+    return m[1] + "e" + m[2] + (m[3].length < 2 ? "0" : "") + m[3];
+  }
 
   function joined(r) { return r.map(String).join("[,]"); }
 
@@ -107,9 +115,15 @@
     return XAPI_KINDS[kind];
   }
 
+  // Python's whitespace for str.split(), which differs from JavaScript's \s in a few characters.
+  // eslint-disable-next-line no-control-regex -- Python counts U+001C to U+001F as spaces, so must this
+  var SPACES = /[\t\n\v\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+  // The text on one line, cut to `limit` characters (code points, as Python counts them).
   function firstLine(text, limit) {
-    var line = String(text || "").split(/\s+/).join(" ").trim();
-    return line.length <= limit ? line : line.slice(0, limit - 1) + "\u2026";
+    var line = String(text || "").split(SPACES).filter(Boolean).join(" ");
+    var chars = Array.from(line);
+    return chars.length <= limit ? line : chars.slice(0, limit - 1).join("") + "\u2026";
   }
 
   function registrationFor(quizId) {
