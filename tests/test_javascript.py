@@ -1,5 +1,5 @@
-"""quizlib's JavaScript (src/quizlib/fronts/assets/): every kind of question has its entry in each per-kind
-registry, and the xAPI statements the browser builds are those quizlib.results.xapi
+"""quizlib's JavaScript (src/quizlib/fronts/assets/): ESLint finds nothing, every kind of question has its
+entry in each per-kind registry, and the xAPI statements the browser builds are those quizlib.results.xapi
 builds from the same facts (Python is the reference). Runs under Node; the scoring table runs in
 tests/test_scoring_parity.py.
 """
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from javascript import ASSETS, TESTS_JS, run_in_node
+from javascript import ASSETS, NODE_MODULES, ROOT, TESTS_JS, run_in_node
 from scoring_table import fixture_course
 
 from quizlib.fronts.html import SCRIPTS
@@ -22,6 +24,15 @@ from quizlib.quiz.model import KINDS, Quiz, as_json
 from quizlib.results import xapi
 
 RUNTIME = [ASSETS / name for name in SCRIPTS]
+LINTED = ["src/quizlib/fronts/assets", "tests/js", "eslint.config.js"]
+
+
+def test_eslint_finds_nothing():
+    npx = shutil.which("npx")
+    if not npx or not (NODE_MODULES / "eslint").is_dir():
+        pytest.fail("ESLint is missing: ./course test installs it (npm ci, from package-lock.json)")
+    proc = subprocess.run([npx, "--no-install", "eslint", *LINTED], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, f"ESLint:\n{proc.stdout}{proc.stderr}"
 
 
 def test_every_kind_has_its_scorer_view_and_xapi_entry():
