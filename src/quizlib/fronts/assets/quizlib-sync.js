@@ -360,8 +360,17 @@
       .then(function (c) { serverSeen = !!(c && c.server === "quizlib"); }, function () { serverSeen = false; });
   }
 
+  // Some browsers throw on the very access to localStorage when a site may keep no data.
+  function hasStorage() {
+    try {
+      return !!root.localStorage;
+    } catch (e) {
+      return false;
+    }
+  }
+
   function start() {
-    if (!root.fetch || !root.localStorage || !/^https?:$/.test(root.location.protocol)) return;
+    if (!root.fetch || !hasStorage() || !/^https?:$/.test(root.location.protocol)) return;
     if (learner()) {
       flush();
       fetchMe().catch(function () {});
