@@ -290,3 +290,36 @@ def test_the_quiz_says_when_the_browser_keeps_nothing(browser, minibook_url):
     check(page, "sc")
     expect(feedback(page, "sc")).to_contain_text("Correct.")
     context.close()
+
+
+def test_the_runtime_mounts_blocks_whether_it_comes_before_or_after_them(page, tmp_path):
+    """The book loads the runtime once, from _static, before the page's blocks are read; a notebook output
+    carries it inline after its block. Both mount every block."""
+    from conftest import serving
+    from scoring_table import fixture_course
+
+    from quizlib.fronts.html import quiz_html, script
+
+    course = fixture_course()
+    (tmp_path / "quizlib.js").write_text(script(), encoding="utf-8")
+    (tmp_path / "before.html").write_text(
+        '<!doctype html><html lang="en"><head><title>before</title><script src="quizlib.js"></script></head><body>'
+        + quiz_html(course, "kinds", standalone=False) + quiz_html(course, "exam", standalone=False) + "</body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "after.html").write_text(
+        '<!doctype html><html lang="en"><head><title>after</title></head><body>'
+        + quiz_html(course, "kinds") + quiz_html(course, "exam") + "</body></html>",
+        encoding="utf-8",
+    )
+    with serving(tmp_path) as url:
+        page.goto(f"{url}/before.html")
+        expect(page.locator(".ql-quiz")).to_have_count(2)
+        expect(page.locator(".ql-question")).to_have_count(8 + 4)
+        question(page, "sc").get_by_label("Blue").check()
+        check(page, "sc")
+        expect(feedback(page, "sc")).to_contain_text("Correct.")
+        page.goto(f"{url}/after.html")  # the same site: the answer just given is shown again
+        expect(page.locator(".ql-quiz")).to_have_count(2)
+        expect(page.locator(".ql-question")).to_have_count(8 + 4)
+        expect(feedback(page, "sc")).to_contain_text("Correct.")

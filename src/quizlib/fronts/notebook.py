@@ -6,7 +6,8 @@ ipywidget where a kernel is live and as a self-contained HTML block in the publi
 Every HTML output is marked with the call that made it (``<!-- quizlib:show:meta-analyses -->``). The book
 caches executed notebooks, so an output can be older than the quiz files and scripts it was made from;
 ``quizlib.sphinx_ext`` re-renders each marked output with :func:`render` at build time, so the published
-pages always show the current quizzes.
+pages always show the current quizzes. An output carries the quiz runtime inline, so that it stands alone; the
+book re-renders it without, and serves the runtime once (see ``quizlib.fronts.html``).
 """
 
 from __future__ import annotations
@@ -111,10 +112,11 @@ def study_plan() -> _Html:
     return _Html("study_plan", "", *_study_plan(find_root()))
 
 
-def _progress(root: Path) -> tuple[str, str]:
+def _progress(root: Path, standalone: bool = True) -> tuple[str, str]:
     c = course_folder.quizzes(root)
     text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
-    return progress_html(c, course_folder.chapter_titles(root)), "Your progress, by quiz:\n\n" + text
+    html = progress_html(c, course_folder.chapter_titles(root), standalone=standalone)
+    return html, "Your progress, by quiz:\n\n" + text
 
 
 def progress() -> _Html:
@@ -122,17 +124,18 @@ def progress() -> _Html:
     return _Html("progress", "", *_progress(find_root()))
 
 
-_RENDERERS = {
-    "show": lambda root, quiz_id: quiz_html(course_folder.quizzes(root), quiz_id),
-    "objectives": lambda root, quiz_id: _objectives(root, quiz_id)[0],
-    "progress": lambda root, arg: _progress(root)[0],
-    "study_plan": lambda root, arg: _study_plan(root)[0],
+_RENDERERS = {  # call -> (root, argument, standalone) -> HTML
+    "show": lambda root, quiz_id, standalone: quiz_html(course_folder.quizzes(root), quiz_id, standalone=standalone),
+    "objectives": lambda root, quiz_id, standalone: _objectives(root, quiz_id)[0],
+    "progress": lambda root, arg, standalone: _progress(root, standalone)[0],
+    "study_plan": lambda root, arg, standalone: _study_plan(root)[0],
 }
 
 
-def render(root: Path, html: str) -> str:
-    """``html`` with every marked quizlib output made afresh from the course at ``root``."""
-    return MARK.sub(lambda m: marked(m[1], m[2], _RENDERERS[m[1]](root, m[2])), html)
+def render(root: Path, html: str, *, standalone: bool = True) -> str:
+    """``html`` with every marked quizlib output made afresh from the course at ``root``; with
+    ``standalone=False``, quiz and progress blocks come without the quiz runtime (the page loads it)."""
+    return MARK.sub(lambda m: marked(m[1], m[2], _RENDERERS[m[1]](root, m[2], standalone)), html)
 
 
 def sources(root: Path) -> list[Path]:

@@ -9,9 +9,13 @@
   the theme's stylesheet already draws the same icons from its bundled web fonts.
 - Keep all page content inside landmarks for screen-reader users: the theme's course-title link is
   wrapped in a navigation landmark (templates in ``sphinx_templates/``).
+- Serve the quiz runtime once for the whole book: a notebook's quiz output carries the runtime inline (it
+  must stand alone), which would put 64 KB into every page with a quiz. The book's pages carry only the
+  quiz's data; the runtime is written to ``_static/quizlib.js`` and ``_static/quizlib.css`` and linked, with
+  Sphinx's ``?v=`` checksum, from the pages that have a quiz or progress block, so a browser fetches it once.
 - Keep published quizzes current: executed notebooks are cached, so a quiz output can be older than the
   quiz files and scripts it was made from. Each marked quizlib output is made afresh when a page is read,
-  and the page is re-read whenever one of those files changes (see ``quizlib.book.render``).
+  and the page is re-read whenever one of those files changes (see ``quizlib.fronts.notebook.render``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pathlib import Path
 from docutils import nodes
 
 TEMPLATES = Path(__file__).with_name("sphinx_templates")
+RUNTIME_JS = "quizlib.js"
+RUNTIME_CSS = "quizlib.css"
 
 _UNWANTED_SCRIPTS = ("sphinx-thebe.js", "THEBE_JS_URL", "unpkg.com")
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -41,6 +47,27 @@ def _drop_scripts(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = [s for s in scripts if not _unwanted(s)]
 
 
+def _write_runtime(app) -> None:
+    """The quiz runtime as two files of ``_static``, written before Sphinx copies its static files and
+    writes the pages (which need the files to compute their ``?v=`` checksums)."""
+    if app.builder.format != "html":
+        return
+    from quizlib.fronts import html
+
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / RUNTIME_JS).write_text(html.script(), encoding="utf-8")
+    (static / RUNTIME_CSS).write_text(html.asset(html.STYLESHEET), encoding="utf-8")
+
+
+def _link_runtime(app, pagename, templatename, context, doctree) -> None:
+    from quizlib.fronts import html
+
+    if html.has_block(context.get("body", "")):  # only pages with a quiz or progress block
+        app.add_css_file(RUNTIME_CSS)
+        app.add_js_file(RUNTIME_JS, loading_method="defer")
+
+
 def _refresh_quiz_outputs(app, doctree) -> None:
     from quizlib.fronts import notebook as book
 
@@ -49,7 +76,7 @@ def _refresh_quiz_outputs(app, doctree) -> None:
     for node in list(doctree.findall(nodes.raw)):
         text = node.astext()
         if "<!-- quizlib:" in text:
-            node.replace(node.children[0], nodes.Text(book.render(root, text)))
+            node.replace(node.children[0], nodes.Text(book.render(root, text, standalone=False)))
             refreshed = True
     if refreshed:
         for path in book.sources(root):
@@ -62,6 +89,8 @@ def _add_templates(app, config) -> None:
 
 def setup(app):
     app.connect("config-inited", _add_templates)
+    app.connect("builder-inited", _write_runtime)
     app.connect("doctree-read", _refresh_quiz_outputs)
+    app.connect("html-page-context", _link_runtime)
     app.connect("html-page-context", _drop_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,6 @@
-/* quizlib scoring for the published pages: the JavaScript twin of quizlib/score.py.
- * Same inputs, same results, same rounding; tests/data/scoring_cases.json proves it. Change both, or neither.
+/* quizlib scoring for the published pages: the JavaScript twin of quizlib/quiz/score.py.
+ * Same inputs, same results, same rounding; tests/data/scoring_cases.yaml proves it (in Node and in Chromium:
+ * tests/test_scoring_parity.py). Change both, or neither. No DOM here: Node loads this file as it is.
  */
 (function (root) {
   "use strict";
@@ -82,104 +83,146 @@
     return path;
   }
 
-  function scoreResponse(q, response, settings) {
-    var cite = q.cite || [];
-    if (q.kind === "single_choice") {
-      var options = byId(q.options);
-      if (typeof response !== "string" || !Object.prototype.hasOwnProperty.call(options, response))
-        throw new ResponseError("expected one of the option ids " + Object.keys(options).join(", "));
-      var chosen = options[response];
-      return { credit: chosen.correct ? 1 : 0, feedback: [fb(chosen.id, chosen.feedback, chosen.correct, chosen.cite)], complete: true };
-    }
-    if (q.kind === "multiple_response") {
-      var opts = byId(q.options);
-      var picked = ids(response, "option");
-      var distinct = {};
-      picked.forEach(function (c) { distinct[c] = true; });
-      var unknown = picked.filter(function (c) { return !Object.prototype.hasOwnProperty.call(opts, c); });
-      if (unknown.length || Object.keys(distinct).length !== picked.length)
-        throw new ResponseError("expected distinct option ids among " + Object.keys(opts).join(", "));
-      var nRight = q.options.filter(function (o) { return o.correct; }).length;
-      var nWrong = q.options.length - nRight;
-      var hits = picked.filter(function (c) { return opts[c].correct; }).length;
-      var misses = picked.length - hits;
-      var credit = hits / nRight - (nWrong ? misses / nWrong : 0);
-      credit = roundHalfUp(Math.max(0, credit), 4);
-      var feedback = q.options.filter(function (o) { return distinct[o.id]; })
-        .map(function (o) { return fb(o.id, o.feedback, o.correct, o.cite); });
-      return { credit: credit, feedback: feedback, complete: true };
-    }
-    if (q.kind === "true_false") {
-      if (typeof response !== "boolean") throw new ResponseError("expected true or false");
-      var right = response === q.answer;
-      var text = response ? q.feedback.if_true : q.feedback.if_false;
-      return { credit: right ? 1 : 0, feedback: [fb(response ? "true" : "false", text, right, cite)], complete: true };
-    }
-    if (q.kind === "numeric") {
-      if (typeof response !== "string" && typeof response !== "number")
-        throw new ResponseError("expected a number or the text typed");
-      var value = parseNumber(response);
-      if (value === null) throw new ResponseError("expected a number, found " + JSON.stringify(response));
-      var tolerance = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : settings.numeric_tolerance;
-      if (within(value, q.answer, tolerance))
-        return { credit: 1, feedback: [fb("correct", q.feedback.correct, true, cite)], complete: true };
-      for (var w = 0; w < (q.wrong_answers || []).length; w++) {
-        var wa = q.wrong_answers[w];
-        if (within(value, wa.value, tolerance))
-          return { credit: 0, feedback: [fb("wrong-" + (w + 1), wa.feedback, false, cite)], complete: true };
+  function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
+
+  // -- the kinds of question ------------------------------------------------------------------------------
+  // One entry per kind, and the only place a kind's scoring rule lives. Each entry has exactly:
+  //   score(q, response, settings)  -> {credit: 0..1, feedback: [{ref, text, correct, cite}], complete}
+  //                                    or throws ResponseError when the response does not fit the question
+  //   singleTry                     true when each decision is final: one try, no retry penalty (a case)
+  // Adding a kind: an entry here, a view in quizlib-ui.js (VIEWS), an xAPI entry in quizlib-sync.js
+  // (XAPI_KINDS), and the Python side (quizlib/quiz/score.py); tests/test_javascript.py checks the lists agree.
+  var KINDS = {
+    single_choice: {
+      singleTry: false,
+      score: function (q, response) {
+        var options = byId(q.options);
+        if (typeof response !== "string" || !has(options, response))
+          throw new ResponseError("expected one of the option ids " + Object.keys(options).join(", "));
+        var chosen = options[response];
+        return { credit: chosen.correct ? 1 : 0, feedback: [fb(chosen.id, chosen.feedback, chosen.correct, chosen.cite)], complete: true };
       }
-      return { credit: 0, feedback: [fb("incorrect", q.feedback.incorrect, false, cite)], complete: true };
+    },
+
+    multiple_response: {
+      singleTry: false,
+      score: function (q, response) {
+        var options = byId(q.options);
+        var picked = ids(response, "option");
+        var distinct = {};
+        picked.forEach(function (c) { distinct[c] = true; });
+        var unknown = picked.filter(function (c) { return !has(options, c); });
+        if (unknown.length || Object.keys(distinct).length !== picked.length)
+          throw new ResponseError("expected distinct option ids among " + Object.keys(options).join(", "));
+        var nRight = q.options.filter(function (o) { return o.correct; }).length;
+        var nWrong = q.options.length - nRight;
+        var hits = picked.filter(function (c) { return options[c].correct; }).length;
+        var misses = picked.length - hits;
+        var credit = hits / nRight - (nWrong ? misses / nWrong : 0);
+        var feedback = q.options.filter(function (o) { return distinct[o.id]; })
+          .map(function (o) { return fb(o.id, o.feedback, o.correct, o.cite); });
+        return { credit: roundHalfUp(Math.max(0, credit), 4), feedback: feedback, complete: true };
+      }
+    },
+
+    true_false: {
+      singleTry: false,
+      score: function (q, response) {
+        if (typeof response !== "boolean") throw new ResponseError("expected true or false");
+        var right = response === q.answer;
+        var text = response ? q.feedback.if_true : q.feedback.if_false;
+        return { credit: right ? 1 : 0, feedback: [fb(response ? "true" : "false", text, right, q.cite)], complete: true };
+      }
+    },
+
+    numeric: {
+      singleTry: false,
+      score: function (q, response, settings) {
+        if (typeof response !== "string" && typeof response !== "number")
+          throw new ResponseError("expected a number or the text typed");
+        var value = parseNumber(response);
+        if (value === null) throw new ResponseError("expected a number, found " + JSON.stringify(response));
+        var tolerance = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : settings.numeric_tolerance;
+        if (within(value, q.answer, tolerance))
+          return { credit: 1, feedback: [fb("correct", q.feedback.correct, true, q.cite)], complete: true };
+        var wrong = q.wrong_answers || [];
+        for (var w = 0; w < wrong.length; w++) {
+          if (within(value, wrong[w].value, tolerance))
+            return { credit: 0, feedback: [fb("wrong-" + (w + 1), wrong[w].feedback, false, q.cite)], complete: true };
+        }
+        return { credit: 0, feedback: [fb("incorrect", q.feedback.incorrect, false, q.cite)], complete: true };
+      }
+    },
+
+    ordering: {
+      singleTry: false,
+      score: function (q, response) {
+        var order = ids(response, "step");
+        if (order.slice().sort().join("\u0000") !== q.order.slice().sort().join("\u0000"))
+          throw new ResponseError("expected every step id once: " + q.order.join(", "));
+        var position = {};
+        q.order.forEach(function (s, i) { position[s] = i; });
+        var run = longestIncreasingRun(order.map(function (s) { return position[s]; }));
+        var items = byId(q.items);
+        return {
+          credit: run >= 2 ? roundHalfUp(run / order.length, 4) : 0,
+          feedback: order.map(function (s, i) { return fb(s, items[s].feedback, position[s] === i, q.cite); }),
+          complete: true
+        };
+      }
+    },
+
+    matching: {
+      singleTry: false,
+      score: function (q, response) {
+        if (response === null || typeof response !== "object" || Array.isArray(response) ||
+            !Object.keys(response).every(function (k) { return typeof response[k] === "string"; }))
+          throw new ResponseError("expected a mapping of pair id to chosen id");
+        var pairs = byId(q.pairs);
+        var distractors = byId(q.distractors || []);
+        var badKey = Object.keys(response).some(function (k) { return !has(pairs, k); });
+        var badValue = Object.keys(response).some(function (k) { return !has(pairs, response[k]) && !has(distractors, response[k]); });
+        if (badKey || badValue)
+          throw new ResponseError("expected pair ids among " + Object.keys(pairs).join(", ") + " mapped to pair or distractor ids");
+        var good = 0, out = [];
+        q.pairs.forEach(function (p) {
+          var c = has(response, p.id) ? response[p.id] : null;
+          var ok = c === p.id;
+          if (ok) good++;
+          out.push(fb(p.id, p.feedback, ok, q.cite));
+          if (c !== null && has(distractors, c)) out.push(fb(c, distractors[c].feedback, false, q.cite));
+        });
+        return { credit: roundHalfUp(good / q.pairs.length, 4), feedback: out, complete: true };
+      }
+    },
+
+    vignette: {
+      singleTry: true,
+      score: function (q, response) {
+        var path = vignettePath(q, response);
+        var sum = 0;
+        path.forEach(function (p) { sum += p[1].credit; });
+        return {
+          credit: path.length ? roundHalfUp(sum / path.length, 4) : 0,
+          feedback: path.map(function (p) { return fb(p[0].id + "/" + p[1].id, p[1].feedback, p[1].credit === 1, p[1].cite); }),
+          complete: path.length > 0 && !path[path.length - 1][1].next
+        };
+      }
     }
-    if (q.kind === "ordering") {
-      var order = ids(response, "step");
-      if (order.slice().sort().join("\u0000") !== q.order.slice().sort().join("\u0000"))
-        throw new ResponseError("expected every step id once: " + q.order.join(", "));
-      var position = {};
-      q.order.forEach(function (s, i) { position[s] = i; });
-      var run = longestIncreasingRun(order.map(function (s) { return position[s]; }));
-      var items = byId(q.items);
-      return {
-        credit: run >= 2 ? roundHalfUp(run / order.length, 4) : 0,
-        feedback: order.map(function (s, i) { return fb(s, items[s].feedback, position[s] === i, cite); }),
-        complete: true
-      };
-    }
-    if (q.kind === "matching") {
-      if (response === null || typeof response !== "object" || Array.isArray(response) ||
-          !Object.keys(response).every(function (k) { return typeof response[k] === "string"; }))
-        throw new ResponseError("expected a mapping of pair id to chosen id");
-      var pairs = byId(q.pairs);
-      var distractors = byId(q.distractors || []);
-      var has = function (o, k) { return Object.prototype.hasOwnProperty.call(o, k); };
-      var badKey = Object.keys(response).some(function (k) { return !has(pairs, k); });
-      var badValue = Object.keys(response).some(function (k) { return !has(pairs, response[k]) && !has(distractors, response[k]); });
-      if (badKey || badValue)
-        throw new ResponseError("expected pair ids among " + Object.keys(pairs).join(", ") + " mapped to pair or distractor ids");
-      var good = 0, out = [];
-      q.pairs.forEach(function (p) {
-        var c = has(response, p.id) ? response[p.id] : null;
-        var ok = c === p.id;
-        if (ok) good++;
-        out.push(fb(p.id, p.feedback, ok, cite));
-        if (c !== null && has(distractors, c)) out.push(fb(c, distractors[c].feedback, false, cite));
-      });
-      return { credit: roundHalfUp(good / q.pairs.length, 4), feedback: out, complete: true };
-    }
-    if (q.kind === "vignette") {
-      var path = vignettePath(q, response);
-      var sum = 0;
-      path.forEach(function (p) { sum += p[1].credit; });
-      return {
-        credit: path.length ? roundHalfUp(sum / path.length, 4) : 0,
-        feedback: path.map(function (p) { return fb(p[0].id + "/" + p[1].id, p[1].feedback, p[1].credit === 1, p[1].cite); }),
-        complete: path.length > 0 && !path[path.length - 1][1].next
-      };
-    }
-    throw new Error("not a question: " + JSON.stringify(q && q.kind));
+  };
+
+  function kindOf(q) {
+    if (!q || typeof q.kind !== "string" || !has(KINDS, q.kind)) throw new Error("not a question: " + JSON.stringify(q && q.kind));
+    return KINDS[q.kind];
+  }
+
+  function scoreResponse(q, response, settings) {
+    return kindOf(q).score(q, response, settings);
   }
 
   function outcome(q, tries, settings, revealed) {
-    var limit = q.kind === "vignette" ? 1 : settings.tries;
+    var singleTry = kindOf(q).singleTry;
+    var limit = singleTry ? 1 : settings.tries;
     if (tries.length > limit) throw new ResponseError("expected at most " + limit + " tries, found " + tries.length);
     if (revealed && (settings.reveal_after === 0 || tries.length < settings.reveal_after))
       throw new ResponseError("the answer can be shown only after " + (settings.reveal_after || "no") + " tries");
@@ -190,7 +233,7 @@
       credit = 0;
     } else {
       final = last.credit === 1 || tries.length >= limit || !!revealed;
-      var penalty = q.kind === "vignette" ? 0 : settings.retry_penalty * (tries.length - 1);
+      var penalty = singleTry ? 0 : settings.retry_penalty * (tries.length - 1);
       credit = roundHalfUp(Math.max(0, last.credit * (1 - penalty)), 4);
     }
     return {
@@ -255,7 +298,7 @@
 
   root.QuizLibCore = {
     ResponseError: ResponseError, roundHalfUp: roundHalfUp, parseNumber: parseNumber,
-    scoreResponse: scoreResponse, outcome: outcome, scoreQuiz: scoreQuiz,
+    KINDS: KINDS, scoreResponse: scoreResponse, outcome: outcome, scoreQuiz: scoreQuiz,
     mulberry32: mulberry32, drawQuestions: drawQuestions, longestIncreasingRun: longestIncreasingRun
   };
 })(typeof window !== "undefined" ? window : globalThis);

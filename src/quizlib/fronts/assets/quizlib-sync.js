@@ -1,7 +1,8 @@
 /* quizlib-sync: the browser's outbox of results for the quizlib course server.
  *
- * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same shape
- * as quizlib/xapi.py builds) kept in localStorage BEFORE anything is sent. Statements are sent, in batches,
+ * Each answered try and each finished quiz (QuizLibUI.on events) becomes an xAPI statement (the same as
+ * quizlib/results/xapi.py builds from the same facts: tests/test_javascript.py) kept in localStorage BEFORE
+ * anything is sent. Statements are sent, in batches,
  * to the server the learner joined, and only ever to this page's own origin; they are removed only when the
  * server acknowledges them (or rejects one for good, which moves it aside). Sending is tried on load, on
  * `online`, and on an interval with backoff while the server is unreachable.
@@ -14,6 +15,8 @@
   "use strict";
   if (root.QuizLibSync || !root.QuizLibUI) return;
   var UI = root.QuizLibUI;
+  var Core = root.QuizLibCore;
+  var el = root.QuizLibDOM.el;
   var PREFIX = UI.storagePrefix;
   var KEY_LEARNER = PREFIX + "learner";
   var KEY_OUTBOX = PREFIX + "outbox";
@@ -23,8 +26,6 @@
   var EXT = { attempt: NS + "xapi:attempt-id", tryNumber: NS + "xapi:try", seed: NS + "xapi:seed",
               response: NS + "xapi:response", answers: NS + "xapi:answers" };
   var VERBS = { answered: "http://adlnet.gov/expapi/verbs/answered", completed: "http://adlnet.gov/expapi/verbs/completed" };
-  var INTERACTION = { single_choice: "choice", multiple_response: "choice", true_false: "true-false", numeric: "numeric",
-                      ordering: "sequencing", matching: "matching", vignette: "other" };
   var BATCH = 50;
   var MIN_DELAY = 2000, MAX_DELAY = 300000, INTERVAL = 15000;
   var serverSeen = false; // the same origin answered api/v1/config
@@ -73,27 +74,56 @@
     return (l ? l.server : contentRoot()) + "api/v1/";
   }
 
-  // -- statements (the twin of quizlib/xapi.py) -------------------------------------------------------
-  function iso(d) { return (d || new Date()).toISOString(); }
-
+  // -- statements: the twin of quizlib/results/xapi.py, which is the reference ----------------------------
   function quizIri(quizId) { return NS + "quiz:" + quizId; }
 
-  function numberText(v) { return String(v); }
-
-  function responseString(kind, r) {
-    if (kind === "single_choice") return String(r);
-    if (kind === "true_false") return r ? "true" : "false";
-    if (kind === "numeric") {
-      var n = root.QuizLibCore.parseNumber(r);
-      return n === null ? String(r) : numberText(n);
-    }
-    if (kind === "matching") return Object.keys(r).sort().map(function (k) { return k + "[.]" + r[k]; }).join("[,]");
-    return r.map(String).join("[,]");
+  // A number as Python's repr writes it (xapi.number_text): whole numbers without a point, and an exponent of
+  // at least two digits below 1e-4 (JavaScript's String keeps plain digits down to 1e-7).
+  function numberText(v) {
+    var a = Math.abs(v);
+    if ((v === Math.floor(v) && a < 1e21) || (a >= 1e-4 && a < 1e16)) return String(v);
+    var m = /^(-?[0-9.]+)e([+-])([0-9]+)$/.exec(v.toExponential());
+    return m[1] + "e" + m[2] + (m[3].length < 2 ? "0" : "") + m[3];
   }
 
+  function joined(r) { return r.map(String).join("[,]"); }
+
+  // One entry per kind: its xAPI interactionType, and response(r), the xAPI response string of a quizlib
+  // response r: choice "a[,]c"; true-false "true"; numeric the number; sequencing "s1[,]s2"; matching
+  // "p1[.]x[,]p2[.]y" by pair id; a case (other) its decisions "a[,]b". The JSON response goes in an extension.
+  var XAPI_KINDS = {
+    single_choice: { interactionType: "choice", response: function (r) { return String(r); } },
+    multiple_response: { interactionType: "choice", response: joined },
+    true_false: { interactionType: "true-false", response: function (r) { return r ? "true" : "false"; } },
+    numeric: {
+      interactionType: "numeric",
+      response: function (r) {
+        var n = Core.parseNumber(r);
+        return n === null ? String(r) : numberText(n);
+      }
+    },
+    ordering: { interactionType: "sequencing", response: joined },
+    matching: {
+      interactionType: "matching",
+      response: function (r) { return Object.keys(r).sort().map(function (k) { return k + "[.]" + r[k]; }).join("[,]"); }
+    },
+    vignette: { interactionType: "other", response: joined }
+  };
+
+  function xapiKind(kind) {
+    if (!Object.prototype.hasOwnProperty.call(XAPI_KINDS, kind)) throw new Error("unknown question kind " + JSON.stringify(kind));
+    return XAPI_KINDS[kind];
+  }
+
+  // Python's whitespace for str.split(), which differs from JavaScript's \s in a few characters.
+  // eslint-disable-next-line no-control-regex -- Python counts U+001C to U+001F as spaces, so must this
+  var SPACES = /[\t\n\v\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+  // The text on one line, cut to `limit` characters (code points, as Python counts them).
   function firstLine(text, limit) {
-    var line = String(text || "").split(/\s+/).join(" ").trim();
-    return line.length <= limit ? line : line.slice(0, limit - 1) + "\u2026";
+    var line = String(text || "").split(SPACES).filter(Boolean).join(" ");
+    var chars = Array.from(line);
+    return chars.length <= limit ? line : chars.slice(0, limit - 1).join("") + "\u2026";
   }
 
   function registrationFor(quizId) {
@@ -102,7 +132,7 @@
     return null;
   }
 
-  function context(e, tryNumber, parent) {
+  function context(e, registration, tryNumber, parent) {
     var ext = {};
     ext[EXT.attempt] = e.attempt_id;
     if (tryNumber !== null) ext[EXT.tryNumber] = tryNumber;
@@ -110,51 +140,72 @@
     var activities = { grouping: [{ objectType: "Activity", id: NS + "chapter:" + e.chapter }] };
     if (parent) activities.parent = [{ objectType: "Activity", id: quizIri(e.quiz_id) }];
     var c = { contextActivities: activities, extensions: ext };
-    var reg = registrationFor(e.quiz_id);
-    if (reg) c.registration = reg;
+    if (registration) c.registration = registration;
     return c;
   }
 
-  function answeredStatement(e) {
+  function answeredStatement(e, facts) {
     var q = e.question;
+    var kind = xapiKind(q.kind);
     var resultExt = {};
     resultExt[EXT.response] = e.response;
     return {
-      id: UI.uuid4(),
+      id: facts.id,
       verb: { id: VERBS.answered, display: { en: "answered" } },
       object: { objectType: "Activity", id: quizIri(e.quiz_id) + ":question:" + q.id,
                 definition: { type: "http://adlnet.gov/expapi/activities/cmi.interaction",
-                              name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: INTERACTION[q.kind] } },
+                              name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: kind.interactionType } },
       result: { score: { scaled: e.outcome.credit, raw: e.outcome.credit, min: 0, max: 1 },
                 success: e.result.credit === 1, completion: e.outcome.final,
-                response: responseString(q.kind, e.response), extensions: resultExt },
-      context: context(e, e.try_number, true),
-      timestamp: iso(),
+                response: kind.response(e.response), extensions: resultExt },
+      context: context(e, facts.registration, e.try_number, true),
+      timestamp: facts.timestamp,
       version: "1.0.3"
     };
   }
 
-  function completedStatement(e) {
-    var state = UI.loadState(e.quiz_id) || { answers: {} };
+  function completedStatement(e, facts) {
+    var saved = facts.answers || {};
     var answers = {};
     e.result.questions.forEach(function (o) {
-      var a = state.answers[o.question_id];
+      var a = saved[o.question_id];
       if (a) answers[o.question_id] = { tries: a.tries, revealed: !!a.revealed };
     });
     var r = e.result;
     var resultExt = {};
     resultExt[EXT.answers] = answers;
     return {
-      id: UI.uuid4(),
+      id: facts.id,
       verb: { id: VERBS.completed, display: { en: "completed" } },
       object: { objectType: "Activity", id: quizIri(e.quiz_id),
                 definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: { en: firstLine(e.quiz.title, 200) || e.quiz_id } } },
       result: { score: { scaled: Math.round(r.percentage * 100) / 10000, raw: r.points, min: 0, max: r.max_points },
                 success: r.passed, completion: true, extensions: resultExt },
-      context: context(e, null, false),
-      timestamp: iso(),
+      context: context(e, facts.registration, null, false),
+      timestamp: facts.timestamp,
       version: "1.0.3"
     };
+  }
+
+  // The statement of an "answered" or "completed" event of QuizLibUI.on, without its actor (added when it is
+  // first sent). `facts` gives what the event does not carry: the statement's id (a UUID), its timestamp
+  // (ISO 8601), the assignment's registration (or null) and, for "completed", the attempt's saved answers
+  // (question id -> {tries, revealed}). A pure function: no storage, no clock, no DOM.
+  function statementFor(e, facts) {
+    if (e.type === "answered") return answeredStatement(e, facts);
+    if (e.type === "completed") return completedStatement(e, facts);
+    throw new Error("no statement for a " + JSON.stringify(e.type) + " event");
+  }
+
+  // The pseudonymous actor: an account on the course server named by the learner's random id.
+  function actorFor(l) {
+    return { objectType: "Agent", account: { homePage: l.home_page || l.server, name: l.learner_id } };
+  }
+
+  function factsFor(e) {
+    var state = e.type === "completed" ? UI.loadState(e.quiz_id) : null;
+    return { id: UI.uuid4(), timestamp: new Date().toISOString(), registration: registrationFor(e.quiz_id),
+             answers: (state && state.answers) || {} };
   }
 
   // -- the outbox -----------------------------------------------------------------------------------------
@@ -175,8 +226,7 @@
 
   function onEvent(e) {
     if (!recording()) return;
-    if (e.type === "answered") enqueue(answeredStatement(e));
-    else if (e.type === "completed") enqueue(completedStatement(e));
+    if (e.type === "answered" || e.type === "completed") enqueue(statementFor(e, factsFor(e)));
     else if (e.type === "progress-shown") showAssigned(e.container);
   }
 
@@ -185,7 +235,7 @@
     list.forEach(function (s) {
       if (!s.actor) {
         // The actor is fixed the first time a statement is sent, so a resend is byte-for-byte the same.
-        s.actor = { objectType: "Agent", account: { homePage: l.home_page || l.server, name: l.learner_id } };
+        s.actor = actorFor(l);
         changed = true;
       }
     });
@@ -255,13 +305,6 @@
   }
 
   // -- "Assigned to you" on the progress page -------------------------------------------------------------
-  function el(tag, text, attrs) {
-    var n = document.createElement(tag);
-    if (text) n.textContent = text;
-    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
-    return n;
-  }
-
   function fetchMe() {
     var l = learner();
     if (!l) return Promise.reject(new Error("not joined"));
@@ -277,26 +320,26 @@
 
   function showAssigned(container) {
     if (!learner() || !container) return;
-    var section = el("section", null, { "class": "ql-assigned", "aria-labelledby": "ql-assigned-h" });
-    section.appendChild(el("h2", "Assigned to you", { id: "ql-assigned-h" }));
-    var status = el("p", "Loading your assignments from the course server\u2026", { role: "status" });
+    var section = el("section", { className: "ql-assigned", "aria-labelledby": "ql-assigned-h" });
+    section.appendChild(el("h2", { text: "Assigned to you", id: "ql-assigned-h" }));
+    var status = el("p", { text: "Loading your assignments from the course server\u2026", role: "status" });
     section.appendChild(status);
     container.insertBefore(section, container.firstChild);
     flush().then(fetchMe).then(function (me) {
       status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
-      if (!me.assignments.length) { section.appendChild(el("p", "Nothing is assigned to you yet.")); return; }
+      if (!me.assignments.length) { section.appendChild(el("p", { text: "Nothing is assigned to you yet." })); return; }
       me.assignments.forEach(function (a) {
-        var box = el("div", null, { "class": "ql-assignment", "data-registration": a.registration });
+        var box = el("div", { className: "ql-assignment", "data-registration": a.registration });
         var due = a.due ? "due " + a.due + (a.overdue ? " (overdue)" : "") : "no due date";
-        box.appendChild(el("h3", a.title));
-        box.appendChild(el("p", "Pass mark " + a.pass_mark + "%, " + due + ". You have passed " + a.progress.passed + " of " + a.progress.total + " quizzes.", { "class": a.overdue ? "ql-overdue" : "" }));
+        box.appendChild(el("h3", { text: a.title }));
+        box.appendChild(el("p", { text: "Pass mark " + a.pass_mark + "%, " + due + ". You have passed " + a.progress.passed + " of " + a.progress.total + " quizzes.", className: a.overdue ? "ql-overdue" : "" }));
         var list = el("ul");
         a.quizzes.forEach(function (q) {
           var state = q.passed ? "passed" : q.finished ? "finished, not passed yet" : q.started ? "started" : "not started";
           var best = q.best_percentage === null ? "" : " (best " + q.best_percentage + "%)";
-          var item = el("li", null, { "data-quiz": q.id });
+          var item = el("li", { "data-quiz": q.id });
           if (q.chapter) {
-            item.appendChild(el("a", q.title, { href: contentRoot() + q.chapter + ".html" }));
+            item.appendChild(el("a", { text: q.title, href: contentRoot() + q.chapter + ".html" }));
             item.appendChild(document.createTextNode(": " + state + best));
           } else item.textContent = q.title + ": " + state + best;
           list.appendChild(item);
@@ -317,8 +360,17 @@
       .then(function (c) { serverSeen = !!(c && c.server === "quizlib"); }, function () { serverSeen = false; });
   }
 
+  // Some browsers throw on the very access to localStorage when a site may keep no data.
+  function hasStorage() {
+    try {
+      return !!root.localStorage;
+    } catch (e) {
+      return false;
+    }
+  }
+
   function start() {
-    if (!root.fetch || !root.localStorage || !/^https?:$/.test(root.location.protocol)) return;
+    if (!root.fetch || !hasStorage() || !/^https?:$/.test(root.location.protocol)) return;
     if (learner()) {
       flush();
       fetchMe().catch(function () {});
@@ -334,7 +386,10 @@
     flush: function () { nextTry = 0; return flush(); },
     pending: function () { return outbox().length; },
     rejected: function () { return read(KEY_REJECTED, []); },
-    apiBase: apiBase
+    apiBase: apiBase,
+    statementFor: statementFor,
+    actorFor: actorFor,
+    XAPI_KINDS: XAPI_KINDS
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

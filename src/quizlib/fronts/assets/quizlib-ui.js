@@ -1,11 +1,13 @@
 /* quizlib in the published pages: draws a quiz from its JSON, scores it with QuizLibCore, keeps the
  * learner's answers in localStorage, and tells listeners (QuizLibUI.on) what happened, so results can be sent
- * on. No network request, no external file: everything this needs is in the page.
+ * on. It makes no network request and needs only the quiz runtime's other files (quizlib-dom.js and
+ * quizlib-core.js, loaded before it).
  */
 (function (root) {
   "use strict";
   if (root.QuizLibUI) return;
   var Core = root.QuizLibCore;
+  var el = root.QuizLibDOM.el;
   var STORE_PREFIX = "quizlib:v1:";
   var listeners = [];
   var uid = 0;
@@ -68,18 +70,7 @@
     return { version: 1, attempt: attempt, attempt_id: uuid4(), seed: randomSeed(), started: new Date().toISOString(), answers: {} };
   }
 
-  // -- small DOM helpers ----------------------------------------------------------------------------------
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else if (k === "className") node.className = attrs[k];
-      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k] === true ? "" : attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
-
+  // -- small helpers ------------------------------------------------------------------------------------
   function paragraphs(text, className) {
     var box = el("div", { className: className });
     String(text || "").split(/\n\s*\n/).forEach(function (para) {
@@ -119,7 +110,6 @@
       this.state = newState(1);
       this.save();
     }
-    this.views = {};
     this.render();
   }
 
@@ -150,14 +140,11 @@
     var intro = this.quiz.intro ? this.quiz.intro + " " : "";
     var rules = "Pass mark: " + this.quiz.settings.pass_mark + "%. ";
     rules += "You have " + plural(this.quiz.settings.tries, "try", "tries") + " at each question";
-    rules += shown.some(function (q) { return q.kind === "vignette"; }) ? "; each decision in a case is final." : ".";
+    rules += shown.some(function (q) { return Core.KINDS[q.kind].singleTry; }) ? "; each decision in a case is final." : ".";
     section.appendChild(el("p", { className: "ql-intro", text: intro + rules }));
     if (!storage()) section.appendChild(el("p", { className: "ql-warning", text: "Your browser is not keeping data for this site, so your answers will be lost when you leave the page." }));
-    this.views = {};
     shown.forEach(function (q, i) {
-      var view = new QuestionView(self, q, i + 1, shown.length);
-      self.views[q.id] = view;
-      section.appendChild(view.node);
+      section.appendChild(new QuestionView(self, q, i + 1, shown.length).node);
     });
     this.summary = el("div", { className: "ql-summary", role: "status", "aria-live": "polite" });
     section.appendChild(this.summary);
@@ -230,19 +217,22 @@
   };
 
   // -- one question ---------------------------------------------------------------------------------------
+  // A question's section: its heading, the controls its kind's view draws (VIEWS, below), the Check answer
+  // and Show the answer buttons, the tries left, and the feedback region.
   function QuestionView(quiz, q, number, total) {
     this.quiz = quiz;
     this.q = q;
     this.settings = quiz.quiz.settings;
     var headingId = nextId("q");
     this.node = el("section", { className: "ql-question ql-" + q.kind, "aria-labelledby": headingId, "data-question": q.id });
-    var label = q.kind === "vignette" ? "Case " + number + " of " + total + ": " + q.title : "Question " + number + " of " + total;
-    this.node.appendChild(el("h3", { id: headingId, className: "ql-qtitle", text: label }));
+    var heading = el("h3", { id: headingId, className: "ql-qtitle" });
+    this.node.appendChild(heading);
     this.body = el("div", { className: "ql-body" });
     this.node.appendChild(this.body);
     this.live = el("div", { className: "ql-feedback", role: "status", "aria-live": "polite", tabindex: "-1" });
-    var builder = BUILDERS[q.kind];
-    builder.call(this);
+    this.view = makeView(this);
+    heading.textContent = this.view.heading(number, total);
+    if (!this.view.stepwise) this.controls();
     this.node.appendChild(this.live);
     this.restore();
   }
@@ -253,11 +243,15 @@
     return paragraphs(text, "ql-prompt");
   };
 
-  QuestionView.prototype.controls = function (onCheck) {
+  QuestionView.prototype.submit = function () {
+    this.checkButton.click();
+  };
+
+  QuestionView.prototype.controls = function () {
     var self = this;
     var row = el("div", { className: "ql-controls" });
     this.checkButton = el("button", { type: "button", className: "ql-button", text: "Check answer" });
-    this.checkButton.addEventListener("click", function () { onCheck.call(self); });
+    this.checkButton.addEventListener("click", function () { self.check(self.view.response()); });
     row.appendChild(this.checkButton);
     this.revealButton = el("button", { type: "button", className: "ql-button ql-secondary", text: "Show the answer", hidden: true });
     this.revealButton.addEventListener("click", function () { self.reveal(); });
@@ -300,8 +294,8 @@
       else if (result.credit > 0) head = "Partly correct: " + Math.round(result.credit * 100) + "% of the credit.";
       else head = "Not correct.";
       this.live.appendChild(el("p", { className: "ql-verdict", text: head }));
-      (this.feedbackFilter ? this.feedbackFilter(result, o) : result.feedback).forEach(function (f) {
-        self.live.appendChild(self.feedbackItem(f, self.labelFor ? self.labelFor(f) : ""));
+      this.view.feedbackFilter(result, o).forEach(function (f) {
+        self.live.appendChild(self.feedbackItem(f, self.view.labelFor(f)));
       });
     }
     var left = this.settings.tries - o.tries;
@@ -331,7 +325,7 @@
       if (!(e instanceof Core.ResponseError)) throw e;
       this.live.setAttribute("aria-live", "assertive");
       this.live.textContent = "";
-      this.live.appendChild(el("p", { className: "ql-verdict ql-problem", text: this.hint || "Please give an answer first." }));
+      this.live.appendChild(el("p", { className: "ql-verdict ql-problem", text: this.view.hint }));
       return;
     }
     this.quiz.recordTry(this.q, response, result, false);
@@ -351,205 +345,279 @@
 
   QuestionView.prototype.restore = function () {
     var a = this.answer();
-    if (!a.tries.length && !a.revealed) return;
     var last = a.tries[a.tries.length - 1];
-    if (a.tries.length && this.setResponse) this.setResponse(last);
+    if (this.view.stepwise) {
+      this.view.setResponse(a.tries.length ? last : []);
+      return;
+    }
+    if (!a.tries.length && !a.revealed) return;
+    if (a.tries.length) this.view.setResponse(last);
     var result = a.tries.length ? Core.scoreResponse(this.q, last, this.settings) : null;
     this.showResult(result, false);
   };
 
   QuestionView.prototype.answerKey = function () {
     var box = el("div", { className: "ql-answer" });
-    box.appendChild(el("p", {}, [el("strong", { text: "The answer: " }), this.answerText()]));
+    box.appendChild(el("p", {}, [el("strong", { text: "The answer: " }), this.view.answerText()]));
     return box;
   };
+
+  // -- the kinds of question: one view each ---------------------------------------------------------------
+  // VIEWS[kind](question) draws the controls of a question of that kind into `question.body` and returns
+  // the kind's view. From `question` (a QuestionView) a view uses only:
+  //   q, settings          the question's data and the quiz's settings
+  //   body                 the element to draw into (Check answer and Show the answer come after it)
+  //   prompt(text)         the prompt as paragraphs
+  //   submit()             press Check answer (Enter in a text box)
+  //   feedbackItem(f, label), quiz.answer(id), quiz.recordTry(...)   for a stepwise view's own feedback and tries
+  //
+  // Every view has these members:
+  //   heading(number, total)   the question's heading, e.g. "Question 2 of 8"
+  //   hint                     what to say when the learner checks without an answer
+  //   setResponse(r)           show response r, a try saved earlier (on reload); a stepwise view also shows
+  //                            its feedback, and draws its first step when r is []
+  //   stepwise                 true when the view records its own tries, one final decision at a time, with its
+  //                            own buttons and feedback (a case); false when the question adds Check answer,
+  //                            Show the answer and the feedback
+  // and a view that is not stepwise also:
+  //   response()               the response the controls show now, or null when there is none yet
+  //   labelFor(f)              what feedback item f is about (an option's text, a step), or "" for nothing
+  //   feedbackFilter(result, outcome)   the feedback items to show after a try
+  //   answerText()             the right answer in words, shown as "The answer: ..." when a question is over
+  var MEMBERS = ["heading", "hint", "setResponse", "stepwise"];
+  var CHECKED_MEMBERS = ["response", "labelFor", "feedbackFilter", "answerText"];
+
+  function makeView(question) {
+    var kind = question.q.kind;
+    var view = VIEWS[kind](question);
+    MEMBERS.concat(view.stepwise ? [] : CHECKED_MEMBERS).forEach(function (m) {
+      if (view[m] === undefined) throw new Error("quizlib: the view of " + kind + " questions has no " + m);
+    });
+    return view;
+  }
+
+  function questionHeading(number, total) { return "Question " + number + " of " + total; }
+
+  function allFeedback(result) { return result.feedback; }
+
+  // While tries remain, say which parts are right without explaining where the others go.
+  function rightFeedbackUntilFinal(result, o) {
+    if (o.final) return result.feedback;
+    return result.feedback.filter(function (f) { return f.correct; });
+  }
 
   function optionText(q, id) {
     var o = q.options.filter(function (x) { return x.id === id; })[0];
     return o ? o.text : id;
   }
 
-  // -- builders by kind -----------------------------------------------------------------------------------
-  function choiceBuilder(multiple) {
-    return function () {
-      var self = this, q = this.q;
+  function checkedInputs(inputs) {
+    return inputs.filter(function (i) { return i.checked; });
+  }
+
+  function choiceView(multiple) {
+    return function (question) {
+      var q = question.q;
       var fs = el("fieldset", { className: "ql-options" });
       var legend = el("legend");
-      legend.appendChild(this.prompt(q.prompt));
+      legend.appendChild(question.prompt(q.prompt));
       if (multiple) legend.appendChild(el("p", { className: "ql-help", text: "Select all that apply." }));
       fs.appendChild(legend);
       var name = nextId("opt");
-      this.inputs = q.options.map(function (o) {
+      var inputs = q.options.map(function (o) {
         var id = nextId("o");
         var input = el("input", { type: multiple ? "checkbox" : "radio", name: name, id: id, value: o.id });
         fs.appendChild(el("div", { className: "ql-option" }, [input, el("label", { "for": id, text: o.text })]));
         return input;
       });
-      this.body.appendChild(fs);
-      this.hint = multiple ? "Please select at least one option first." : "Please choose an option first.";
-      this.controls(function () {
-        var chosen = self.inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
-        if (multiple) self.check(chosen.length ? chosen : null);
-        else self.check(chosen.length ? chosen[0] : null);
-      });
-      this.setResponse = function (r) {
-        var set = multiple ? r : [r];
-        self.inputs.forEach(function (i) { i.checked = set.indexOf(i.value) >= 0; });
-      };
-      this.labelFor = function (f) { return optionText(q, f.ref); };
-      this.answerText = function () {
-        return q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ");
+      question.body.appendChild(fs);
+      return {
+        heading: questionHeading,
+        hint: multiple ? "Please select at least one option first." : "Please choose an option first.",
+        stepwise: false,
+        response: function () {
+          var chosen = checkedInputs(inputs).map(function (i) { return i.value; });
+          if (!chosen.length) return null;
+          return multiple ? chosen : chosen[0];
+        },
+        setResponse: function (r) {
+          var set = multiple ? r : [r];
+          inputs.forEach(function (i) { i.checked = set.indexOf(i.value) >= 0; });
+        },
+        labelFor: function (f) { return optionText(q, f.ref); },
+        feedbackFilter: allFeedback,
+        answerText: function () {
+          return q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ");
+        }
       };
     };
   }
 
-  function trueFalse() {
-    var self = this, q = this.q;
+  function trueFalseView(question) {
+    var q = question.q;
     var fs = el("fieldset", { className: "ql-options" });
     var legend = el("legend");
-    legend.appendChild(this.prompt(q.prompt));
+    legend.appendChild(question.prompt(q.prompt));
     legend.appendChild(el("p", { className: "ql-help", text: "Is this true or false?" }));
     fs.appendChild(legend);
     var name = nextId("tf");
-    this.inputs = [["true", "True"], ["false", "False"]].map(function (pair) {
+    var inputs = [["true", "True"], ["false", "False"]].map(function (pair) {
       var id = nextId("o");
       var input = el("input", { type: "radio", name: name, id: id, value: pair[0] });
       fs.appendChild(el("div", { className: "ql-option" }, [input, el("label", { "for": id, text: pair[1] })]));
       return input;
     });
-    this.body.appendChild(fs);
-    this.hint = "Please choose true or false first.";
-    this.controls(function () {
-      var chosen = self.inputs.filter(function (i) { return i.checked; })[0];
-      self.check(chosen ? chosen.value === "true" : null);
-    });
-    this.setResponse = function (r) { self.inputs[0].checked = r === true; self.inputs[1].checked = r === false; };
-    this.labelFor = function (f) { return f.ref === "true" ? "True" : "False"; };
-    this.answerText = function () { return q.answer ? "True" : "False"; };
-  }
-
-  function numeric() {
-    var self = this, q = this.q;
-    var id = nextId("num");
-    var hintId = nextId("hint");
-    var label = el("label", { "for": id, className: "ql-label" });
-    label.appendChild(this.prompt(q.prompt));
-    this.body.appendChild(label);
-    this.input = el("input", { type: "text", id: id, inputmode: "decimal", autocomplete: "off", className: "ql-number", "aria-describedby": hintId });
-    var row = el("div", { className: "ql-numrow" }, [this.input]);
-    if (q.unit) row.appendChild(el("span", { className: "ql-unit", text: q.unit }));
-    this.body.appendChild(row);
-    this.body.appendChild(el("p", { id: hintId, className: "ql-help", text: "Type a number, for example 12 or 0.5." }));
-    this.hint = "Please type a number, using digits (for example 12 or 0.5).";
-    this.input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); self.checkButton.click(); } });
-    this.controls(function () {
-      var v = self.input.value.trim();
-      self.check(v === "" ? null : v);
-    });
-    this.setResponse = function (r) { self.input.value = String(r); };
-    this.answerText = function () {
-      var t = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : self.settings.numeric_tolerance;
-      return String(q.answer) + (q.unit ? " " + q.unit : "") + (t ? " (answers within " + t + " count)" : "");
+    question.body.appendChild(fs);
+    return {
+      heading: questionHeading,
+      hint: "Please choose true or false first.",
+      stepwise: false,
+      response: function () {
+        var chosen = checkedInputs(inputs)[0];
+        return chosen ? chosen.value === "true" : null;
+      },
+      setResponse: function (r) { inputs[0].checked = r === true; inputs[1].checked = r === false; },
+      labelFor: function (f) { return f.ref === "true" ? "True" : "False"; },
+      feedbackFilter: allFeedback,
+      answerText: function () { return q.answer ? "True" : "False"; }
     };
   }
 
-  function ordering() {
-    var self = this, q = this.q;
+  function numericView(question) {
+    var q = question.q;
+    var id = nextId("num");
+    var hintId = nextId("hint");
+    var label = el("label", { "for": id, className: "ql-label" });
+    label.appendChild(question.prompt(q.prompt));
+    question.body.appendChild(label);
+    var input = el("input", { type: "text", id: id, inputmode: "decimal", autocomplete: "off", className: "ql-number", "aria-describedby": hintId });
+    var row = el("div", { className: "ql-numrow" }, [input]);
+    if (q.unit) row.appendChild(el("span", { className: "ql-unit", text: q.unit }));
+    question.body.appendChild(row);
+    question.body.appendChild(el("p", { id: hintId, className: "ql-help", text: "Type a number, for example 12 or 0.5." }));
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); question.submit(); } });
+    return {
+      heading: questionHeading,
+      hint: "Please type a number, using digits (for example 12 or 0.5).",
+      stepwise: false,
+      response: function () {
+        var v = input.value.trim();
+        return v === "" ? null : v;
+      },
+      setResponse: function (r) { input.value = String(r); },
+      labelFor: function () { return ""; },
+      feedbackFilter: allFeedback,
+      answerText: function () {
+        var t = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : question.settings.numeric_tolerance;
+        return String(q.answer) + (q.unit ? " " + q.unit : "") + (t ? " (answers within " + t + " count)" : "");
+      }
+    };
+  }
+
+  function orderingView(question) {
+    var q = question.q;
     var instrId = nextId("instr");
-    this.body.appendChild(this.prompt(q.prompt));
-    this.body.appendChild(el("p", { id: instrId, className: "ql-help", text: "Use the Move up and Move down buttons to put the steps in order, first step at the top." }));
+    question.body.appendChild(question.prompt(q.prompt));
+    question.body.appendChild(el("p", { id: instrId, className: "ql-help", text: "Use the Move up and Move down buttons to put the steps in order, first step at the top." }));
     var items = {};
     q.items.forEach(function (it) { items[it.id] = it; });
-    this.order = q.items.map(function (it) { return it.id; });
-    this.list = el("ol", { className: "ql-order", "aria-describedby": instrId });
-    this.body.appendChild(this.list);
-    this.moveNote = el("p", { className: "ql-visually-hidden", role: "status", "aria-live": "polite" });
-    this.body.appendChild(this.moveNote);
-    var draw = function (focusId, focusDir) {
-      self.list.textContent = "";
-      self.order.forEach(function (sid, i) {
+    var order = q.items.map(function (it) { return it.id; });
+    var list = el("ol", { className: "ql-order", "aria-describedby": instrId });
+    question.body.appendChild(list);
+    var moveNote = el("p", { className: "ql-visually-hidden", role: "status", "aria-live": "polite" });
+    question.body.appendChild(moveNote);
+
+    function draw(focusId, focusDir) {
+      list.textContent = "";
+      order.forEach(function (sid, i) {
         var up = el("button", { type: "button", className: "ql-move", "aria-label": "Move up: " + items[sid].text, text: "\u2191 Move up" });
         var down = el("button", { type: "button", className: "ql-move", "aria-label": "Move down: " + items[sid].text, text: "\u2193 Move down" });
         up.disabled = i === 0;
-        down.disabled = i === self.order.length - 1;
+        down.disabled = i === order.length - 1;
         up.addEventListener("click", function () { move(i, -1); });
         down.addEventListener("click", function () { move(i, +1); });
         var li = el("li", { className: "ql-step", "data-step": sid }, [el("span", { className: "ql-steptext", text: items[sid].text }), el("span", { className: "ql-movers" }, [up, down])]);
-        self.list.appendChild(li);
+        list.appendChild(li);
         if (sid === focusId) {
           var target = focusDir < 0 ? (up.disabled ? down : up) : (down.disabled ? up : down);
           target.focus();
         }
       });
-    };
-    var move = function (i, dir) {
+    }
+
+    function move(i, dir) {
       var j = i + dir;
-      if (j < 0 || j >= self.order.length) return;
-      var sid = self.order[i];
-      self.order[i] = self.order[j];
-      self.order[j] = sid;
+      if (j < 0 || j >= order.length) return;
+      var sid = order[i];
+      order[i] = order[j];
+      order[j] = sid;
       draw(sid, dir);
-      self.moveNote.textContent = "\u201c" + items[sid].text + "\u201d is now step " + (j + 1) + " of " + self.order.length + ".";
-    };
+      moveNote.textContent = "\u201c" + items[sid].text + "\u201d is now step " + (j + 1) + " of " + order.length + ".";
+    }
+
     draw();
-    this.controls(function () { self.check(self.order.slice()); });
-    this.setResponse = function (r) { self.order = r.slice(); draw(); };
-    this.labelFor = function (f) { return items[f.ref].text; };
-    this.feedbackFilter = function (result, o) {
-      // While tries remain, say which steps are in place without explaining where the others go.
-      if (o.final) return result.feedback;
-      return result.feedback.filter(function (f) { return f.correct; });
-    };
-    this.answerText = function () {
-      return q.order.map(function (sid, i) { return (i + 1) + ". " + items[sid].text; }).join("  ");
+    return {
+      heading: questionHeading,
+      hint: "Please give an answer first.",
+      stepwise: false,
+      response: function () { return order.slice(); },
+      setResponse: function (r) { order = r.slice(); draw(); },
+      labelFor: function (f) { return items[f.ref].text; },
+      feedbackFilter: rightFeedbackUntilFinal,
+      answerText: function () {
+        return q.order.map(function (sid, i) { return (i + 1) + ". " + items[sid].text; }).join("  ");
+      }
     };
   }
 
-  function matching() {
-    var self = this, q = this.q;
-    this.body.appendChild(this.prompt(q.prompt));
+  function matchingView(question) {
+    var q = question.q;
+    question.body.appendChild(question.prompt(q.prompt));
     var choices = q.pairs.map(function (p) { return { id: p.id, text: p.right }; })
       .concat((q.distractors || []).map(function (d) { return { id: d.id, text: d.text }; }))
       .sort(function (a, b) { return a.text < b.text ? -1 : a.text > b.text ? 1 : 0; });
     var table = el("div", { className: "ql-match" });
-    this.selects = {};
+    var selects = {};
     q.pairs.forEach(function (p) {
       var id = nextId("m");
       var select = el("select", { id: id, className: "ql-select" }, [el("option", { value: "", text: "Choose\u2026" })]);
       choices.forEach(function (c) { select.appendChild(el("option", { value: c.id, text: c.text })); });
-      self.selects[p.id] = select;
+      selects[p.id] = select;
       table.appendChild(el("div", { className: "ql-matchrow" }, [el("label", { "for": id, className: "ql-left", text: p.left }), select]));
     });
-    this.body.appendChild(table);
-    this.hint = "Please choose a match for every item first.";
-    this.controls(function () {
-      var r = {}, missing = false;
-      q.pairs.forEach(function (p) { var v = self.selects[p.id].value; if (v) r[p.id] = v; else missing = true; });
-      self.check(missing ? null : r);
-    });
-    this.setResponse = function (r) { q.pairs.forEach(function (p) { self.selects[p.id].value = r[p.id] || ""; }); };
+    question.body.appendChild(table);
     var lefts = {}, names = {};
     q.pairs.forEach(function (p) { lefts[p.id] = p.left; names[p.id] = p.right; });
     (q.distractors || []).forEach(function (d) { names[d.id] = d.text; });
-    this.labelFor = function (f) { return lefts[f.ref] || names[f.ref]; };
-    this.feedbackFilter = function (result, o) {
-      if (o.final) return result.feedback;
-      return result.feedback.filter(function (f) { return f.correct; });
+    return {
+      heading: questionHeading,
+      hint: "Please choose a match for every item first.",
+      stepwise: false,
+      response: function () {
+        var r = {}, missing = false;
+        q.pairs.forEach(function (p) { var v = selects[p.id].value; if (v) r[p.id] = v; else missing = true; });
+        return missing ? null : r;
+      },
+      setResponse: function (r) { q.pairs.forEach(function (p) { selects[p.id].value = r[p.id] || ""; }); },
+      labelFor: function (f) { return lefts[f.ref] || names[f.ref]; },
+      feedbackFilter: rightFeedbackUntilFinal,
+      answerText: function () { return q.pairs.map(function (p) { return p.left + " \u2192 " + p.right; }).join("; "); }
     };
-    this.answerText = function () { return q.pairs.map(function (p) { return p.left + " \u2192 " + p.right; }).join("; "); };
   }
 
-  function vignette() {
-    var self = this, q = this.q;
+  // A case told in stages: each stage has its own Decide button and feedback, and each decision is final
+  // and recorded as a try whose response is the path so far.
+  function vignetteView(question) {
+    var q = question.q;
+    var hint = "Please choose what you would do first.";
     var stages = {};
     q.stages.forEach(function (s) { stages[s.id] = s; });
-    this.body.appendChild(this.prompt(q.prompt));
-    this.path = [];
-    this.stagesBox = el("div", { className: "ql-stages" });
-    this.body.appendChild(this.stagesBox);
-    this.hint = "Please choose what you would do first.";
+    question.body.appendChild(question.prompt(q.prompt));
+    var path = [];
+    var stagesBox = el("div", { className: "ql-stages" });
+    question.body.appendChild(stagesBox);
 
-    var showStage = function (stage, chosenId, focus) {
+    function showStage(stage, focus) {
       var box = el("div", { className: "ql-stage", "data-stage": stage.id });
       box.appendChild(paragraphs(stage.text, "ql-stagetext"));
       var fs = el("fieldset", { className: "ql-options" });
@@ -559,7 +627,6 @@
       var inputs = stage.options.map(function (o) {
         var id = nextId("o");
         var input = el("input", { type: "radio", name: name, id: id, value: o.id });
-        if (chosenId === o.id) input.checked = true;
         fs.appendChild(el("div", { className: "ql-option" }, [input, el("label", { "for": id, text: o.text })]));
         return input;
       });
@@ -568,74 +635,79 @@
       var out = el("div", { className: "ql-stagefb", role: "status", "aria-live": "polite" });
       box.appendChild(el("div", { className: "ql-controls" }, [decide]));
       box.appendChild(out);
-      self.stagesBox.appendChild(box);
+      stagesBox.appendChild(box);
       decide.addEventListener("click", function () {
-        var c = inputs.filter(function (i) { return i.checked; })[0];
+        var c = checkedInputs(inputs)[0];
         if (!c) {
           out.textContent = "";
-          out.appendChild(el("p", { className: "ql-verdict ql-problem", text: self.hint }));
+          out.appendChild(el("p", { className: "ql-verdict ql-problem", text: hint }));
           return;
         }
-        var response = self.path.concat([c.value]);
-        var result = Core.scoreResponse(q, response, self.settings);
-        self.path = response;
-        var a = self.quiz.answer(q.id);
+        var response = path.concat([c.value]);
+        var result = Core.scoreResponse(q, response, question.settings);
+        path = response;
+        var a = question.quiz.answer(q.id);
         a.tries = [];
-        self.quiz.recordTry(q, response, result, false);
+        question.quiz.recordTry(q, response, result, false);
         settle(box, stage, c.value, out, true);
       });
       if (focus) { var first = inputs[0]; if (first) first.focus(); }
-      return { box: box, out: out, inputs: inputs, decide: decide };
-    };
+      return { box: box, out: out, inputs: inputs };
+    }
 
-    var settle = function (box, stage, optionId, out, announce) {
+    // Shows the feedback on a decision and draws the next stage, if any (returned).
+    function settle(box, stage, optionId, out, announce) {
       Array.prototype.forEach.call(box.querySelectorAll("input, button"), function (x) { x.disabled = true; });
-      var option = stage.options.filter(function (o) { return o.id === optionId; })[0];
+      var option = optionOf(stage, optionId);
       out.setAttribute("aria-live", announce ? "polite" : "off");
       out.textContent = "";
       var best = option.credit === 1;
       var verdict = best ? "A strong choice." : option.credit > 0 ? "A reasonable choice, but not the strongest." : "Not the best choice.";
       out.appendChild(el("p", { className: "ql-verdict", text: verdict }));
-      out.appendChild(self.feedbackItem({ correct: best, text: option.feedback, cite: option.cite }, ""));
-      if (option.next) {
-        var next = showStage(stages[option.next], null, announce);
-        return next;
-      }
-      var result = Core.scoreResponse(q, self.path, self.settings);
+      out.appendChild(question.feedbackItem({ correct: best, text: option.feedback, cite: option.cite }, ""));
+      if (option.next) return showStage(stages[option.next], announce);
+      var result = Core.scoreResponse(q, path, question.settings);
       if (stage.ending) out.appendChild(paragraphs(stage.ending, "ql-ending"));
       out.appendChild(el("p", { className: "ql-casescore", text: "End of the case. Your decisions earned " + Math.round(result.credit * 100) + "% of the credit." }));
       return null;
-    };
+    }
 
-    this.setResponse = function (r) {
-      self.stagesBox.textContent = "";
-      self.path = [];
-      var stage = stages[q.start];
-      var view = showStage(stage, null, false);
-      for (var i = 0; i < r.length && view; i++) {
-        view.inputs.forEach(function (input) { input.checked = input.value === r[i]; });
-        self.path.push(r[i]);
-        var option = stage.options.filter(function (o) { return o.id === r[i]; })[0];
-        view = settle(view.box, stage, r[i], view.out, false);  // draws the next stage, if any
-        stage = option && option.next ? stages[option.next] : null;
+    function optionOf(stage, optionId) {
+      return stage.options.filter(function (o) { return o.id === optionId; })[0];
+    }
+
+    function choose(inputs, optionId) {
+      inputs.forEach(function (input) { input.checked = input.value === optionId; });
+    }
+
+    return {
+      heading: function (number, total) { return "Case " + number + " of " + total + ": " + q.title; },
+      hint: hint,
+      stepwise: true,
+      setResponse: function (r) {
+        stagesBox.textContent = "";
+        path = [];
+        var stage = stages[q.start];
+        var view = showStage(stage, false);
+        for (var i = 0; i < r.length && view; i++) {
+          choose(view.inputs, r[i]);
+          path.push(r[i]);
+          var option = optionOf(stage, r[i]);
+          view = settle(view.box, stage, r[i], view.out, false);  // draws the next stage, if any
+          stage = option && option.next ? stages[option.next] : null;
+        }
       }
-    };
-    this.showResult = function () {};
-    this.restore = function () {
-      var a = self.answer();
-      if (a.tries.length) self.setResponse(a.tries[a.tries.length - 1]);
-      else showStage(stages[q.start], null, false);
     };
   }
 
-  var BUILDERS = {
-    single_choice: choiceBuilder(false),
-    multiple_response: choiceBuilder(true),
-    true_false: trueFalse,
-    numeric: numeric,
-    ordering: ordering,
-    matching: matching,
-    vignette: vignette
+  var VIEWS = {
+    single_choice: choiceView(false),
+    multiple_response: choiceView(true),
+    true_false: trueFalseView,
+    numeric: numericView,
+    ordering: orderingView,
+    matching: matchingView,
+    vignette: vignetteView
   };
 
   // -- progress page --------------------------------------------------------------------------------------
@@ -693,6 +765,7 @@
   }
 
   root.QuizLibUI = {
+    VIEWS: VIEWS,
     mountAll: mountAll,
     on: function (fn) { listeners.push(fn); },
     loadState: loadState,
