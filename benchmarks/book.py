@@ -95,7 +95,9 @@ def main() -> None:
         f"(the HTML itself {weight['html_bytes'] / 1024:.0f} KiB); requests off 127.0.0.1: {len(weight['off_host'])}"
     )
     runtime = len(script().encode()) + len(asset(STYLESHEET).encode())
-    print(f"quiz runtime, served once as _static/quizlib.js and .css (inline only in notebook outputs): {runtime / 1024:.1f} KiB")
+    print(
+        f"quiz runtime, served once as _static/quizlib.js and .css (inline only in notebook outputs): {runtime / 1024:.1f} KiB"
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,17 @@ def course():
 
 def build_book(source: Path, output: Path) -> Path:
     """Build the book at ``source`` from clean into ``output`` with warnings as errors; return the HTML folder."""
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(source), "--path-output", str(output), "-W", "-n", "--keep-going"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(source),
+        "--path-output",
+        str(output),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=1500)
     if proc.returncode != 0:
         reports = "\n".join(p.read_text()[-3000:] for p in output.glob("_build/html/reports/**/*.log"))
         pytest.fail(f"book build failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}\n{reports}")
@@ -186,7 +195,9 @@ def page(browser):
 @pytest.fixture
 def phone_page(browser):
     """Like ``page``, at a phone's size with touch."""
-    context, pg, guard = new_guarded_page(browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context, pg, guard = new_guarded_page(
+        browser, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
     pg.guard = guard
     yield pg
     context.close()
@@ -196,9 +207,17 @@ def phone_page(browser):
 # Tests are marked by the real parts they use (see the markers in pyproject.toml), so the fast lane
 # (-m "not slow") is everything that runs in-process on SQLite files and needs no build, browser or kernel.
 _MARKED_BY_FIXTURE = {
-    "built_book": ("book",), "book_url": ("book",), "minibook": ("book",), "minibook_url": ("book",),
-    "browser": ("browser",), "page": ("browser",), "phone_page": ("browser",),
-    "postgres": ("postgres",), "start_server": ("server",), "live": ("server",), "live_on_each_database": ("server",),
+    "built_book": ("book",),
+    "book_url": ("book",),
+    "minibook": ("book",),
+    "minibook_url": ("book",),
+    "browser": ("browser",),
+    "page": ("browser",),
+    "phone_page": ("browser",),
+    "postgres": ("postgres",),
+    "start_server": ("server",),
+    "live": ("server",),
+    "live_on_each_database": ("server",),
     "executed": ("kernel",),  # tests/test_dashboard.py: the analysts' notebook run in a kernel
 }
 
@@ -221,4 +240,4 @@ def pytest_report_header(config):
 
 
 # -- the course server's fixtures (PostgreSQL, server processes): see tests/server_fixtures.py ------------
-from server_fixtures import catalogue, database_url, live, live_on_each_database, postgres, start_server, tiny_book  # noqa: E402,F401
+from server_fixtures import catalogue, database_url, live, live_on_each_database, postgres, start_server, tiny_book  # noqa: F401

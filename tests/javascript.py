@@ -28,7 +28,11 @@ def run_in_node(expression: str, files: list[Path], data: Any) -> Any:
     global under Node, as JSON."""
     proc = subprocess.run(
         [node(), str(TESTS_JS / "run_in_node.js"), expression, *map(str, files)],
-        input=json.dumps(data), capture_output=True, text=True, timeout=120, check=False,
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if proc.returncode != 0:
         pytest.fail(f"node failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

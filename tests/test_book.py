@@ -11,9 +11,13 @@ from quizlib.course import toc_documents
 from quizlib.fronts.html import SCRIPTS, STYLESHEET, asset
 
 ROOT = Path(__file__).resolve().parents[1]
-RESOURCE = re.compile(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="(https?:)?//', re.I)
+RESOURCE = re.compile(
+    r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="(https?:)?//', re.IGNORECASE
+)
 RUNTIME_SCRIPT = re.compile(r'<script defer="defer" src="(?:\.\./)*_static/quizlib\.js\?v=[0-9a-f]+"></script>')
-RUNTIME_STYLESHEET = re.compile(r'<link rel="stylesheet" type="text/css" href="(?:\.\./)*_static/quizlib\.css\?v=[0-9a-f]+" />')
+RUNTIME_STYLESHEET = re.compile(
+    r'<link rel="stylesheet" type="text/css" href="(?:\.\./)*_static/quizlib\.css\?v=[0-9a-f]+" />'
+)
 
 
 def _docnames() -> list[str]:
@@ -37,7 +41,9 @@ def test_no_page_loads_anything_from_another_host(built_book):
 def test_each_chapter_page_carries_its_quiz_offline(built_book, course):
     for quiz in course.quizzes.values():
         html = (built_book / f"{quiz.chapter}.html").read_text(encoding="utf-8")
-        blocks = re.findall(r'<script type="application/json" class="quizlib-data">(.*?)</script>', html, flags=re.S)
+        blocks = re.findall(
+            r'<script type="application/json" class="quizlib-data">(.*?)</script>', html, flags=re.DOTALL
+        )
         ids = [json.loads(b)["quiz"]["id"] for b in blocks if '"type":"quiz"' in b]
         assert ids == [quiz.id], quiz.chapter
         # the quiz runtime comes from the book's own _static folder (one file, cached across chapters)
@@ -96,7 +102,9 @@ def test_pages_stay_light(built_book):
     page_bytes = (built_book / WEIGHED).stat().st_size
     total = page_bytes + sum(assets.values())
     biggest = ", ".join(f"{p} {n:,}" for p, n in sorted(assets.items(), key=lambda x: -x[1])[:5])
-    assert total <= BUDGET, f"{WEIGHED}: {page_bytes:,} bytes, with its CSS and JS {total:,} (budget {BUDGET:,}); biggest: {biggest}"
+    assert total <= BUDGET, (
+        f"{WEIGHED}: {page_bytes:,} bytes, with its CSS and JS {total:,} (budget {BUDGET:,}); biggest: {biggest}"
+    )
 
 
 def test_the_effect_size_figure_is_drawn_in_the_notebook(built_book):

@@ -69,7 +69,9 @@ def answer_everything_by_mouse(page):
     q = question(page, "ord")
     q.get_by_role("button", name="Move up: Agree goals").click()
     q.get_by_role("button", name="Move up: Edit the film").click()
-    expect(q.locator(".ql-steptext")).to_have_text(["Agree goals", "Film the interaction", "Edit the film", "Review the film together"])
+    expect(q.locator(".ql-steptext")).to_have_text(
+        ["Agree goals", "Film the interaction", "Edit the film", "Review the film together"]
+    )
     check(page, "ord")
     expect(feedback(page, "ord")).to_contain_text("Correct.")
 
@@ -195,7 +197,9 @@ def test_every_kind_by_keyboard_alone(page, minibook_url):
     kb.press("Enter")
     expect(page.locator(q("case"))).to_contain_text("Your decisions earned 100% of the credit.")
 
-    expect(summary(page)).to_have_text("Quiz complete. Your score: 8 out of 8 (100%). The pass mark is 60%: you passed.")
+    expect(summary(page)).to_have_text(
+        "Quiz complete. Your score: 8 out of 8 (100%). The pass mark is 60%: you passed."
+    )
 
 
 def test_feedback_regions_are_live_for_screen_readers(page, minibook_url):
@@ -304,12 +308,16 @@ def test_the_runtime_mounts_blocks_whether_it_comes_before_or_after_them(page, t
     (tmp_path / "quizlib.js").write_text(script(), encoding="utf-8")
     (tmp_path / "before.html").write_text(
         '<!doctype html><html lang="en"><head><title>before</title><script src="quizlib.js"></script></head><body>'
-        + quiz_html(course, "kinds", standalone=False) + quiz_html(course, "exam", standalone=False) + "</body></html>",
+        + quiz_html(course, "kinds", standalone=False)
+        + quiz_html(course, "exam", standalone=False)
+        + "</body></html>",
         encoding="utf-8",
     )
     (tmp_path / "after.html").write_text(
         '<!doctype html><html lang="en"><head><title>after</title></head><body>'
-        + quiz_html(course, "kinds") + quiz_html(course, "exam") + "</body></html>",
+        + quiz_html(course, "kinds")
+        + quiz_html(course, "exam")
+        + "</body></html>",
         encoding="utf-8",
     )
     with serving(tmp_path) as url:

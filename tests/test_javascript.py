@@ -19,7 +19,7 @@ from javascript import ASSETS, NODE_MODULES, ROOT, TESTS_JS, run_in_node
 from scoring_table import fixture_course
 
 from quizlib.fronts.html import SCRIPTS
-from quizlib.quiz import score
+from quizlib.quiz import draw, score
 from quizlib.quiz.model import KINDS, Quiz, as_json
 from quizlib.results import xapi
 
@@ -31,7 +31,9 @@ def test_eslint_finds_nothing():
     npx = shutil.which("npx")
     if not npx or not (NODE_MODULES / "eslint").is_dir():
         pytest.fail("ESLint is missing: ./course test installs it (npm ci, from package-lock.json)")
-    proc = subprocess.run([npx, "--no-install", "eslint", *LINTED], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [npx, "--no-install", "eslint", *LINTED], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert proc.returncode == 0, f"ESLint:\n{proc.stdout}{proc.stderr}"
 
 
@@ -40,7 +42,8 @@ def test_every_kind_has_its_scorer_view_and_xapi_entry():
     registries = run_in_node(
         "{'quizlib-core.js KINDS': Object.keys(QuizLibCore.KINDS), 'quizlib-ui.js VIEWS': Object.keys(QuizLibUI.VIEWS),"
         " 'quizlib-sync.js XAPI_KINDS': Object.keys(QuizLibSync.XAPI_KINDS)}",
-        RUNTIME, None,
+        RUNTIME,
+        None,
     )
     assert {name: sorted(kinds) for name, kinds in registries.items()} == {name: sorted(KINDS) for name in registries}
 
@@ -49,8 +52,12 @@ def test_every_kind_has_its_scorer_view_and_xapi_entry():
 
 WHEN = datetime(2026, 11, 25, 10, 0, 0, 123000, tzinfo=UTC)
 ATTEMPT = "0f8fad5b-d9cb-469f-a165-70867728950e"
-LEARNER = {"server": "http://127.0.0.1:8000/", "home_page": "http://127.0.0.1:8000/", "token": "t",
-           "learner_id": "5f0c3c55-8a0e-4d5c-9a57-0a1bb2f2c1d4"}
+LEARNER = {
+    "server": "http://127.0.0.1:8000/",
+    "home_page": "http://127.0.0.1:8000/",
+    "token": "t",
+    "learner_id": "5f0c3c55-8a0e-4d5c-9a57-0a1bb2f2c1d4",
+}
 # Text where JavaScript and Python could differ: spaces that only one of them counts as spaces, and more than
 # 200 characters, some outside the Basic Multilingual Plane (one character in Python, two in JavaScript).
 AWKWARD = " Which\u00a0colour\x1cis\u2003the sky\ufeffon a\x85clear day?\n\n" + "\U0001f324 sun" * 60
@@ -103,8 +110,15 @@ def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> lis
     actor = xapi.agent(LEARNER["learner_id"], LEARNER["home_page"])
     by_id = {q.id: q for q in shown}
     answers: dict[str, dict] = {}
-    common: dict[str, Any] = {"actor": actor, "quiz_id": quiz.id, "chapter": quiz.chapter, "attempt_id": ATTEMPT,
-                              "when": WHEN, "registration": registration, "seed": seed if quiz.draw else None}
+    common: dict[str, Any] = {
+        "actor": actor,
+        "quiz_id": quiz.id,
+        "chapter": quiz.chapter,
+        "attempt_id": ATTEMPT,
+        "when": WHEN,
+        "registration": registration,
+        "seed": seed if quiz.draw else None,
+    }
     out = []
     for (qid, response), statement_id in zip(steps, ids):
         q = by_id[qid]
@@ -113,13 +127,35 @@ def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> lis
             tries.clear()  # a case's one try is the path so far
         tries.append(response)
         o = score.outcome(q, tries, quiz.settings)
-        out.append(xapi.answered(statement_id=statement_id, question_id=qid, kind=q.kind, prompt=q.prompt,
-                                 response=response, try_number=len(tries), credit=o.credit,
-                                 correct=score.score_response(q, response, quiz.settings).correct, final=o.final, **common))
+        out.append(
+            xapi.answered(
+                statement_id=statement_id,
+                question_id=qid,
+                kind=q.kind,
+                prompt=q.prompt,
+                response=response,
+                try_number=len(tries),
+                credit=o.credit,
+                correct=score.score_response(q, response, quiz.settings).correct,
+                final=o.final,
+                **common,
+            )
+        )
     result = score.score_quiz(quiz, answers, shown)
-    out.append(xapi.finished(verb="completed", statement_id=ids[len(steps)], title=quiz.title, answers=answers,
-                             points=result.points, max_points=result.max_points, percentage=result.percentage,
-                             passed=result.passed, complete=result.complete, **common))
+    out.append(
+        xapi.finished(
+            verb="completed",
+            statement_id=ids[len(steps)],
+            title=quiz.title,
+            answers=answers,
+            points=result.points,
+            max_points=result.max_points,
+            percentage=result.percentage,
+            passed=result.passed,
+            complete=result.complete,
+            **common,
+        )
+    )
     return json.loads(json.dumps(out))
 
 
@@ -139,8 +175,11 @@ SCENARIOS = {
 
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b), key=str)
-                for d in (_differences(a.get(k, "<missing>"), b.get(k, "<missing>"), f"{path}.{k}"))]
+        return [
+            d
+            for k in sorted(set(a) | set(b), key=str)
+            for d in (_differences(a.get(k, "<missing>"), b.get(k, "<missing>"), f"{path}.{k}"))
+        ]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
     if a == b and (type(a) is type(b) or {type(a), type(b)} <= {int, float}):  # JSON has one kind of number
@@ -154,7 +193,7 @@ def test_the_browser_builds_the_statements_quizlib_xapi_builds(scenario):
     course = fixture_course()
     quiz = _awkward(course.quiz("kinds")) if quiz_id == "awkward" else course.quiz(quiz_id)
     banks = dict(course.quizzes)
-    shown = score.draw_questions(quiz, banks, seed) if quiz.draw else quiz.questions
+    shown = draw.draw_questions(quiz, banks, seed) if quiz.draw else quiz.questions
     if not quiz.draw:
         assert {q.kind for q in shown} == set(KINDS), "every kind is answered"
     steps = _steps(quiz, shown, {q.id for q in shown} if wrong == "*" else set())
@@ -162,14 +201,26 @@ def test_the_browser_builds_the_statements_quizlib_xapi_builds(scenario):
     expected = _python_statements(quiz, shown, steps, ids, seed, registration)
 
     js = run_in_node(
-        "attemptStatements(QuizLibCore, QuizLibSync, input)", [*RUNTIME, TESTS_JS / "attempt.js"],
-        {"quiz": as_json(quiz), "banks": {k: as_json(v) for k, v in banks.items()}, "seed": seed,
-         "attempt_id": ATTEMPT, "registration": registration, "timestamp": xapi.timestamp(WHEN), "learner": LEARNER,
-         "ids": ids, "steps": [{"question": qid, "response": r} for qid, r in steps]},
+        "attemptStatements(QuizLibCore, QuizLibSync, input)",
+        [*RUNTIME, TESTS_JS / "attempt.js"],
+        {
+            "quiz": as_json(quiz),
+            "banks": {k: as_json(v) for k, v in banks.items()},
+            "seed": seed,
+            "attempt_id": ATTEMPT,
+            "registration": registration,
+            "timestamp": xapi.timestamp(WHEN),
+            "learner": LEARNER,
+            "ids": ids,
+            "steps": [{"question": qid, "response": r} for qid, r in steps],
+        },
     )
     assert len(js) == len(expected)
-    problems = [f"statement {i} ({s['verb']['display']['en']} {s['object']['id']}): {d}"
-                for i, (s, got) in enumerate(zip(expected, js)) for d in _differences(s, got)]
+    problems = [
+        f"statement {i} ({s['verb']['display']['en']} {s['object']['id']}): {d}"
+        for i, (s, got) in enumerate(zip(expected, js))
+        for d in _differences(s, got)
+    ]
     assert not problems, "\n".join(problems)
     for statement in js:  # and the server accepts what the browser sends
         xapi.check(statement)

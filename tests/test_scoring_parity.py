@@ -37,7 +37,8 @@ def node_results() -> dict:
     runs = [_inputs(s) for s in SECTIONS]
     out = run_in_node(
         "input.map(function (r) { return runScoringCases(QuizLibCore, r.kind, r.cases, r.quizzes, r.banks); })",
-        [CORE, RUNNER], runs,
+        [CORE, RUNNER],
+        runs,
     )
     return dict(zip(SECTIONS, out))
 
@@ -96,6 +97,7 @@ def test_javascript_under_node_agrees_with_the_table(node_results, section):
 def test_javascript_in_chromium_agrees_with_the_table(chromium, section):
     i = _inputs(section)
     results = chromium.evaluate(
-        "([k, c, q, b]) => runScoringCases(window.QuizLibCore, k, c, q, b)", [i["kind"], i["cases"], i["quizzes"], i["banks"]]
+        "([k, c, q, b]) => runScoringCases(window.QuizLibCore, k, c, q, b)",
+        [i["kind"], i["cases"], i["quizzes"], i["banks"]],
     )
     _check(section, json.loads(json.dumps(results)), "Chromium")

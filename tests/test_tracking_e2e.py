@@ -13,8 +13,8 @@ import pytest
 from conftest import new_guarded_page
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from server_fixtures import PASSWORD, password_hash
-from quizlib.quiz.score import full_credit_response as _right
 
+from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
@@ -65,7 +65,9 @@ def _wrong(q):
     return next(o.id for o in q.options if not o.correct)
 
 
-def test_learner_joins_answers_through_a_server_restart_and_staff_see_it(browser, built_book, start_server, tmp_path, course, catalogue):
+def test_learner_joins_answers_through_a_server_restart_and_staff_see_it(
+    browser, built_book, start_server, tmp_path, course, catalogue
+):
     url = f"sqlite:///{tmp_path / 'course.sqlite3'}"
     server = start_server(built_book, url)
     base = server.url
@@ -147,7 +149,9 @@ def test_learner_joins_answers_through_a_server_restart_and_staff_see_it(browser
         assert {s.registration for s in store.statements()} == {assignment.id}  # the browser learnt it from /me
         # What the browser built and what the server stored are both valid xAPI.
         with store.engine.connect() as c:
-            received = [json.loads(r[0]) for r in c.exec_driver_sql("SELECT received FROM statements WHERE verb != 'passed'")]
+            received = [
+                json.loads(r[0]) for r in c.exec_driver_sql("SELECT received FROM statements WHERE verb != 'passed'")
+            ]
         for s in received + [s.statement for s in store.statements()]:
             BaseXapiStatement.model_validate(s)
 
@@ -176,14 +180,16 @@ def test_learner_joins_answers_through_a_server_restart_and_staff_see_it(browser
         lead.get_by_role("link", name=f"Item analysis of {quiz.title}").click()
         assert lead.locator("tr[data-question]").count() == len(questions)
         csv = lead.evaluate(f"() => fetch('{base}lead/export/items.csv?quiz={QUIZ}').then(r => r.text())")
-        assert csv.splitlines()[0].startswith("quiz_id,question_id") and len(csv.strip().splitlines()) == len(questions) + 1
+        assert (
+            csv.splitlines()[0].startswith("quiz_id,question_id")
+            and len(csv.strip().splitlines()) == len(questions) + 1
+        )
     finally:
         for ctx in (trainer_ctx, learner_ctx, lead_ctx):
             ctx.close()
         store.close()
     for guard in (trainer_guard, learner_guard, lead_guard):
         guard.check()
-
 
 
 def test_on_a_static_host_nothing_is_recorded_and_nothing_leaves_the_origin(page, book_url, course):
