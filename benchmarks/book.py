@@ -1,11 +1,13 @@
 """Book figures: build time (clean, no-op, one chapter's prose edited, one code cell edited) and what a
 learner's browser downloads for a chapter page with its quiz. Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/book.py
+    .venv/bin/python benchmarks/book.py            # the course book
+    .venv/bin/python benchmarks/book.py --smoke    # the tests' small book: the script works, quickly
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import http.server
 import shutil
@@ -70,20 +72,33 @@ def page_weight(html_dir: Path, page: str) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help="a quick run on the tests' small book (figures not meaningful)"
+    )
+    args = parser.parse_args()
+    page, edited = PAGE, EDITED
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "book"
-        shutil.copytree(
-            ROOT, src, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "var", "*.sqlite3", "node_modules")
-        )
+        if args.smoke:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from conftest import write_minibook
+
+            write_minibook(src)
+            page, edited = "chapters/kinds.html", "chapters/exam.md"
+        else:
+            shutil.copytree(
+                ROOT, src, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "var", "*.sqlite3", "node_modules")
+            )
         out = Path(tmp) / "out"
         clean = build(src, out)
         noop = build(src, out)
-        chapter = src / EDITED
+        chapter = src / edited
         chapter.write_text(chapter.read_text() + "\nOne more sentence for the benchmark.\n")
         prose = build(src, out)
         chapter.write_text(chapter.read_text().replace("import quizlib\n", "import quizlib  # edited\n", 1))
         code = build(src, out)
-        weight = page_weight(out / "_build" / "html", PAGE)
+        weight = page_weight(out / "_build" / "html", page)
     from quizlib.fronts.html import STYLESHEET, asset, script
 
     print(f"book build from clean (executes every chapter): {clean:6.1f} s")
@@ -91,7 +106,7 @@ def main() -> None:
     print(f"rebuild after editing one chapter's prose:       {prose:6.1f} s")
     print(f"rebuild after editing one chapter's code cell:   {code:6.1f} s")
     print(
-        f"{PAGE}: {weight['requests']} requests, {weight['bytes'] / 1024:.0f} KiB transferred "
+        f"{page}: {weight['requests']} requests, {weight['bytes'] / 1024:.0f} KiB transferred "
         f"(the HTML itself {weight['html_bytes'] / 1024:.0f} KiB); requests off 127.0.0.1: {len(weight['off_host'])}"
     )
     runtime = len(script().encode()) + len(asset(STYLESHEET).encode())

@@ -47,7 +47,7 @@ from quizlib.results import (
     report,
     xapi,
 )
-from quizlib.results.demo import DEMO_HOME_PAGE, _Learner, question_traits
+from quizlib.results.demo import DEMO_HOME_PAGE, SimulatedLearner, question_traits
 from quizlib.results.ingest import MAX_BATCH, Ingestor
 from quizlib.results.source import ReportSource
 from quizlib.results.store import Store, current_revision, head_revision
@@ -57,7 +57,7 @@ STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 
 def attempts_for(course, rng, learner_id, ability, traits, start, answered):
     """One learner's statements: a completed statement per attempt (and answered ones if asked), and answers."""
-    person = _Learner(rng, ability)
+    person = SimulatedLearner(rng, ability)
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     clock = start
     statements, answers_stored = [], 0

@@ -170,38 +170,39 @@ class QuestionWidget(w.VBox, Generic[Q]):
 # -- the inputs of each kind ----------------------------------------------------------------------------
 
 
-class ChoiceWidget(QuestionWidget[SingleChoice]):
+class RadioWidget(QuestionWidget[Q]):
+    """A question answered by choosing one of a few labelled values."""
+
+    def choices(self) -> list[tuple[str, Any]]:
+        """The (label, response) pairs to choose from."""
+        raise NotImplementedError
+
+    def build_inputs(self) -> w.Widget:
+        self.choice = w.RadioButtons(options=self.choices(), value=None, layout=_FULL)
+        return self.choice
+
+    def response(self) -> Any:
+        return self.choice.value
+
+    def set_response(self, response: Any) -> None:
+        self.choice.value = response
+
+    def input_widgets(self) -> list[w.Widget]:
+        return [self.choice]
+
+
+class ChoiceWidget(RadioWidget[SingleChoice]):
     hint = "Please choose an option first."
 
-    def build_inputs(self) -> w.Widget:
-        self.choice = w.RadioButtons(options=[(o.text, o.id) for o in self.question.options], value=None, layout=_FULL)
-        return self.choice
-
-    def response(self) -> Any:
-        return self.choice.value
-
-    def set_response(self, response: Any) -> None:
-        self.choice.value = response
-
-    def input_widgets(self) -> list[w.Widget]:
-        return [self.choice]
+    def choices(self) -> list[tuple[str, Any]]:
+        return [(o.text, o.id) for o in self.question.options]
 
 
-class TrueFalseWidget(QuestionWidget[TrueFalse]):
+class TrueFalseWidget(RadioWidget[TrueFalse]):
     hint = "Please choose true or false first."
 
-    def build_inputs(self) -> w.Widget:
-        self.choice = w.RadioButtons(options=[("True", True), ("False", False)], value=None, layout=_FULL)
-        return self.choice
-
-    def response(self) -> Any:
-        return self.choice.value
-
-    def set_response(self, response: Any) -> None:
-        self.choice.value = response
-
-    def input_widgets(self) -> list[w.Widget]:
-        return [self.choice]
+    def choices(self) -> list[tuple[str, Any]]:
+        return [("True", True), ("False", False)]
 
 
 class MultipleResponseWidget(QuestionWidget[MultipleResponse]):

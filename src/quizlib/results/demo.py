@@ -270,7 +270,7 @@ def question_traits(quiz_id: str, question: Question, seed: int) -> QuestionTrai
     return QuestionTraits(difficulty, discrimination, weights)
 
 
-class _Learner:
+class SimulatedLearner:
     """Makes one learner's responses to questions."""
 
     def __init__(self, rng: random.Random, ability: float):
@@ -308,7 +308,9 @@ def _wrong_options(question: SingleChoice | MultipleResponse) -> list:
     return [o for o in question.options if not o.correct]
 
 
-def _respond_single(learner: _Learner, question: SingleChoice, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_single(
+    learner: SimulatedLearner, question: SingleChoice, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     if right:
         return next(o.id for o in question.options if o.correct)
     wrong = [o.id for o in question.options if not o.correct]
@@ -319,7 +321,7 @@ def _respond_single(learner: _Learner, question: SingleChoice, traits: QuestionT
 
 
 def _respond_multiple(
-    learner: _Learner, question: MultipleResponse, traits: QuestionTraits, right: bool, avoid: Any
+    learner: SimulatedLearner, question: MultipleResponse, traits: QuestionTraits, right: bool, avoid: Any
 ) -> Any:
     if right:
         return [o.id for o in question.options if o.correct]
@@ -338,11 +340,15 @@ def _respond_multiple(
     return chosen
 
 
-def _respond_true_false(learner: _Learner, question: TrueFalse, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_true_false(
+    learner: SimulatedLearner, question: TrueFalse, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     return question.answer if right else not question.answer
 
 
-def _respond_numeric(learner: _Learner, question: Numeric, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_numeric(
+    learner: SimulatedLearner, question: Numeric, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     rng = learner.rng
     if right:
         return rng.choice([question.answer, _typed(question.answer, rng)])
@@ -352,7 +358,9 @@ def _respond_numeric(learner: _Learner, question: Numeric, traits: QuestionTrait
     return _typed(question.answer + rng.choice((-1, 1)) * off, rng)
 
 
-def _respond_ordering(learner: _Learner, question: Ordering, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_ordering(
+    learner: SimulatedLearner, question: Ordering, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     order = list(question.order)
     if not right:
         for _ in range(learner.rng.choice((1, 1, 2))):
@@ -363,7 +371,9 @@ def _respond_ordering(learner: _Learner, question: Ordering, traits: QuestionTra
     return order
 
 
-def _respond_matching(learner: _Learner, question: Matching, traits: QuestionTraits, right: bool, avoid: Any) -> Any:
+def _respond_matching(
+    learner: SimulatedLearner, question: Matching, traits: QuestionTraits, right: bool, avoid: Any
+) -> Any:
     ids = [p.id for p in question.pairs]
     chosen = dict(zip(ids, ids))
     if not right:
@@ -374,7 +384,7 @@ def _respond_matching(learner: _Learner, question: Matching, traits: QuestionTra
     return chosen
 
 
-def _walk(learner: _Learner, question: Vignette, traits: QuestionTraits, boost: float, avoid: Any) -> list[str]:
+def _walk(learner: SimulatedLearner, question: Vignette, traits: QuestionTraits, boost: float, avoid: Any) -> list[str]:
     stages = {s.id: s for s in question.stages}
     stage: Stage | None = stages[question.start]
     path = []
@@ -510,7 +520,7 @@ def _display_name(rng: random.Random, used: set[str]) -> str:
 
 
 def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttempt]:
-    person = _Learner(rng, learner.ability)
+    person = SimulatedLearner(rng, learner.ability)
     engagement = rng.random()  # how far through the assigned work this learner gets
     if engagement < 0.08:
         return []  # joined and never started
@@ -543,7 +553,7 @@ def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttem
 
 
 def _attempt(
-    rng, course, quiz: Quiz, person: _Learner, learner, assignment, number, boost, traits, start
+    rng, course, quiz: Quiz, person: SimulatedLearner, learner, assignment, number, boost, traits, start
 ) -> DemoAttempt:
     attempt_seed = rng.getrandbits(32)
     shown = draw.draw_questions(quiz, course.quizzes, attempt_seed) if quiz.draw else quiz.questions

@@ -48,7 +48,8 @@ def serve(
     shown_host = f"[{host}]" if ":" in host else host
     address = public_url or f"http://{shown_host}:{actual}/"
     print(f"quizlib: serving the course at {address} (results in {store.backend}); press Ctrl+C to stop", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    # No WebSocket protocol: the server has no WebSocket routes, so none is loaded.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws="none")
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
