@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from quizlib import model, score
+from quizlib.quiz import draw, model, score
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIZ_FILES = sorted(p for p in (ROOT / "quizzes").glob("*.yaml") if p.name != "references.yaml")
@@ -40,7 +40,11 @@ def test_every_option_and_decision_has_an_explicit_id(path):
         if q.get("kind") in ("single_choice", "multiple_response"):
             parts = [(f"{q['id']}/{i}", o) for i, o in enumerate(q.get("options") or [])]
         elif q.get("kind") == "vignette":
-            parts = [(f"{q['id']}/{s['id']}/{i}", o) for s in q.get("stages") or [] for i, o in enumerate(s.get("options") or [])]
+            parts = [
+                (f"{q['id']}/{s['id']}/{i}", o)
+                for s in q.get("stages") or []
+                for i, o in enumerate(s.get("options") or [])
+            ]
         else:
             continue
         for where, option in parts:
@@ -61,7 +65,7 @@ POSITIONAL = re.compile(
     r"|\b(options?|answers?|choices?) [A-Ea-e1-5]\b"
     r"|\b[A-E] (and|or) [A-E]\b"
     r"|\b(first|second|third|fourth|last|previous|next) (option|answer|choice)\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -105,14 +109,22 @@ def test_the_key_is_rarely_the_longest_option(course):
     singles = [q for quiz in course.quizzes.values() for q in quiz.questions if isinstance(q, model.SingleChoice)]
     key_longest = [q.id for q in singles if _is_longest(next(o for o in q.options if o.correct), q.options)]
     assert singles and len(key_longest) / len(singles) <= MAX_KEY_LONGEST, (
-        f"the key is the longest option in {len(key_longest)} of {len(singles)} single-choice questions: {key_longest}")
+        f"the key is the longest option in {len(key_longest)} of {len(singles)} single-choice questions: {key_longest}"
+    )
 
-    stages = [(q.id, s) for quiz in course.quizzes.values() for q in quiz.questions if isinstance(q, model.Vignette)
-              for s in q.stages]
-    best_longest = [f"{qid}/{s.id}" for qid, s in stages
-                    if any(o.credit == 1 and _is_longest(o, s.options) for o in s.options)]
+    stages = [
+        (q.id, s)
+        for quiz in course.quizzes.values()
+        for q in quiz.questions
+        if isinstance(q, model.Vignette)
+        for s in q.stages
+    ]
+    best_longest = [
+        f"{qid}/{s.id}" for qid, s in stages if any(o.credit == 1 and _is_longest(o, s.options) for o in s.options)
+    ]
     assert stages and len(best_longest) / len(stages) <= MAX_FULL_CREDIT_LONGEST, (
-        f"the full-credit decision is the longest in {len(best_longest)} of {len(stages)} stages: {best_longest}")
+        f"the full-credit decision is the longest in {len(best_longest)} of {len(stages)} stages: {best_longest}"
+    )
 
 
 # -- answering blind -----------------------------------------------------------------------------------------
@@ -183,7 +195,7 @@ def test_answering_blind_fails_the_final_assessment_for_every_seed(course, how):
     final = course.quiz("final")
     passing = {}
     for seed in FINAL_SEEDS:
-        result = blind_result(final, how, score.draw_questions(final, course.quizzes, seed))
+        result = blind_result(final, how, draw.draw_questions(final, course.quizzes, seed))
         if result.percentage >= final.settings.pass_mark:
             passing[seed] = result.percentage
     assert len(FINAL_SEEDS) >= 200 and not passing, f"always taking the {how} option passes with seeds {passing}"
@@ -200,19 +212,28 @@ def test_no_possible_draw_lets_a_blind_learner_pass_the_final(course, how):
         credits = []
         for q in pool:
             response = blind_response(q, how)
-            credits.append(0.0 if response is None else score.score_response(q, response, bank.settings).credit * q.points)
+            credits.append(
+                0.0 if response is None else score.score_response(q, response, bank.settings).credit * q.points
+            )
         best_points += sum(sorted(credits, reverse=True)[: d.count])
         count += d.count
-    assert 100 * best_points / count < final.settings.pass_mark, f"{how}: best possible draw scores {best_points} of {count}"
+    assert 100 * best_points / count < final.settings.pass_mark, (
+        f"{how}: best possible draw scores {best_points} of {count}"
+    )
 
 
 def test_blind_responses_are_what_the_docstring_says():
     option = lambda oid, text, correct=False: model.Option(id=oid, text=text, feedback="f", correct=correct)
-    sc = model.SingleChoice(id="q", objective="o", prompt="p",
-                            options=(option("a", "short"), option("b", "the longest text", True), option("c", "mid one")))
+    sc = model.SingleChoice(
+        id="q",
+        objective="o",
+        prompt="p",
+        options=(option("a", "short"), option("b", "the longest text", True), option("c", "mid one")),
+    )
     assert blind_response(sc, "first") == "a" and blind_response(sc, "longest") == "b"
-    tf = model.TrueFalse(id="t", objective="o", prompt="p", answer=False,
-                         feedback=model.TrueFalseFeedback(if_true="a", if_false="b"))
+    tf = model.TrueFalse(
+        id="t", objective="o", prompt="p", answer=False, feedback=model.TrueFalseFeedback(if_true="a", if_false="b")
+    )
     assert blind_response(tf, "first") is True and blind_response(tf, "longest") is False
     steps = (model.OrderItem(id="s2", text="b", feedback="f"), model.OrderItem(id="s1", text="a", feedback="f"))
     ordering = model.Ordering(id="r", objective="o", prompt="p", items=steps, order=("s1", "s2"))
@@ -220,8 +241,16 @@ def test_blind_responses_are_what_the_docstring_says():
 
 
 def test_matching_blind_choice_follows_the_widget_order():
-    pairs = (model.Pair(id="x", left="1", right="Zebra", feedback="f"), model.Pair(id="y", left="2", right="Ant", feedback="f"))
-    match = model.Matching(id="m", objective="o", prompt="p", pairs=pairs,
-                           distractors=(model.Distractor(id="d", text="Aardvarks", feedback="f"),))
+    pairs = (
+        model.Pair(id="x", left="1", right="Zebra", feedback="f"),
+        model.Pair(id="y", left="2", right="Ant", feedback="f"),
+    )
+    match = model.Matching(
+        id="m",
+        objective="o",
+        prompt="p",
+        pairs=pairs,
+        distractors=(model.Distractor(id="d", text="Aardvarks", feedback="f"),),
+    )
     assert blind_response(match, "first") == {"x": "d", "y": "d"}
     assert blind_response(match, "longest") == {"x": "d", "y": "d"}

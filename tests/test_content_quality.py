@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from quizlib import model
+from quizlib.quiz import model
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
@@ -32,7 +32,9 @@ VERDICT = {  # the three verdicts chapter 09 explains, one per credit
 }
 CALLED_WRONG = re.compile(
     r"not the best choice|not a good choice|\bis wrong\b|\bwrong choice|poor choice|promises too much|overstates"
-    r"|goes beyond the evidence|not what the evidence shows|is not safe|runs against|does not fit the summary", re.I)
+    r"|goes beyond the evidence|not what the evidence shows|is not safe|runs against|does not fit the summary",
+    re.IGNORECASE,
+)
 
 
 def _vignettes(course):
@@ -52,23 +54,29 @@ def test_a_decision_s_feedback_opens_with_the_verdict_its_credit_earns(course):
                     wrong.append(f"{where}: credit must be 0, 0.5 or 1")
                 elif not o.feedback.startswith(VERDICT[o.credit]):
                     wrong.append(f"{where}: feedback should open with {VERDICT[o.credit]!r}")
-                elif o.credit > 0 and CALLED_WRONG.search(o.feedback[len(VERDICT[o.credit]):]):
-                    wrong.append(f"{where}: earns credit, yet its feedback says: {CALLED_WRONG.search(o.feedback).group(0)!r}")
-                elif o.credit == 1 and re.search(r"not the strongest|reasonable choice", o.feedback, re.I):
+                elif o.credit > 0 and CALLED_WRONG.search(o.feedback[len(VERDICT[o.credit]) :]):
+                    wrong.append(
+                        f"{where}: earns credit, yet its feedback says: {CALLED_WRONG.search(o.feedback).group(0)!r}"
+                    )
+                elif o.credit == 1 and re.search(r"not the strongest|reasonable choice", o.feedback, re.IGNORECASE):
                     wrong.append(f"{where}: full credit, yet called not the strongest")
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("feedback,credit,ok", [
-    ("A strong choice. It fits the evidence.", 1.0, True),
-    ("A reasonable choice, but not the strongest. It misses a chance.", 0.5, True),
-    ("A reasonable choice, but not the strongest. But it overstates the evidence.", 0.5, False),
-    ("Kind, but it promises too much.", 0.5, False),
-    ("Not the best choice. It is kindly meant.", 1.0, False),
-])
+@pytest.mark.parametrize(
+    "feedback,credit,ok",
+    [
+        ("A strong choice. It fits the evidence.", 1.0, True),
+        ("A reasonable choice, but not the strongest. It misses a chance.", 0.5, True),
+        ("A reasonable choice, but not the strongest. But it overstates the evidence.", 0.5, False),
+        ("Kind, but it promises too much.", 0.5, False),
+        ("Not the best choice. It is kindly meant.", 1.0, False),
+    ],
+)
 def test_the_verdict_check_itself(feedback, credit, ok):
     right = feedback.startswith(VERDICT[credit]) and not (
-        credit > 0 and CALLED_WRONG.search(feedback[len(VERDICT[credit]):]))
+        credit > 0 and CALLED_WRONG.search(feedback[len(VERDICT[credit]) :])
+    )
     assert right is ok
 
 
@@ -82,7 +90,9 @@ def test_right_and_wrong_options_are_told_so(course):
                     if o.correct and not o.feedback.startswith("Yes"):
                         wrong.append(f"{quiz.id}/{q.id}/{o.id}: a right option's feedback should open with 'Yes'")
                     if not o.correct and says_right:
-                        wrong.append(f"{quiz.id}/{q.id}/{o.id}: a wrong option's feedback opens with {says_right.group(0)!r}")
+                        wrong.append(
+                            f"{quiz.id}/{q.id}/{o.id}: a wrong option's feedback opens with {says_right.group(0)!r}"
+                        )
             elif isinstance(q, model.TrueFalse):
                 right = q.feedback.if_true if q.answer else q.feedback.if_false
                 other = q.feedback.if_false if q.answer else q.feedback.if_true
@@ -99,11 +109,16 @@ def test_right_and_wrong_options_are_told_so(course):
 SAFETY = {
     ("practice", "missed-visits"): ([r"[Rr]ecord", r"supervis"], [r"[Rr]ecord", r"supervis"]),
     ("practice", "preterm-baby"): ([r"sleeping and feeling|low mood", r"health visitor"], [r"sleeping and feeling"]),
-    ("practice", "mother-depression"): ([r"thoughts of harming", r"safeguarding"], [r"thoughts of harm", r"supervisor"]),
-    ("meta-analyses", "kerry-and-dan"): ([r"how she is (feeling|sleeping)|low mood", r"health visitor"],
-                                         [r"how she is feeling", r"health visitor"]),
+    ("practice", "mother-depression"): (
+        [r"thoughts of harming", r"safeguarding"],
+        [r"thoughts of harm", r"supervisor"],
+    ),
+    ("meta-analyses", "kerry-and-dan"): (
+        [r"how she is (feeling|sleeping)|low mood", r"health visitor"],
+        [r"how she is feeling", r"health visitor"],
+    ),
 }
-NO_ALL_CLEAR = re.compile(r"no safety (worry|concern)|nothing .{0,40}suggests a safety|not a safety", re.I)
+NO_ALL_CLEAR = re.compile(r"no safety (worry|concern)|nothing .{0,40}suggests a safety|not a safety", re.IGNORECASE)
 
 
 def paths(q: model.Vignette):
@@ -144,8 +159,13 @@ def test_every_path_meets_the_safety_lesson_its_case_carries(course, case):
 
 
 def test_no_feedback_rules_out_a_safety_concern(course):
-    found = [f"{quiz.id}/{q.id}/{s.id}/{o.id}" for quiz, q in _vignettes(course) for s in q.stages for o in s.options
-             if NO_ALL_CLEAR.search(o.feedback + " " + s.ending)]
+    found = [
+        f"{quiz.id}/{q.id}/{s.id}/{o.id}"
+        for quiz, q in _vignettes(course)
+        for s in q.stages
+        for o in s.options
+        if NO_ALL_CLEAR.search(o.feedback + " " + s.ending)
+    ]
     assert not found
 
 
@@ -156,8 +176,50 @@ def test_every_case_can_be_walked_to_an_end(course):
 
 # -- no duplicates ---------------------------------------------------------------------------------------------
 
-STOP = set("a an and are as at be by can do does for from has have in into is it its of on or that the their them "
-           "these they this to was were what when which who why will with you your which".split())
+STOP = {
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "can",
+    "do",
+    "does",
+    "for",
+    "from",
+    "has",
+    "have",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "of",
+    "on",
+    "or",
+    "that",
+    "the",
+    "their",
+    "them",
+    "these",
+    "they",
+    "this",
+    "to",
+    "was",
+    "were",
+    "what",
+    "when",
+    "which",
+    "who",
+    "why",
+    "will",
+    "with",
+    "you",
+    "your",
+}
 
 
 def _words(text: str) -> set[str]:
@@ -189,8 +251,9 @@ def near_duplicates(questions: list[tuple[str, model.Question]]) -> list[str]:
         for tf, other in ((a, b), (b, a)):
             if isinstance(tf, model.TrueFalse) and tf.answer:
                 said = _words(tf.prompt)
-                restated |= any(len(_words(c)) >= 4 and len(_words(c) & said) / len(_words(c)) >= 0.9
-                                for c in claims(other))
+                restated |= any(
+                    len(_words(c)) >= 4 and len(_words(c) & said) / len(_words(c)) >= 0.9 for c in claims(other)
+                )
         if prompt >= 0.8 or same_keys or restated:
             found.append(f"{a_where} ~ {b_where}")
     return found
@@ -204,18 +267,41 @@ def test_no_two_questions_ask_the_same_thing(course):
 def test_the_duplicate_check_finds_the_duplicates_the_review_found():
     yes = lambda text: model.Option(id="x" + str(abs(hash(text)) % 997), text=text, feedback="Yes.", correct=True)
     no = lambda text: model.Option(id="n" + str(abs(hash(text)) % 997), text=text, feedback="No.")
-    improves = [yes("Infant symptoms"), yes("Mother–infant interaction"), yes("Maternal sensitivity"),
-                yes("Maternal representations"), no("Attachment security")]
-    a = model.MultipleResponse(id="vig-can-improve", objective="o", options=tuple(improves),
-                               prompt="According to the summary, Video Interaction Guidance (VIG) can be effective in improving which of these?")
-    b = model.MultipleResponse(id="what-vig-improves", objective="o", options=tuple(improves + [no("Parenting stress")]),
-                               prompt="The summary says VIG can be effective in improving which of these?")
-    places = model.Matching(id="places", objective="o", prompt="Match each programme with where the summary places it.",
-                            pairs=(model.Pair(id="p1", left="VIPP", right="University of Leiden, the Netherlands", feedback="f"),
-                                   model.Pair(id="p2", left="VEROC", right="University of Dundee", feedback="f")))
-    tf = model.TrueFalse(id="vipp-leiden-tf", objective="o", answer=True,
-                         prompt="The summary links VIPP with the University of Leiden in the Netherlands.",
-                         feedback=model.TrueFalseFeedback(if_true="Right.", if_false="Not quite."))
+    improves = [
+        yes("Infant symptoms"),
+        yes("Mother–infant interaction"),
+        yes("Maternal sensitivity"),
+        yes("Maternal representations"),
+        no("Attachment security"),
+    ]
+    a = model.MultipleResponse(
+        id="vig-can-improve",
+        objective="o",
+        options=tuple(improves),
+        prompt="According to the summary, Video Interaction Guidance (VIG) can be effective in improving which of these?",
+    )
+    b = model.MultipleResponse(
+        id="what-vig-improves",
+        objective="o",
+        options=tuple(improves + [no("Parenting stress")]),
+        prompt="The summary says VIG can be effective in improving which of these?",
+    )
+    places = model.Matching(
+        id="places",
+        objective="o",
+        prompt="Match each programme with where the summary places it.",
+        pairs=(
+            model.Pair(id="p1", left="VIPP", right="University of Leiden, the Netherlands", feedback="f"),
+            model.Pair(id="p2", left="VEROC", right="University of Dundee", feedback="f"),
+        ),
+    )
+    tf = model.TrueFalse(
+        id="vipp-leiden-tf",
+        objective="o",
+        answer=True,
+        prompt="The summary links VIPP with the University of Leiden in the Netherlands.",
+        feedback=model.TrueFalseFeedback(if_true="Right.", if_false="Not quite."),
+    )
     assert near_duplicates([("03/a", a), ("05/b", b)]) == ["03/a ~ 05/b"]
     assert near_duplicates([("08/places", places), ("08/tf", tf)]) == ["08/places ~ 08/tf"]
 
@@ -271,10 +357,16 @@ def test_each_family_s_names_belong_to_one_case(course):
         for name in names:
             pattern = re.compile(rf"\b{name}\b")
             assert pattern.search(texts[case]), f"{name} is listed for {case} but not used there"
-            misplaced += [f"{name} ({case[1]}) also in {where}" for where, text in texts.items()
-                          if where != case and pattern.search(text)]
-            misplaced += [f"{name} ({case[1]}) also in chapters/{stem}.md" for stem, text in chapters.items()
-                          if pattern.search(text)]
+            misplaced += [
+                f"{name} ({case[1]}) also in {where}"
+                for where, text in texts.items()
+                if where != case and pattern.search(text)
+            ]
+            misplaced += [
+                f"{name} ({case[1]}) also in chapters/{stem}.md"
+                for stem, text in chapters.items()
+                if pattern.search(text)
+            ]
     for name in RETIRED:
         misplaced += [f"{name} in {where}" for where, text in texts.items() if re.search(rf"\b{name}\b", text)]
     assert not misplaced, "\n".join(misplaced)
@@ -282,8 +374,11 @@ def test_each_family_s_names_belong_to_one_case(course):
 
 # -- questions that can be drawn into the final ------------------------------------------------------------------
 
-OUT_OF_CONTEXT = re.compile(r"\bthis chapter\b|\bthe (previous|last|next) question\b|\b(see|as) (above|below)\b"
-                            r"|\bthe (question|table|figure|note|box) (above|below)\b|\b(in )?trial [1-4]\b", re.I)
+OUT_OF_CONTEXT = re.compile(
+    r"\bthis chapter\b|\bthe (previous|last|next) question\b|\b(see|as) (above|below)\b"
+    r"|\bthe (question|table|figure|note|box) (above|below)\b|\b(in )?trial [1-4]\b",
+    re.IGNORECASE,
+)
 
 
 def test_drawn_questions_make_sense_on_their_own(course):
@@ -339,5 +434,7 @@ def test_wording_the_review_found_wrong_does_not_come_back(pattern):
     for path in [*CHAPTERS.glob("*.md"), *(ROOT / "quizzes").glob("*.yaml")]:
         text = path.read_text(encoding="utf-8")
         if pattern == r"between young children and infants" and path.name == "references.md":
-            text = text.replace('"… between young children and\n  infants"', "")  # the page quotes the slip to correct it
+            text = text.replace(
+                '"… between young children and\n  infants"', ""
+            )  # the page quotes the slip to correct it
         assert not re.search(pattern, text), f"{path.name} has /{pattern}/"

@@ -7,6 +7,7 @@ markup are left out; a term link such as {term}`effect size <Effect size>` count
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,11 @@ class Reading:
 
 
 def measure(path: Path) -> Reading:
-    import textstat  # imported here: only authors and CI need it
+    with warnings.catch_warnings():
+        # textstat 0.7.3 (later releases download a dictionary at run time) imports pkg_resources, which warns
+        # that it is deprecated; setuptools<81 keeps it (pyproject.toml, the authoring extra).
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=Warning)
+        import textstat  # imported here: only authors and CI need it
 
     text = body_text(path.read_text(encoding="utf-8"))
     return Reading(
