@@ -38,8 +38,10 @@ def chapter(stem: str) -> str:
 
 
 def prose(stem: str) -> str:
-    """The chapter as a learner reads it: markdown without code cells (a plot's labels are not teaching)."""
+    """The chapter as a learner reads it: markdown without code cells (a plot's labels are not teaching), and a
+    glossary link read as its text ({term}`preterm <Preterm>` reads "preterm")."""
     text = re.sub(r"^```\{code-cell\}.*?^```\s*$", "", chapter(stem), flags=re.DOTALL | re.MULTILINE)
+    text = re.sub(r"\{term\}`([^`<]*?)(?:\s*<[^>]+>)?`", r"\1", text)
     return re.sub(r"\s+", " ", text)
 
 
@@ -326,6 +328,11 @@ NOTES = [
     ("06-parent-infant-psychotherapy", r"four trials.*no control group"),
     ("06-parent-infant-psychotherapy", r"Watch Weight and Wonder"),  # a slip corrected, and said so
     ("06-parent-infant-psychotherapy", r"differences between the groups.*Cohen and colleagues \(2002\).*caught up"),
+    ("06-parent-infant-psychotherapy", r"from that paper, not from the summary.*advantage stayed"),  # Cohen (2002)
+    ("04-meta-analyses", r"multiple problems.*high-risk mothers.*does not say"),  # 2003 "comparable" vs 2005
+    ("05-video-interaction-guidance", r"2 hours visits over 2 weeks"),  # 2 hours in all, or visits of 2 hours?
+    ("05-video-interaction-guidance", r"Robert-Tissot.*both therapies were brief"),  # "maximum 10 sessions"
+    ("05-video-interaction-guidance", r"VIPP under its \"Video Interaction Guidance\" heading"),  # VIG as umbrella
     ("05-video-interaction-guidance", r"almost the same words|repeat"),
     ("05-video-interaction-guidance", r"Robert-Tissot"),
     ("05-video-interaction-guidance", r"no evidence.*attachment|attachment.*no evidence"),

@@ -3,6 +3,13 @@
 - credit matches feedback: a vignette decision's feedback opens with the verdict its credit earns, and a
   decision that earns credit is never called wrong; right and wrong options and answers are told so;
 - every path through a case meets the safety lesson that case carries, and the strongest path acts on it;
+  a case that ends early because a family steps back says to record it, take it to supervision and tell the
+  referrer or health visitor; where a parent's mood is low, the strongest choice asks about thoughts of harm and
+  advice that ignores the mood earns nothing; a choice called unsafe or too slow earns nothing; no path reaches
+  "now getting help" without acting the same day;
+- the summary's hedges ("may be short-lived", "seems likely that not all families can respond") are kept;
+- each technical term links to the glossary where a chapter first uses it;
+- the final assessment does not draw questions that only recall a number or a programme's name and place;
 - no two questions ask the same thing; each family's names belong to one case only;
 - questions that can be drawn into the final assessment make sense on their own;
 - options are short enough to read on a phone;
@@ -105,19 +112,42 @@ def test_right_and_wrong_options_are_told_so(course):
 
 # -- safety on every path ----------------------------------------------------------------------------------------
 
+RECORD = r"[Rr]ecord"
+SUPERVISE = r"supervis"
+# Telling the person who referred the family, or their health visitor: an action, not a mere mention of the role.
+TELL_REFERRER = (
+    r"(let|tell|inform)\w*( the| her| their)? (midwife|health visitor|referrer|person who referred)"
+    r"|(midwife|health visitor|referrer)\w* (informed|know)"
+)
+
 # case -> (what every path must meet, in stage text, feedback or ending; what the strongest path must do)
 SAFETY = {
-    ("practice", "missed-visits"): ([r"[Rr]ecord", r"supervis"], [r"[Rr]ecord", r"supervis"]),
+    ("practice", "missed-visits"): (
+        [RECORD, SUPERVISE, r"sleeping and feeling", r"health visitor"],
+        [RECORD, SUPERVISE, r"sleeping and feeling"],
+    ),
     ("practice", "preterm-baby"): ([r"sleeping and feeling|low mood", r"health visitor"], [r"sleeping and feeling"]),
     ("practice", "mother-depression"): (
         [r"thoughts of harming", r"safeguarding"],
         [r"thoughts of harm", r"supervisor"],
     ),
+    ("practice", "dropped-out"): ([RECORD, SUPERVISE], [RECORD, SUPERVISE]),
+    ("practice", "trauma-psychotherapy"): ([SUPERVISE], [r"supervisor"]),
+    ("practice", "toddler-behaviour"): ([r"how they are coping", SUPERVISE], [r"how they are coping"]),
     ("meta-analyses", "kerry-and-dan"): (
         [r"how she is (feeling|sleeping)|low mood", r"health visitor"],
-        [r"how she is feeling", r"health visitor"],
+        [r"how she is feeling", r"thoughts of harm", r"health visitor"],
     ),
+    ("implementation", "case-shannon"): ([RECORD, SUPERVISE, TELL_REFERRER], [RECORD, SUPERVISE]),
 }
+# Cases where a family may step back: an ending reached early (a stage that also leads on) must say to record
+# what happened, take it to supervision and tell the person who referred the family or their health visitor.
+STEPPING_BACK = [
+    ("practice", "missed-visits"),
+    ("practice", "dropped-out"),
+    ("practice", "trauma-psychotherapy"),
+    ("implementation", "case-shannon"),
+]
 NO_ALL_CLEAR = re.compile(r"no safety (worry|concern)|nothing .{0,40}suggests a safety|not a safety", re.IGNORECASE)
 
 
@@ -156,6 +186,114 @@ def test_every_path_meets_the_safety_lesson_its_case_carries(course, case):
         decisions = " ".join(o.text for _, o in path)
         for pattern in strongest:
             assert re.search(pattern, decisions), f"{q.id}: the strongest path does not itself do /{pattern}/"
+
+
+@pytest.mark.parametrize("case", STEPPING_BACK, ids=lambda c: c[1])
+def test_an_early_ending_records_supervises_and_tells_the_referrer(course, case):
+    q = course.quiz(case[0]).question(case[1])
+    early = [s for s in q.stages if s.ending and any(o.next for o in s.options)]
+    assert early, f"{q.id} has no early ending"
+    for s in early:
+        for pattern in (RECORD, SUPERVISE, TELL_REFERRER):
+            assert re.search(pattern, s.ending), f"{q.id}/{s.id}: the early ending does not say /{pattern}/"
+
+
+@pytest.mark.parametrize(
+    "text,tells",
+    [
+        ("let her health visitor know", True),
+        ("keep the midwife informed", True),
+        ("let the health visitor who referred them know", True),
+        ("Her health visitor suggests a short programme.", False),
+        ("A midwife refers Shannon.", False),
+    ],
+)
+def test_telling_the_referrer_means_an_action(text, tells):
+    assert bool(re.search(TELL_REFERRER, text)) is tells
+
+
+# A stage where the parent's mood is low: what the ch09 habits say to do (ask about thoughts of harm, tell someone)
+LOW_MOOD = re.compile(r"failing|crying a lot|seems lower|close to tears|can't feel anything", re.IGNORECASE)
+ADDRESSES_MOOD = re.compile(r"feeling|thoughts of harm|\bGP\b|health visitor|supervisor", re.IGNORECASE)
+
+
+def test_where_a_parent_s_mood_is_low_the_choices_that_earn_credit_respond_to_it(course):
+    low = [(quiz, q, s) for quiz, q in _vignettes(course) for s in q.stages if LOW_MOOD.search(s.text)]
+    assert len(low) >= 4, [f"{q.id}/{s.id}" for _, q, s in low]
+    wrong = []
+    for quiz, q, s in low:
+        for o in s.options:
+            where = f"{quiz.id}/{q.id}/{s.id}/{o.id}"
+            if o.credit == 1 and not re.search(r"thoughts of harm", o.text):
+                wrong.append(f"{where}: the strongest choice does not ask about thoughts of harm")
+            if o.credit > 0 and not ADDRESSES_MOOD.search(o.text):
+                wrong.append(f"{where}: earns {o.credit:g} but does not respond to the parent's mood")
+    assert not wrong, "\n".join(wrong)
+
+
+UNSAFE = re.compile(r"too slow|not safe|\bunsafe", re.IGNORECASE)
+
+
+def test_a_choice_called_unsafe_or_too_slow_earns_nothing(course):
+    generous = [
+        f"{quiz.id}/{q.id}/{s.id}/{o.id} (credit {o.credit:g})"
+        for quiz, q in _vignettes(course)
+        for s in q.stages
+        for o in s.options
+        if o.credit > 0 and UNSAFE.search(o.feedback)
+    ]
+    assert not generous, "\n".join(generous)
+
+
+CLOSES_OUTRIGHT = re.compile(r"clos(e|ing) (the|her|their) (case|referral)", re.IGNORECASE)
+
+
+def test_closing_a_case_outright_earns_nothing(course):
+    """Farah's and Shannon's cases once scored the same step differently; closing with nothing planned earns 0."""
+    closing = [
+        (f"{quiz.id}/{q.id}/{s.id}/{o.id}", o.credit)
+        for quiz, q in _vignettes(course)
+        for s in q.stages
+        for o in s.options
+        if CLOSES_OUTRIGHT.search(o.text)
+    ]
+    assert len(closing) >= 3 and all(credit == 0 for _, credit in closing), closing
+
+
+# Choices the review found near-identical: they earn the same credit wherever they appear.
+SAME_CREDIT = [
+    (("sensitivity", "talking-with-luke", "watch-hana"), ("practice", "father-joins", "jess-shows")),
+    (("practice", "preterm-baby", "reassure"), ("meta-analyses", "kerry-and-dan", "all-parents")),
+]
+
+
+def _decision(course, quiz_id, case_id, option_id):
+    q = course.quiz(quiz_id).question(case_id)
+    return next(o for s in q.stages for o in s.options if o.id == option_id)
+
+
+@pytest.mark.parametrize("pair", SAME_CREDIT, ids=lambda p: f"{p[0][2]}~{p[1][2]}")
+def test_near_identical_choices_earn_the_same_credit(course, pair):
+    a, b = (_decision(course, *where) for where in pair)
+    assert a.credit == b.credit, f"{pair[0]} earns {a.credit:g}, {pair[1]} earns {b.credit:g}"
+
+
+GETTING_HELP = re.compile(r"now getting help", re.IGNORECASE)
+
+
+def test_no_path_reaches_getting_help_without_acting_the_same_day(course):
+    reached = 0
+    for _, q in _vignettes(course):
+        for path in paths(q):
+            for i, (stage, _) in enumerate(path):
+                if GETTING_HELP.search(stage.text):
+                    reached += 1
+                    before = " ".join(o.text for _, o in path[:i])
+                    route = " > ".join(o.id for _, o in path[: i + 1])
+                    assert re.search(r"\btoday\b", before) and re.search(r"\bGP\b", before), (
+                        f"{q.id}: {route} reaches '{stage.text[:40]}' without linking her with her GP today"
+                    )
+    assert reached
 
 
 def test_no_feedback_rules_out_a_safety_concern(course):
@@ -394,6 +532,21 @@ def test_drawn_questions_make_sense_on_their_own(course):
     assert not found, "\n".join(found)
 
 
+# Questions that only recall a figure or a name: fine in a chapter quiz, not what a final assessment should rest on.
+RECALL_ONLY = {("programmes", "acronyms"), ("programmes", "places")}
+
+
+def test_the_final_draws_no_question_that_only_recalls_a_number_or_a_name(course):
+    final = course.quiz("final")
+    drawable = [
+        (d.quiz, q) for d in final.draw for q in course.quiz(d.quiz).questions if not d.kinds or q.kind in d.kinds
+    ]
+    recall = [f"{bank}/{q.id}" for bank, q in drawable if isinstance(q, model.Numeric) or (bank, q.id) in RECALL_ONLY]
+    assert not recall, f"the final can draw recall-only questions: {recall}"
+    for bank, qid in RECALL_ONLY:
+        course.quiz(bank).question(qid)  # the list names real questions
+
+
 # -- on a phone ------------------------------------------------------------------------------------------------
 
 MAX_OPTION = 160  # characters: about three lines on a phone
@@ -414,6 +567,115 @@ def _option_texts(course):
                     yield f"{quiz.id}/{q.id}/{s.id}/{o.id}", o.text
 
 
+# -- the summary's hedges ----------------------------------------------------------------------------------------
+
+# name -> (a claim, the hedge the summary gives it): wherever the course states the claim, the sentence keeps the
+# hedge. The summary: "it also seems likely that not all families can respond to such approaches"; "The impact of
+# brief interventions with high-risk families may be short-lived unless families are offered additional, ongoing
+# support" (not "This is likely unless ...", which once dropped the "may").
+HEDGES = {
+    "not-all-families": (r"not all families", r"seems? likely|are likely|\bmay\b"),
+    "short-lived": (r"short-lived", r"may be short-lived"),
+    "brief-help-may-not-last": (r"\b(brief|short)\b[^.]*\b(not last|fade)", r"\bmay\b"),
+    "unless-ongoing-support": (r"\bunless\b[^.]*\b(support|ongoing)", r"may be short-lived|may not last|may fade"),
+}
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text))
+
+
+def _course_texts(course):
+    for path in sorted(CHAPTERS.glob("*.md")):
+        text = re.sub(
+            r"^```\{code-cell\}.*?^```\s*$", "", path.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE
+        )
+        yield f"chapters/{path.name}", text
+    for quiz in course.quizzes.values():
+        for q in quiz.questions:
+            for text in _strings(model.as_json(q)):
+                if " " in text:  # prose, not an id
+                    yield f"{quiz.id}/{q.id}", text
+
+
+@pytest.mark.parametrize("name", HEDGES)
+def test_the_summary_s_hedges_are_kept(course, name):
+    claim, hedge = HEDGES[name]
+    stated, unhedged = 0, []
+    for where, text in _course_texts(course):
+        for sentence in _sentences(text):
+            if re.search(claim, sentence, re.IGNORECASE):
+                stated += 1
+                if not re.search(hedge, sentence, re.IGNORECASE):
+                    unhedged.append(f"{where}: {sentence}")
+    assert stated >= 3, f"/{claim}/ is stated only {stated} times: is the pattern still right?"
+    assert not unhedged, "\n".join(unhedged)
+
+
+# -- glossary links at first use -----------------------------------------------------------------------------------
+
+# Everyday words the glossary explains but a chapter need not link before using.
+EVERYDAY = {"Attachment", "Intervention", "Learning objective", "Pass mark", "Sample", "Vignette"}
+ALSO_LINKED_AS = {"RCT": "Randomised controlled trial"}  # a link to the long form counts for the short one
+TERM_LINK = re.compile(r"\{term\}`([^`<]*?)(?:\s*<([^>]+)>)?`")
+
+
+def glossary_terms() -> list[str]:
+    block = (CHAPTERS / "glossary.md").read_text(encoding="utf-8").split("```{glossary}")[1].split("```")[0]
+    return [line.strip() for line in block.splitlines() if line.strip() and not line.startswith((" ", ":"))]
+
+
+def _reading_text(markdown: str) -> str:
+    """A chapter's running text: no front matter, fenced blocks (code, figures), headings or directive lines."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.DOTALL)
+    text = re.sub(r"^```.*?^```\s*$", "", text, flags=re.DOTALL | re.MULTILINE)
+    return re.sub(r"^(#.*|:::\{admonition\}.*|:class:.*)$", "", text, flags=re.MULTILINE)
+
+
+def _mentions(term: str) -> re.Pattern[str]:
+    forms = {term.lower(), term.lower().replace("–", "-")}
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(f) + "s?" for f in forms) + r")(?![\w-])", re.IGNORECASE)
+
+
+def unlinked_first_uses(markdown: str, terms: list[str]) -> list[str]:
+    """Terms whose first mention comes before any link to them (a mention inside a longer term does not count)."""
+    text = _reading_text(markdown)
+    links = [(m.start(), m.end(), (m.group(2) or m.group(1)).strip().lower()) for m in TERM_LINK.finditer(text)]
+    found = []
+    for term in terms:
+        if term in EVERYDAY:
+            continue
+        masked = text
+        for longer in terms:
+            if longer != term and term.lower() in longer.lower():
+                masked = _mentions(longer).sub(lambda m: " " * len(m.group(0)), masked)
+        targets = {term.lower(), ALSO_LINKED_AS.get(term, term).lower()}
+        first_link = min((s for s, _, target in links if target in targets), default=None)
+        first_mention = next(
+            (m.start() for m in _mentions(term).finditer(masked) if not any(s <= m.start() < e for s, e, _ in links)),
+            None,
+        )
+        if first_mention is not None and (first_link is None or first_link > first_mention):
+            line = text[:first_mention].count("\n") + 1
+            found.append(f"{term!r} (first used near line {line} of the running text, before any link)")
+    return found
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in sorted(CHAPTERS.glob("0[2-9]-*.md"))])
+def test_each_term_links_to_the_glossary_where_a_chapter_first_uses_it(stem):
+    found = unlinked_first_uses((CHAPTERS / f"{stem}.md").read_text(encoding="utf-8"), glossary_terms())
+    assert not found, f"chapters/{stem}.md:\n" + "\n".join(found)
+
+
+def test_the_first_use_check_itself():
+    terms = ["Video Interaction Guidance", "Interaction guidance", "VIPP", "Disorganised attachment"]
+    assert unlinked_first_uses("It looks at disorganised attachment. {term}`Disorganised attachment` is", terms)
+    assert not unlinked_first_uses("It looks at {term}`disorganised attachment <Disorganised attachment>`.", terms)
+    assert not unlinked_first_uses("{term}`Video Interaction Guidance` (VIG) is one kind of video help.", terms)
+    assert unlinked_first_uses("## VIPP\n\nThe list names VIPP. Later: {term}`VIPP`.", terms)
+    assert not unlinked_first_uses("## VIPP\n\nThe list names {term}`VIPP`.", terms)
+
+
 # -- wordings the review found wrong ---------------------------------------------------------------------------
 
 RETIRED_WORDING = [
@@ -426,6 +688,15 @@ RETIRED_WORDING = [
     r"in several places",  # Barnes (2003) is cited twice
     r"we know less about",  # the 6-month finding means earlier starts had smaller effects
     r"between young children and infants",  # Doughty's title ends "... and their parents"
+    r"neither (group |therapy |one )?(was|is) ahead",  # Cohen (2002): an advantage stayed with Watch, Wait and Wonder
+    r"gains were kept when checked",  # a fact from the 2002 paper, once given as the summary's
+    r"why the review is called|behind the review's title|title sums (this|it) up",  # the summary never links them
+    r"very young mothers or mothers with many problems",  # the summary gives no examples of high-risk mothers
+    r"encouraging for Farah",  # the 2005 finding is about disorganised attachment, from later-starting programmes
+    r"evidence (here |on this )?is mixed",  # the course's own verdict: say the summary does not say how they fit
+    r"not (of )?VIG itself",  # the summary lists VIPP under its VIG heading: say "not described as a trial of VIG"
+    r"children like Kofi",  # implies a diagnosis no one has made
+    r"filmed for video feedback",  # the case is about Video Interaction Guidance
 ]
 
 
@@ -437,4 +708,4 @@ def test_wording_the_review_found_wrong_does_not_come_back(pattern):
             text = text.replace(
                 '"… between young children and\n  infants"', ""
             )  # the page quotes the slip to correct it
-        assert not re.search(pattern, text), f"{path.name} has /{pattern}/"
+        assert not re.search(pattern, re.sub(r"\s+", " ", text)), f"{path.name} has /{pattern}/"
