@@ -10,8 +10,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
 import javascript
+import pytest
 
 from quizlib.cli import main
 from quizlib.fronts.banks import BankError, export
