@@ -148,6 +148,37 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def cmd_package(args: argparse.Namespace) -> int:
+    import time
+
+    from quizlib import course as course_folder
+    from quizlib.fronts.packages import FORMATS, Options, PackageError, build
+
+    formats = FORMATS if args.format == "all" else (args.format,)
+    try:
+        root = Path(args.course).resolve() if args.course else course_folder.find_root()
+        options = Options(edition=args.edition, course_id=args.id or "", pass_mark=args.pass_mark)
+        for fmt in formats:
+            started = time.perf_counter()
+            built = build(
+                Path(args.book) if args.book else root / "_build" / "html",
+                root,
+                fmt,
+                args.modules or (),
+                Path(args.out) if args.out else None,
+                options,
+            )
+            seconds = time.perf_counter() - started
+            print(
+                f"wrote {built.path}: {built.size:,} bytes ({built.size / 1_048_576:.1f} MiB), {built.files} files, "
+                f"{len(built.modules)} module{'s' if len(built.modules) != 1 else ''}, {seconds:.1f} s"
+            )
+    except (PackageError, FileNotFoundError) as e:
+        print(f"quizlib package: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_export_bank(args: argparse.Namespace) -> int:
     from quizlib import course as course_folder
     from quizlib.fronts.banks import BankError, export
@@ -176,6 +207,38 @@ def cmd_export_bank(args: argparse.Namespace) -> int:
 
 
 def _add_package_commands(sub) -> None:
+    p = sub.add_parser(
+        "package", help="turn the built book into a SCORM 1.2, SCORM 2004, cmi5, xAPI or plain web zip for an LMS"
+    )
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["scorm12", "scorm2004", "cmi5", "xapi", "web", "all"],
+        help="scorm12, scorm2004, cmi5, xapi, web, or all of them",
+    )
+    p.add_argument(
+        "--modules",
+        nargs="+",
+        metavar="MODULE",
+        help="only these modules: a chapter's file name (04-meta-analyses) or its quiz id (default: every module)",
+    )
+    p.add_argument("--out", metavar="DIR", help="folder to write the zip in (default: _build/packages)")
+    p.add_argument("--book", metavar="DIR", help="the built book (default: _build/html in the course folder)")
+    p.add_argument("--course", metavar="DIR", help="the course folder (default: found from the working folder)")
+    p.add_argument("--edition", type=int, choices=[3, 4], default=3, help="SCORM 2004 edition (default: 3)")
+    p.add_argument(
+        "--id",
+        metavar="IRI",
+        help="the course's id in the LMS (default: urn:quizlib:course:<its title>); keep it when updating a package",
+    )
+    p.add_argument(
+        "--pass-mark",
+        type=float,
+        metavar="PERCENT",
+        help="the SCORM pass mark for the package (default: the mean of its quizzes' pass marks)",
+    )
+    p.set_defaults(func=cmd_package)
+
     p = sub.add_parser(
         "export-bank", help="write the course's questions as a GIFT or Moodle XML question bank for an LMS"
     )
