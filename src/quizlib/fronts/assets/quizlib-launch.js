@@ -44,25 +44,30 @@
     return b36(h);
   }
 
+  var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  // A UUID as 22 characters of base64url, and back.
   function shortUuid(uuid) {
     var hex = String(uuid).replace(/-/g, "");
     if (!/^[0-9a-f]{32}$/i.test(hex)) return "";
-    var bin = "";
-    for (var i = 0; i < 32; i += 2) bin += String.fromCharCode(parseInt(hex.substr(i, 2), 16));
-    return root.btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    var bits = hex.split("").map(function (h) { return (parseInt(h, 16) + 16).toString(2).slice(1); }).join("") + "0000";
+    var out = "";
+    for (var i = 0; i < 132; i += 6) out += B64.charAt(parseInt(bits.substr(i, 6), 2));
+    return out;
   }
 
   function longUuid(text) {
-    var bin = root.atob(text.replace(/-/g, "+").replace(/_/g, "/") + "==");
+    var bits = text.split("").map(function (c) { return (B64.indexOf(c) + 64).toString(2).slice(1); }).join("");
     var hex = "";
-    for (var i = 0; i < bin.length; i++) hex += (bin.charCodeAt(i) + 0x100).toString(16).slice(1);
+    for (var i = 0; i < 128; i += 4) hex += parseInt(bits.substr(i, 4), 2).toString(16);
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20, 32);
   }
 
   function uuid4() {
     if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
     var b = new Uint8Array(16);
-    root.crypto.getRandomValues(b);
+    if (root.crypto && root.crypto.getRandomValues) root.crypto.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
@@ -867,7 +872,7 @@
   };
 
   function boot() {
-    var node = root.document && root.document.getElementById("qll-config");
+    var node = root.document && root.document.getElementById ? root.document.getElementById("qll-config") : null;
     if (!node) return;
     var launcher = new Launcher(JSON.parse(node.textContent));
     root.QuizLibLaunch.launcher = launcher;
@@ -876,7 +881,7 @@
     root.QuizLibLaunch.ready = launcher.start().catch(function () { return null; });
   }
 
-  if (root.document) {
+  if (root.document && root.document.addEventListener) {
     if (root.document.readyState === "loading") root.document.addEventListener("DOMContentLoaded", boot);
     else boot();
   }
