@@ -338,3 +338,14 @@ def test_answers_from_another_version_of_a_quiz_start_afresh_but_keep_the_best(c
     back = got["meta-analyses"]
     assert back["answers"] == {} and back["attempt"] == 2
     assert back["best"] == {"percentage": 50, "passed": False, "attempt": 1}
+
+
+def test_the_launcher_has_a_codec_and_an_interaction_form_for_every_kind():
+    from quizlib.quiz.model import KINDS
+
+    got = javascript.run_in_node(
+        "{codecs: Object.keys(QuizLibLaunch.CODECS), interactions: Object.keys(QuizLibLaunch.INTERACTIONS)}",
+        [ASSETS / "quizlib-core.js", ASSETS / "quizlib-launch.js"],
+        None,
+    )
+    assert got == {"codecs": list(KINDS), "interactions": list(KINDS)}
