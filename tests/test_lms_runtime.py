@@ -101,9 +101,10 @@ def answer_all(frame, keys, *, wrong: int = 0):
           quiz.shown.forEach(q => {
             const done = () => quiz.state.answers[q.id] && QuizLibCore.outcome(q, quiz.state.answers[q.id].tries, quiz.quiz.settings).final;
             if (done()) return;
-            n += 1;
             const key = args.keys[q.id];
-            const response = (n <= args.wrong && q.kind === 'true_false') ? !key : key;
+            let response = key;
+            if (n < args.wrong && q.kind === 'true_false') { response = !key; n += 1; }
+            else if (n < args.wrong && q.kind === 'single_choice') { response = q.options.filter(o => !o.correct)[0].id; n += 1; }
             while (!done()) quiz.recordTry(q, response, QuizLibCore.scoreResponse(q, response, quiz.quiz.settings), false);
           });
           quiz.render();

@@ -820,6 +820,7 @@
     var exit = root.document.getElementById("qll-exit");
     return this.adapter.start().then(function (session) {
       self.session = session;
+      if (session.mastery !== null && isFinite(session.mastery)) self.mastery = session.mastery; // the LMS's own
       var text = session.resume;
       if (!text && session.entry !== "ab-initio") {
         try { text = root.localStorage.getItem(self.cacheKey()) || ""; } catch (e) { text = ""; }
