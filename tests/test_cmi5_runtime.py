@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from conftest import new_guarded_page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from ralph.models.xapi.base.statements import BaseXapiStatement
 from test_lms_runtime import answer_all, keys_for
 
@@ -174,7 +175,7 @@ def run_session(browser, base, lms, url, keys=None, wrong=0):
         launcher = page.locator("body")
         try:
             page.locator("#qll-exit").wait_for()
-        except Exception:
+        except PlaywrightTimeout:
             pytest.fail(f"the AU did not start: {page.locator('#qll-status').inner_text()}; {guard.errors}")
         frame = page.frame_locator("#qll-frame")
         frame.locator(".quizlib[data-mounted]").wait_for()
