@@ -280,7 +280,7 @@ def build(
             entries["tincan.xml"] = manifests.tincan_manifest(described)
 
     out_dir = Path(out_dir) if out_dir else root / "_build" / "packages"
-    name = f"{slug(title)}{subset}-{fmt}{options.edition if fmt == 'scorm2004' and options.edition == 4 else ''}.zip"
+    name = f"{slug(title)}{subset}-{fmt}{'-4th' if fmt == 'scorm2004' and options.edition == 4 else ''}.zip"
     path = out_dir / name
     _write_zip(path, entries)
     return Built(
