@@ -46,6 +46,8 @@ def test_no_module_imports_another_modules_private_names():
         "quizlib.fronts.widgets:WIDGETS",
         "quizlib.results.report.items:RESPONSE_ROWS",
         "quizlib.results.demo:RESPONDERS",
+        "quizlib.fronts.banks.gift:GIFT_KINDS",
+        "quizlib.fronts.banks.moodle_xml:MOODLE_KINDS",
     ],
 )
 def test_every_layer_has_one_entry_per_question_kind(registry):

@@ -48,3 +48,9 @@ def test_book():
 def test_page_bytes(minibook):
     out = bench("page_bytes.py", "--book", str(minibook), "--page", "chapters/kinds.html")
     assert re.search(r"compression saves [\d,.]+ KiB", out), out
+
+
+@pytest.mark.book
+def test_packages(built_book):
+    out = bench("packages.py", "--book", str(built_book), "--repeat", "1")
+    assert re.search(r"all six packages of the whole course: [\d.]+ s", out), out

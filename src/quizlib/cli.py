@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 from quizlib.quiz import load, model
 
 
@@ -114,6 +116,144 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     for name, password in summary.trainers.items():
         print(f"trainer {name}: one-time password {password}")
     return 0
+
+
+# -- packages for other systems (package, export-bank) -----------------------------------------------------
+
+
+def _course_title(root: Path) -> str:
+    try:
+        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return "Course"
+    return " ".join(str(config.get("title") or "Course").split())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over it: a reader never
+    sees half a file, and a failure leaves the old one (or none)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_package(args: argparse.Namespace) -> int:
+    import time
+
+    from quizlib import course as course_folder
+    from quizlib.fronts.packages import FORMATS, Options, PackageError, build
+
+    formats = FORMATS if args.format == "all" else (args.format,)
+    try:
+        root = Path(args.course).resolve() if args.course else course_folder.find_root()
+        options = Options(edition=args.edition, course_id=args.id or "", pass_mark=args.pass_mark)
+        for fmt in formats:
+            started = time.perf_counter()
+            built = build(
+                Path(args.book) if args.book else root / "_build" / "html",
+                root,
+                fmt,
+                args.modules or (),
+                Path(args.out) if args.out else None,
+                options,
+            )
+            seconds = time.perf_counter() - started
+            print(
+                f"wrote {built.path}: {built.size:,} bytes ({built.size / 1_048_576:.1f} MiB), {built.files} files, "
+                f"{len(built.modules)} module{'s' if len(built.modules) != 1 else ''}, {seconds:.1f} s"
+            )
+    except (PackageError, FileNotFoundError) as e:
+        print(f"quizlib package: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_export_bank(args: argparse.Namespace) -> int:
+    from quizlib import course as course_folder
+    from quizlib.fronts.banks import BankError, export
+
+    try:
+        root = Path(args.course).resolve() if args.course else course_folder.find_root()
+        exported = export(
+            course_folder.quizzes(root), args.format, args.quiz or (), title=_course_title(root), exact=args.exact
+        )
+    except (BankError, FileNotFoundError) as e:
+        print(f"quizlib export-bank: {e}", file=sys.stderr)
+        return 1
+    for note in exported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.out in (None, "-"):
+        sys.stdout.write(exported.text)
+        return 0
+    out = Path(args.out)
+    try:
+        _write_atomically(out, exported.text.encode("utf-8"))
+    except OSError as e:
+        print(f"quizlib export-bank: cannot write {out} ({e.strerror or e}); choose another --out", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: {exported.questions} questions, {out.stat().st_size:,} bytes", file=sys.stderr)
+    return 0
+
+
+def _add_package_commands(sub) -> None:
+    p = sub.add_parser(
+        "package", help="turn the built book into a SCORM 1.2, SCORM 2004, cmi5, xAPI or plain web zip for an LMS"
+    )
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=["scorm12", "scorm2004", "cmi5", "xapi", "web", "all"],
+        help="scorm12, scorm2004, cmi5, xapi, web, or all of them",
+    )
+    p.add_argument(
+        "--modules",
+        nargs="+",
+        metavar="MODULE",
+        help="only these modules: a chapter's file name (04-meta-analyses) or its quiz id (default: every module)",
+    )
+    p.add_argument("--out", metavar="DIR", help="folder to write the zip in (default: _build/packages)")
+    p.add_argument("--book", metavar="DIR", help="the built book (default: _build/html in the course folder)")
+    p.add_argument("--course", metavar="DIR", help="the course folder (default: found from the working folder)")
+    p.add_argument("--edition", type=int, choices=[3, 4], default=3, help="SCORM 2004 edition (default: 3)")
+    p.add_argument(
+        "--id",
+        metavar="IRI",
+        help="the course's id in the LMS (default: urn:quizlib:course:<its title>); keep it when updating a package",
+    )
+    p.add_argument(
+        "--pass-mark",
+        type=float,
+        metavar="PERCENT",
+        help="the SCORM pass mark for the package (default: the mean of its quizzes' pass marks)",
+    )
+    p.set_defaults(func=cmd_package)
+
+    p = sub.add_parser(
+        "export-bank", help="write the course's questions as a GIFT or Moodle XML question bank for an LMS"
+    )
+    p.add_argument("--format", required=True, choices=["gift", "moodle-xml"], help="gift or moodle-xml")
+    p.add_argument(
+        "--quiz", nargs="+", metavar="ID", help="only these quizzes (default: every quiz with questions of its own)"
+    )
+    p.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="fail, naming them, if some questions can only be written in a documented approximate form",
+    )
+    p.add_argument("--course", metavar="DIR", help="the course folder (default: found from the working folder)")
+    p.set_defaults(func=cmd_export_bank)
 
 
 # -- the course server (serve, create-lead, db upgrade) --------------------------------------------------
@@ -254,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quizzes", default="quizzes", metavar="DIR", help="the course's quiz folder (default: quizzes)")
     p.set_defaults(func=cmd_demo_data)
 
+    _add_package_commands(sub)
     _add_server_commands(sub)
     return parser
 

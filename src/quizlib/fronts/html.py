@@ -35,9 +35,10 @@ def asset(name: str) -> str:
     return resources.files("quizlib.fronts").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def script() -> str:
-    """The quiz runtime's JavaScript as one file: the scripts, then the mounting of blocks."""
-    return "\n".join(asset(name) for name in SCRIPTS) + "\n" + _MOUNT
+def script(names: tuple[str, ...] = SCRIPTS) -> str:
+    """The quiz runtime's JavaScript as one file: the scripts (by default :data:`SCRIPTS`), then the mounting
+    of blocks."""
+    return "\n".join(asset(name) for name in names) + "\n" + _MOUNT
 
 
 def runtime() -> str:

@@ -13,7 +13,12 @@
   var uid = 0;
 
   // -- storage ------------------------------------------------------------------------------------------
+  // An object with localStorage's getItem, setItem and removeItem that replaces it (QuizLibUI.useStorage),
+  // for example the launcher of an LMS package, which keeps answers for the LMS.
+  var storageOverride = null;
+
   function storage() {
+    if (storageOverride) return storageOverride;
     try {
       var s = root.localStorage;
       var probe = STORE_PREFIX + "probe";
@@ -769,6 +774,7 @@
     mountAll: mountAll,
     on: function (fn) { listeners.push(fn); },
     loadState: loadState,
+    useStorage: function (s) { storageOverride = s; },
     storagePrefix: STORE_PREFIX,
     uuid4: uuid4
   };
