@@ -107,15 +107,19 @@ def test_pages_stay_light(built_book):
     )
 
 
-def test_the_effect_size_figure_is_drawn_in_the_notebook(built_book):
+def test_the_meta_analyses_page_has_its_figures_each_with_a_text_alternative(built_book):
+    """The effect-size figure drawn in the notebook (PNG) and the diagram of the two reviews (SVG)."""
     html = (built_book / "chapters" / "04-meta-analyses.html").read_text(encoding="utf-8")
     images = re.findall(r"<img\b[^>]*>", html)
-    assert images, "no figure on the meta-analyses page"
+    sources = []
     for tag in images:
         alt = re.search(r'alt="([^"]*)"', tag)
-        src = re.search(r'src="([^"]+\.png)"', tag)
+        src = re.search(r'src="([^"]+\.(?:png|svg))"', tag)
         assert alt and len(alt.group(1)) > 40, "every figure has a real text alternative"
         assert src and (built_book / "chapters" / src.group(1)).resolve().is_file()
+        sources.append(src.group(1))
+    assert any(s.endswith(".png") for s in sources), "the effect-size figure drawn in the notebook"
+    assert any(s.endswith("meta-analyses-at-a-glance.svg") for s in sources), "the diagram of the two reviews"
 
 
 def test_a_rebuild_shows_edited_quizzes_although_notebooks_are_cached(tmp_path):
