@@ -162,7 +162,7 @@ def test_rate_bars_label_values_and_counts():
         if r.find(f"{SVG}title") is not None
     }
     full = next(w for t, w in widths.items() if "Why sensitivity matters: 75% completed" in t)
-    half = next(w for t, w in widths.items() if "02-sensitivity: 50% passed" in t)
+    half = next(w for t, w in widths.items() if "Why sensitivity matters: 50% passed" in t)
     assert full == pytest.approx(1.5 * half)
 
 
