@@ -50,7 +50,10 @@ def sample_charts():
     return {
         "histogram": charts.histogram(bins([0, 1, 3, 7, 2]), title="Scores <quiz & co>"),
         "rate_bars": charts.rate_bars(
-            [rate(ALL, ALL, "chapters/02-sensitivity", 4, 3, 2, "Why sensitivity matters"), rate("c1", "Cardiff <2026>", ALL, 10, 5, 1)],
+            [
+                rate(ALL, ALL, "chapters/02-sensitivity", 4, 3, 2, "Why sensitivity matters"),
+                rate("c1", "Cardiff <2026>", ALL, 10, 5, 1),
+            ],
             title="Rates",
         ),
         "scatter": charts.item_scatter(

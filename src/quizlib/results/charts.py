@@ -66,7 +66,8 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: t
     extra = TITLE_LINE * (len(lines) - 1)
     height += extra
     heading = "".join(
-        f'<tspan x="{width / 2:g}" dy="{0 if i == 0 else TITLE_LINE}">{_q(line)}</tspan>' for i, line in enumerate(lines)
+        f'<tspan x="{width / 2:g}" dy="{0 if i == 0 else TITLE_LINE}">{_q(line)}</tspan>'
+        for i, line in enumerate(lines)
     )
     return "\n".join(
         [

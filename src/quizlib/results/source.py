@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -173,9 +173,7 @@ class ReportSource:
         scope: Scope = EVERYTHING,
     ) -> list[QuestionScore]:
         """One :class:`quizlib.results.report.QuestionScore` per question of each finished attempt."""
-        return list(
-            self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope)
-        )
+        return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope))
 
     def iter_attempt_scores(
         self,

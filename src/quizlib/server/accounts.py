@@ -125,8 +125,10 @@ def staff_password_reset(request: Request, form=None) -> Response:
             title=f"Reset the password of {account.name}?",
             points=[
                 f"{account.name} is signed out at once, everywhere they are signed in.",
-                "Their password stops working. You get a one-time password, shown only once, to give them; "
-                "they must choose a new password when they next sign in.",
+                (
+                    "Their password stops working. You get a one-time password, shown only once, to give them; "
+                    "they must choose a new password when they next sign in."
+                ),
                 "If their name was paused after failed sign-ins, the pause ends.",
             ],
             action=ctx.url(f"lead/staff/{account.id}/password"),

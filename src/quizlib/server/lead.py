@@ -71,7 +71,8 @@ def read_filter(ctx: ServerContext, request: Request) -> Filter:
     module = q.get("module") or None
     if module is not None and module not in _module_titles(ctx):
         raise BadRequest(
-            400, f"There is no module {module[:80]!r} in this course (it may have been removed): choose one from the list."
+            400,
+            f"There is no module {module[:80]!r} in this course (it may have been removed): choose one from the list.",
         )
     since, until = _date(q.get("from"), "From"), _date(q.get("to"), "To")
     if since and until and since > until:
@@ -86,15 +87,14 @@ def _date(text: str | None, field: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise BadRequest(
-            400, f"The date {text[:30]!r} in “{field}” is not a date: give one as year-month-day, for example 2027-01-31."
+            400,
+            f"The date {text[:30]!r} in “{field}” is not a date: give one as year-month-day, for example 2027-01-31.",
         ) from None
 
 
 def _module_titles(ctx: ServerContext) -> dict[str, str]:
     """Every module of the course (chapters with quizzes, the final assessment's too) by its title."""
-    return {
-        m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(ctx.catalogue.course)
-    }
+    return {m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(ctx.catalogue.course)}
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,9 @@ def overview(request: Request) -> Response:
                 }
             )
     quizzes = [
-        q for q in ctx.catalogue.course.quizzes.values() if (q.questions or q.draw) and (not flt.module or q.chapter == flt.module)
+        q
+        for q in ctx.catalogue.course.quizzes.values()
+        if (q.questions or q.draw) and (not flt.module or q.chapter == flt.module)
     ]
     return ctx.render(
         request,

@@ -22,7 +22,6 @@ from quizlib.server.paging import PAGE_SIZE, Page, page_number
 from quizlib.server.staff import Redirect, ctx_of, page, require_staff, safe_next, start_session
 from quizlib.server.trainer import active_trainer, cohort_problem
 
-
 # -- signing in ------------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from quizlib.results import report
-from quizlib.results.source import ReportSource, review_records
+from quizlib.results.source import review_records
 from quizlib.results.store import Assignment, Cohort, Learner, NotFound, Staff
 from quizlib.server import auth, figures, mail
 from quizlib.server.context import ServerContext
@@ -118,21 +118,21 @@ def _cohort_view(request: Request, staff: Staff, cohort: Cohort, **extra) -> Res
     for p in found.progress:
         by_learner.setdefault(p.learner, {})[p.assignment] = p
     learners = ctx.store.learners(cohort.id)
-    rows = [{"learner": le, "progress": by_learner.get(le.id, {})} for le in learners]
+    mine = [(le, by_learner.get(le.id, {})) for le in learners]
+    rows = [{"learner": le, "progress": ps} for le, ps in mine]
     summary = []
     for a in assignments:
-        ps = [r["progress"][a.id] for r in rows if a.id in r["progress"]]
+        ps = [p[a.id] for _, p in mine if a.id in p]
         summary.append(
             {
                 "assignment": a,
                 "started": sum(p.started for p in ps),
                 "finished": sum(p.finished for p in ps),
                 "passed": sum(p.passed for p in ps),
-                "overdue": [r["learner"] for r in rows if a.id in r["progress"] and r["progress"][a.id].overdue],
-                "due_ends_at": next((p.due_ends_at for p in ps), None),
+                "overdue": [le for le, p in mine if a.id in p and p[a.id].overdue],
             }
         )
-    to_remind = sum(1 for r in rows if any(p.overdue or not p.started for p in r["progress"].values()))
+    to_remind = sum(1 for _, p in mine if any(x.overdue or not x.started for x in p.values()))
     everyone = ctx.store.all_staff() if staff.role == "lead" else []
     join = ctx.absolute(request, f"join/{cohort.code}")
     status = 400 if extra.get("problem") or extra.get("settings_problem") else 200
@@ -234,9 +234,7 @@ def _check_assignment(
     known = {m.chapter for m in ctx.catalogue.modules}
     unknown = [c for c in v["chapters"] if c not in known]
     if unknown:
-        return (
-            f"There is no module {unknown[0]!r} in this course (it may have been removed): choose from the list."
-        )
+        return f"There is no module {unknown[0]!r} in this course (it may have been removed): choose from the list."
     if not v["chapters"] and not v["final"]:
         return "Choose at least one module, or the final assessment."
     try:
@@ -306,9 +304,7 @@ def assignment_page(request: Request, form=None) -> Response:
     }
     if form is not None:
         values = _assignment_values(form)
-        found = _check_assignment(
-            ctx, cohort, values, confirmed=_field(form, "confirm") == "yes", editing=assignment
-        )
+        found = _check_assignment(ctx, cohort, values, confirmed=_field(form, "confirm") == "yes", editing=assignment)
         if isinstance(found, str):
             problem = found
         elif isinstance(found, list):
@@ -498,7 +494,9 @@ def _learner_view(request: Request, staff: Staff, cohort: Cohort, learner: Learn
         attempts=attempts,
         catalogue=ctx.catalogue,
         others=others,
-        reminders=[{"reminder": r, "by": names.get(r.staff_id or "", "")} for r in ctx.store.reminders(learner_id=learner.id)],
+        reminders=[
+            {"reminder": r, "by": names.get(r.staff_id or "", "")} for r in ctx.store.reminders(learner_id=learner.id)
+        ],
         done=request.query_params.get("done"),
         status=400 if problems else 200,
         **{"problem": None, "note_problem": None, **extra},
@@ -542,10 +540,14 @@ def learner_merge(request: Request, form=None) -> Response:
         staff,
         title=f"Merge “{duplicate.display_name}” into “{learner.display_name}”?",
         points=[
-            f"The {answers} answer{'' if answers == 1 else 's'} and results of “{duplicate.display_name}” become "
-            f"those of “{learner.display_name}”, and “{duplicate.display_name}” leaves the list of learners.",
-            f"The browser that joined as “{duplicate.display_name}” keeps working: what it sends from now on "
-            f"counts for “{learner.display_name}”.",
+            (
+                f"The {answers} answer{'' if answers == 1 else 's'} and results of “{duplicate.display_name}” become "
+                f"those of “{learner.display_name}”, and “{duplicate.display_name}” leaves the list of learners."
+            ),
+            (
+                f"The browser that joined as “{duplicate.display_name}” keeps working: what it sends from now on "
+                f"counts for “{learner.display_name}”."
+            ),
             "This cannot be undone.",
         ],
         action=_cohort_url(ctx, cohort, f"/learners/{learner.id}/merge"),
@@ -571,8 +573,10 @@ def learner_remove(request: Request, form=None) -> Response:
         staff,
         title=f"Remove “{learner.display_name}” from {cohort.name}?",
         points=[
-            f"“{learner.display_name}” and the {answers} answer{'' if answers == 1 else 's'} they sent are deleted "
-            "for good. This cannot be undone.",
+            (
+                f"“{learner.display_name}” and the {answers} answer{'' if answers == 1 else 's'} they sent are deleted "
+                "for good. This cannot be undone."
+            ),
             "Their browser can no longer send answers; they would have to join again with the link.",
             "If they joined twice, merge the duplicate into the other instead: no answer is lost then.",
         ],
@@ -585,7 +589,9 @@ def learner_remove(request: Request, form=None) -> Response:
 # -- reminders -------------------------------------------------------------------------------------------------
 
 
-def _reminder_text(ctx: ServerContext, request: Request, cohort: Cohort, learner: Learner, due, trainer: str, note: str):
+def _reminder_text(
+    ctx: ServerContext, request: Request, cohort: Cohort, learner: Learner, due, trainer: str, note: str
+):
     """The reminder for one learner: their assignments that are overdue or not started, in plain words."""
     lines = [f"Hello {learner.display_name},", ""]
     lines.append(f"This is a reminder from {trainer}, your trainer in {cohort.name}.")

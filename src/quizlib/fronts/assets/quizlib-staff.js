@@ -23,7 +23,7 @@
       field.style.left = "-9999px";
       document.body.appendChild(field);
       field.select();
-      var ok = false;
+      var ok;
       try {
         ok = document.execCommand("copy");
       } catch (e) {

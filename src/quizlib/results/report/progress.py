@@ -54,9 +54,7 @@ DEFAULT_TIME_ZONE = "UTC"
 def time_zone(name: str) -> ZoneInfo:
     """The time zone called ``name`` (an IANA name such as "Europe/London"); :class:`ReportError` if unknown."""
     if not isinstance(name, str) or name not in _zone_names():
-        raise ReportError(
-            f"unknown time zone {name!r}: expected an IANA time zone name such as Europe/London or UTC"
-        )
+        raise ReportError(f"unknown time zone {name!r}: expected an IANA time zone name such as Europe/London or UTC")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -248,8 +246,8 @@ def assignment_progress(
 
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     for attempt in attempts:
-        cohort = cohort_of.get(attempt.learner)
-        if cohort is None or not window(cohort).holds(attempt.completed_at):
+        learner_cohort = cohort_of.get(attempt.learner)
+        if learner_cohort is None or not window(learner_cohort).holds(attempt.completed_at):
             continue
         t = tallies[(attempt.learner, attempt.quiz_id)]
         t.attempts.add(attempt.attempt_id)
@@ -259,8 +257,8 @@ def assignment_progress(
         if t.last is None or done > t.last:
             t.last = done
     for s in started:
-        cohort = cohort_of.get(s.learner)
-        if cohort is None or not window(cohort).holds(getattr(s, "at", None)):
+        learner_cohort = cohort_of.get(s.learner)
+        if learner_cohort is None or not window(learner_cohort).holds(getattr(s, "at", None)):
             continue
         tallies[(s.learner, s.quiz_id)].attempts.add(s.attempt_id)
 
@@ -275,18 +273,18 @@ def assignment_progress(
                 if quiz is None:
                     continue  # removed from the course since it was assigned: nothing to measure
                 mark = a.pass_mark if a.pass_mark is not None else quiz.settings.pass_mark
-                t = tallies.get((e.learner, quiz_id))
-                best = t.best if t is not None else None
+                found = tallies.get((e.learner, quiz_id))
+                best = found.best if found is not None else None
                 rows.append(
                     QuizProgress(
                         quiz_id=quiz_id,
                         pass_mark=mark,
-                        attempts=len(t.attempts) if t is not None else 0,
-                        started=t is not None and bool(t.attempts),
+                        attempts=len(found.attempts) if found is not None else 0,
+                        started=found is not None and bool(found.attempts),
                         finished=best is not None,
                         best_percentage=best,
                         passed=best is not None and best >= mark,
-                        last_activity=t.last if t is not None else None,
+                        last_activity=found.last if found is not None else None,
                     )
                 )
             out.append(_assignment_row(e, a, zone, w.judged, tuple(rows)))

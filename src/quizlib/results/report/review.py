@@ -171,5 +171,3 @@ def _find(course: Course, quiz_id: str, question_id: str) -> tuple[Question | No
         if q.id == (own if bank_id else question_id):
             return q, source.settings
     return None, None
-
-

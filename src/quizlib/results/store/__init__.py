@@ -427,11 +427,7 @@ class Store:
             after = _assignment_facts(row)
             changed = [k for k in _ASSIGNMENT_FIELDS if before[k] != after[k]]
             if changed:
-                s.add(
-                    _change(
-                        row.id, by, "changed", {k: before[k] for k in changed}, {k: after[k] for k in changed}
-                    )
-                )
+                s.add(_change(row.id, by, "changed", {k: before[k] for k in changed}, {k: after[k] for k in changed}))
             s.flush()
             return _assignment(row)
 
@@ -520,7 +516,7 @@ class Store:
         self, *, cohort_id: str | None = None, search: str = "", offset: int = 0, limit: int = 50
     ) -> tuple[list[Learner], int]:
         """One page of :meth:`learners` whose display name contains ``search`` (any case), and how many in all."""
-        where = [LearnerRow.merged_into.is_(None)]
+        where: list[sa.ColumnElement[bool]] = [LearnerRow.merged_into.is_(None)]
         if cohort_id is not None:
             where.append(LearnerRow.cohort_id == cohort_id)
         if search.strip():
@@ -841,8 +837,8 @@ def _change(assignment_id: str, by: str | None, action: str, before: dict | None
 def _for_merged(s: Session, records: Sequence[StatementRecord]) -> Sequence[StatementRecord]:
     """``records``, with a merged duplicate's statements stored for the learner it was merged into."""
     learners = {r.learner_id for r in records}
-    merged = dict(
-        s.execute(
+    merged: dict[str, str] = dict(
+        s.execute(  # type: ignore[arg-type]  # (id, merged_into) pairs, merged_into not NULL
             select(LearnerRow.id, LearnerRow.merged_into).where(
                 LearnerRow.id.in_(learners), LearnerRow.merged_into.is_not(None)
             )
