@@ -636,7 +636,7 @@ def test_to_csv_writes_dates_booleans_and_neutralises_formulas():
         days_overdue=3,
         last_activity=datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
     )
-    header = list(csv.reader(io.StringIO(report.to_csv([row]), newline="")))[0]
+    header = next(iter(csv.reader(io.StringIO(report.to_csv([row]), newline=""))))
     assert header[:4] == ["cohort", "cohort_name", "learner", "display_name"]
     parsed = list(csv.reader(io.StringIO(report.to_csv([row]), newline="")))[1]
     cell = dict(zip(header, parsed))
