@@ -72,7 +72,7 @@ def read_filter(ctx: ServerContext, request: Request) -> Filter:
     if module is not None and module not in _module_titles(ctx):
         raise BadRequest(
             400,
-            f"There is no module {module[:80]!r} in this course (it may have been removed): choose one from the list.",
+            f"There is no module “{module[:80]}” in this course (it may have been removed): choose one from the list.",
         )
     since, until = _date(q.get("from"), "From"), _date(q.get("to"), "To")
     if since and until and since > until:

@@ -234,7 +234,9 @@ def _check_assignment(
     known = {m.chapter for m in ctx.catalogue.modules}
     unknown = [c for c in v["chapters"] if c not in known]
     if unknown:
-        return f"There is no module {unknown[0]!r} in this course (it may have been removed): choose from the list."
+        return (
+            f"There is no module “{unknown[0][:100]}” in this course (it may have been removed): choose from the list."
+        )
     if not v["chapters"] and not v["final"]:
         return "Choose at least one module, or the final assessment."
     try:
@@ -534,7 +536,7 @@ def learner_merge(request: Request, form=None) -> Response:
     if form is not None and _field(form, "confirm") == "yes":
         ctx.store.merge_learners(learner.id, duplicate.id)
         raise Redirect(_cohort_url(ctx, cohort, f"/learners/{learner.id}?done=merged"))
-    answers = len(ctx.store.statements(learner_id=duplicate.id))
+    answers = len(ctx.store.statements(learner_id=duplicate.id, verb="answered"))
     return _confirm(
         request,
         staff,
@@ -567,7 +569,7 @@ def learner_remove(request: Request, form=None) -> Response:
     if form is not None and _field(form, "confirm") == "yes":
         ctx.store.delete_learner(learner.id)
         raise Redirect(_cohort_url(ctx, cohort, "?done=removed"))
-    answers = len(ctx.store.statements(learner_id=learner.id))
+    answers = len(ctx.store.statements(learner_id=learner.id, verb="answered"))
     return _confirm(
         request,
         staff,

@@ -850,20 +850,19 @@ def _for_merged(s: Session, records: Sequence[StatementRecord]) -> Sequence[Stat
 
 
 def _move_results(s: Session, from_id: str, to_id: str) -> None:
-    """Move a learner's result rows to another learner. The learner is part of both tables' keys, and the
-    questions' foreign key names their attempt's key: so copy both, then delete the old rows."""
+    """Move a learner's result rows to another learner. The learner is part of both tables' keys, the
+    questions' foreign key names their attempt's key, and statement ids are unique: so read one learner's
+    rows (a few hundred), delete them, and insert them again under the other learner."""
     a, q = ATTEMPT_RESULTS, QUESTION_RESULTS
-    attempt_cols = [c.name for c in a.columns]
-    question_cols = [c.name for c in q.columns]
-
-    def copy(table: sa.Table, names: list[str]) -> None:
-        chosen = [sa.literal(to_id).label(n) if n == "learner_id" else table.c[n] for n in names]
-        s.execute(table.insert().from_select(names, select(*chosen).where(table.c.learner_id == from_id)))
-
-    copy(a, attempt_cols)
-    copy(q, question_cols)
+    attempts = [dict(r._mapping) for r in s.execute(select(a).where(a.c.learner_id == from_id))]
+    questions = [dict(r._mapping) for r in s.execute(select(q).where(q.c.learner_id == from_id))]
     s.execute(sa.delete(q).where(q.c.learner_id == from_id))
     s.execute(sa.delete(a).where(a.c.learner_id == from_id))
+    for rows, table in ((attempts, a), (questions, q)):
+        for row in rows:
+            row["learner_id"] = to_id
+        if rows:
+            s.execute(table.insert(), rows)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
