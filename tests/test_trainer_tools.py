@@ -112,7 +112,7 @@ def test_bad_input_gets_a_reason_and_stores_nothing(live, setup):
     r = trainer.post(
         f"trainer/cohorts/{cohort.id}/settings", data={"csrf": trainer.csrf, "name": "X", "time_zone": "Mars/Base"}
     )
-    assert r.status_code == 400 and "There is no time zone 'Mars/Base'" in r.text
+    assert r.status_code == 400 and "There is no time zone “Mars/Base”" in r.text
     assert live.store.cohort(cohort.id) == cohort
     r = trainer.post("trainer/", data={"csrf": trainer.csrf, "name": "New", "time_zone": "Nowhere"})
     assert r.status_code == 400 and len(live.store.cohorts()) == 1

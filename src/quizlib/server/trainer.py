@@ -209,7 +209,7 @@ def cohort_problem(name: str, zone: str) -> str | None:
     try:
         report.time_zone(zone)
     except report.ReportError:
-        return f"There is no time zone {zone[:60]!r}: choose one from the list, for example Europe/London."
+        return f"There is no time zone “{zone[:60]}”: choose one from the list, for example Europe/London."
     return None
 
 

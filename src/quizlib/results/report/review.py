@@ -109,15 +109,15 @@ def review_attempts(tries: Iterable[Try], finished: Iterable[Finished], course: 
         quiz_id, attempt_id = key
         mine = sorted(by_attempt.get(key, ()), key=lambda t: (t.at, t.try_number))
         seconds: dict[str, float] = defaultdict(float)
-        known: set[str] = set()
+        unknown: set[str] = set()  # a try whose start cannot be told: the question's time is not known
         previous = None
         for t in mine:
             if t.seconds is not None:
                 seconds[t.question_id] += t.seconds
-                known.add(t.question_id)
             elif previous is not None:
                 seconds[t.question_id] += (t.at - previous).total_seconds()
-                known.add(t.question_id)
+            else:
+                unknown.add(t.question_id)
             previous = t.at
         f = done.get(key)
         order = list(dict.fromkeys(t.question_id for t in mine))
@@ -141,7 +141,9 @@ def review_attempts(tries: Iterable[Try], finished: Iterable[Finished], course: 
                     responses=tuple(describe(question, settings, r) for r in rs),
                     tries=len(rs),
                     credit=credit.get(question_id),
-                    seconds=round(seconds[question_id], 1) if question_id in known else None,
+                    seconds=round(seconds[question_id], 1)
+                    if question_id in seconds and question_id not in unknown
+                    else None,
                 )
             )
         started = mine[0].at if mine else (f.at if f is not None else None)
