@@ -30,13 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from item_analysis import attempts_for  # noqa: E402  (the same simulated learners and statements)
+from item_analysis import attempts_for
 
-from quizlib.results.demo import DEMO_HOME_PAGE, question_traits  # noqa: E402
-from quizlib.results.ingest import MAX_BATCH, Ingestor  # noqa: E402
-from quizlib.results.store import Store  # noqa: E402
-from quizlib.results.store.passwords import hash_password  # noqa: E402
-from quizlib.server.catalogue import load_catalogue  # noqa: E402
+from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
+from quizlib.results.ingest import MAX_BATCH, Ingestor
+from quizlib.results.store import Store
+from quizlib.results.store.passwords import hash_password
+from quizlib.server.catalogue import load_catalogue
 
 STORE_AT_ONCE = 5000
 ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]

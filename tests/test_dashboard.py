@@ -124,9 +124,10 @@ def test_it_exports_every_table_as_csv(executed):
         "items",
         "responses",
     }
-    header = next(csv.reader(io.StringIO(files["items"].read_text(encoding="utf-8"), newline="")))
+    assert files["items"].read_bytes().startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
+    header = next(csv.reader(io.StringIO(files["items"].read_text(encoding="utf-8-sig"), newline="")))
     assert header == [f for f in report.ItemRow.__dataclass_fields__]
-    rows = list(csv.DictReader(io.StringIO(files["score-distribution"].read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(files["score-distribution"].read_text(encoding="utf-8-sig"), newline="")))
     assert rows and all(0 <= float(r["lower"]) < float(r["upper"]) <= 100 for r in rows)
 
 
