@@ -107,7 +107,7 @@ def test_its_figures_are_those_of_the_database(executed, course):
     by_module = report.completion_rates(progress, by=("module",))
     chart = next(s for s in outputs(nb, "image/svg+xml") if "Completion and pass rates by module" in s)
     for row in by_module:
-        assert f"({row.completed} of {row.learners})" in chart
+        assert f"({row.finished} of {row.learners})" in chart
 
 
 def test_it_exports_every_table_as_csv(executed):

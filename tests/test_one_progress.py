@@ -35,7 +35,7 @@ Facts = dict[
 def world(live, course):
     """The two cohorts, their assignments and learners, made as a trainer would, over HTTP."""
     trainer = signed_in(live, "Tess")
-    tess = live.store.staff_by_name("Tess")
+    live.store.staff_by_name("Tess")
     sensitivity, interventions = course.quiz("sensitivity"), course.quiz("interventions")
     due = report.today("Pacific/Pago_Pago")
     people = {}
