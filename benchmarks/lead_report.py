@@ -92,7 +92,7 @@ def signed_in_client(store: Store, catalogue):
     import warnings
 
     with warnings.catch_warnings():  # Starlette suggests another HTTP client for its test client: same requests
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
     from quizlib.server import create_app

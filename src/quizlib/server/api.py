@@ -144,7 +144,6 @@ def _me(ctx: ServerContext, learner) -> dict:
     return {
         "learner": {"id": learner.id, "display_name": learner.display_name},
         "cohort": {"id": cohort.id, "name": cohort.name, "time_zone": cohort.time_zone},
-        "now": xapi.timestamp(found.now),
         "assignments": out,
     }
 

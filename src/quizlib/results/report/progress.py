@@ -25,7 +25,6 @@ attempts begun or finished in it count, and "overdue" is judged at the end of ``
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -80,6 +79,12 @@ def due_ends(due: date, zone: str) -> datetime:
     """The moment a due date ends: the midnight after it in the cohort's time zone, in UTC."""
     if isinstance(due, datetime):  # a moment, not a day: it ends when it says
         return _utc(due)
+    return _day_ends(due, zone)
+
+
+@cache
+def _day_ends(due: date, zone: str) -> datetime:
+    # Cached: a report asks it for every learner of a cohort, of the same few days.
     return day_starts(due + timedelta(days=1), zone)
 
 
@@ -397,9 +402,7 @@ def learner_progress(
                     finished=finished,
                     passed=passed,
                     best_percentage=(
-                        round(statistics.fmean(q.best_percentage for q in quizzes if q.best_percentage is not None), 2)
-                        if finished
-                        else None
+                        round(sum(q.best_percentage or 0.0 for q in quizzes) / len(quizzes), 2) if finished else None
                     ),
                     attempts=sum(q.attempts for q in quizzes),
                     overdue=overdue,
