@@ -218,6 +218,7 @@ _MARKED_BY_FIXTURE = {
     "start_server": ("server",),
     "live": ("server",),
     "live_on_each_database": ("server",),
+    "live_with_mail": ("server",),
     "executed": ("kernel",),  # tests/test_dashboard.py: the analysts' notebook run in a kernel
 }
 
@@ -240,4 +241,14 @@ def pytest_report_header(config):
 
 
 # -- the course server's fixtures (PostgreSQL, server processes): see tests/server_fixtures.py ------------
-from server_fixtures import catalogue, database_url, live, live_on_each_database, postgres, start_server, tiny_book  # noqa: F401
+from server_fixtures import (  # noqa: F401
+    catalogue,
+    database_url,
+    live,
+    live_on_each_database,
+    live_with_mail,
+    postgres,
+    smtp_sink,
+    start_server,
+    tiny_book,
+)

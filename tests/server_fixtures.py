@@ -274,7 +274,7 @@ def start_server():
 class LiveApp:
     """A real HTTP server (uvicorn, on a thread) over ``create_app``, with the store at hand for checks."""
 
-    def __init__(self, store, catalogue, book: Path | None = None, public_url: str | None = None):
+    def __init__(self, store, catalogue, book: Path | None = None, public_url: str | None = None, mail=None):
         import threading
 
         import uvicorn
@@ -282,7 +282,7 @@ class LiveApp:
         from quizlib.server import create_app
 
         self.store = store
-        self.app = create_app(store, catalogue, book, public_url=public_url)
+        self.app = create_app(store, catalogue, book, public_url=public_url, mail=mail)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # see quizlib.server.run
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
@@ -323,15 +323,46 @@ def live_on_each_database(request, tmp_path, catalogue):
     yield from _live(url, catalogue)
 
 
-def _live(url: str, catalogue):
+def _live(url: str, catalogue, mail=None):
     from quizlib.results.store import Store
 
     store = Store(url)
     store.upgrade()
-    app = LiveApp(store, catalogue)
+    app = LiveApp(store, catalogue, mail=mail)
     yield app
     app.close()
     store.close()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1; ``.messages`` holds what it received."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Keep(Message):
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def live_with_mail(tmp_path, catalogue, smtp_sink):
+    """Like ``live``, sending reminders through ``smtp_sink``."""
+    from quizlib.server.mail import MailSettings
+
+    mail = MailSettings.from_url(f"smtp://127.0.0.1:{smtp_sink.port}", "course@example.org")
+    yield from _live(f"sqlite:///{tmp_path / 'course.sqlite3'}", catalogue, mail)
 
 
 # -- people ------------------------------------------------------------------------------------------------

@@ -38,6 +38,11 @@ def test_item_analysis():
     assert re.search(r"end to end, streamed .*: +[\d.]+ s", out), out
 
 
+def test_lead_report():
+    out = bench("lead_report.py", "--answers", "3000", "--cohorts", "3")
+    assert re.search(r"unfiltered +[\d.]+ s best", out) and re.search(r"cohort \+ module \+ period +[\d.]+ s", out), out
+
+
 @pytest.mark.book
 def test_book():
     out = bench("book.py", "--smoke", timeout=900)

@@ -21,10 +21,25 @@ def bins(counts, quiz="q"):
     ]
 
 
-def rate(cohort, name, module, learners, completed, passed):
+def rate(cohort, name, module, learners, completed, passed, title=None):
     return RateRow(
-        cohort, name, module, learners, completed, completed, passed, 0, completed / learners, passed / learners
+        cohort,
+        name,
+        module,
+        title or module,
+        learners,
+        completed,
+        completed,
+        passed,
+        0,
+        completed / learners,
+        passed / learners,
     )
+
+
+def drawn_texts(root) -> list[str]:
+    """What each <text> of a chart shows: its lines (tspans) joined by spaces."""
+    return [" ".join(span.text for span in t.iter(f"{SVG}tspan")) or (t.text or "") for t in root.iter(f"{SVG}text")]
 
 
 def item(question, facility, discrimination, flags=(), n=40):
@@ -35,7 +50,10 @@ def sample_charts():
     return {
         "histogram": charts.histogram(bins([0, 1, 3, 7, 2]), title="Scores <quiz & co>"),
         "rate_bars": charts.rate_bars(
-            [rate(ALL, ALL, "chapters/02-sensitivity", 4, 3, 2), rate("c1", "Cardiff <2026>", ALL, 10, 5, 1)],
+            [
+                rate(ALL, ALL, "chapters/02-sensitivity", 4, 3, 2, "Why sensitivity matters"),
+                rate("c1", "Cardiff <2026>", ALL, 10, 5, 1),
+            ],
             title="Rates",
         ),
         "scatter": charts.item_scatter(
@@ -67,7 +85,7 @@ def test_each_chart_is_valid_accessible_svg(name):
     assert title is not None and title.get("id") == title_id and title.text
     assert desc is not None and desc.get("id") == desc_id and len(desc.text) > 20
     # The title is also drawn, so sighted users read the same words.
-    assert title.text in [t.text for t in root.iter(f"{SVG}text")]
+    assert title.text in drawn_texts(root)
     assert root.get("viewBox") and root.get("width") and root.get("height")
 
 
@@ -122,7 +140,7 @@ def test_palette_is_okabe_ito_and_series_differ_in_shape_too():
 
 def test_histogram_shows_each_count_and_bin_as_text():
     root = parse(charts.histogram(bins([0, 1, 3, 7, 2])))
-    texts = [t.text for t in root.iter(f"{SVG}text")]
+    texts = drawn_texts(root)
     for count in ("0", "1", "3", "7", "2"):
         assert count in texts
     assert "60–80" in texts and "Score (%)" in texts
@@ -135,17 +153,19 @@ def test_histogram_shows_each_count_and_bin_as_text():
 def test_rate_bars_label_values_and_counts():
     svg = sample_charts()["rate_bars"]
     root = parse(svg)
-    texts = [t.text for t in root.iter(f"{SVG}text")]
+    texts = drawn_texts(root)
     assert "75% completed (3 of 4)" in texts and "50% passed (2 of 4)" in texts
-    assert "02-sensitivity" in texts and "Cardiff <2026>" in texts  # escaped in the source, plain once parsed
+    # Modules by their titles, never their paths; escaped in the source, plain once parsed.
+    assert "Why sensitivity matters" in texts and "Cardiff <2026>" in texts
+    assert not any("chapters/" in t for t in texts)
     assert "Cardiff &lt;2026&gt;" in svg
     widths = {
         r.find(f"{SVG}title").text: float(r.get("width"))
         for r in root.iter(f"{SVG}rect")
         if r.find(f"{SVG}title") is not None
     }
-    full = next(w for t, w in widths.items() if "02-sensitivity: 75% completed" in t)
-    half = next(w for t, w in widths.items() if "02-sensitivity: 50% passed" in t)
+    full = next(w for t, w in widths.items() if "Why sensitivity matters: 75% completed" in t)
+    half = next(w for t, w in widths.items() if "Why sensitivity matters: 50% passed" in t)
     assert full == pytest.approx(1.5 * half)
 
 
@@ -154,7 +174,7 @@ def test_scatter_places_points_and_names_the_unplottable():
     desc = root.find(f"{SVG}desc").text
     assert "Scatter plot of 3 questions" in desc
     assert "Not plotted (no discrimination index): quiz constant" in desc
-    labels = [t.text for t in root.iter(f"{SVG}text")]
+    labels = drawn_texts(root)
     assert "wrong-key" in labels and "fine" not in labels  # only flagged points carry a label
     circle = next(
         c
@@ -169,7 +189,7 @@ def test_scatter_places_points_and_names_the_unplottable():
 def test_empty_data_gives_a_valid_chart_that_says_so():
     for svg, message in (
         (charts.histogram([]), "No finished attempts yet."),
-        (charts.rate_bars([RateRow("c", "C", "m", 0, 0, 0, 0, 0, None, None)]), "No learners"),
+        (charts.rate_bars([RateRow("c", "C", "m", "M", 0, 0, 0, 0, 0, None, None)]), "No learners"),
         (charts.item_scatter([item("x", None, None)]), "No question"),
     ):
         root = parse(svg)
@@ -180,7 +200,7 @@ def test_empty_data_gives_a_valid_chart_that_says_so():
 def test_text_that_xml_cannot_hold_is_dropped_not_fatal():
     svg = charts.rate_bars([rate("c1", "Cardiff\x00\x1b group", ALL, 2, 1, 1)], title="Rates\x0b")
     root = parse(svg)
-    assert "Cardiff group" in [t.text for t in root.iter(f"{SVG}text")]
+    assert "Cardiff group" in drawn_texts(root)
 
 
 def test_charts_on_one_page_have_distinct_ids():
@@ -189,3 +209,22 @@ def test_charts_on_one_page_have_distinct_ids():
     ids = re.findall(r'id="([^"]+)"', a) + re.findall(r'id="([^"]+)"', b)
     assert len(ids) == len(set(ids)) == 4
     assert charts.histogram(bins([1, 2]), title="A") == a  # and the same data gives the same chart
+
+
+def test_long_titles_and_labels_wrap_and_are_never_cut_short():
+    long_title = "First attempts: Check your understanding: why sensitivity and attunement matter for babies"
+    label = "North team — Jan 2027 · Check your understanding: why sensitivity and attunement matter"
+    for svg in (
+        charts.histogram(bins([1, 2, 3]), title=long_title),
+        charts.rate_bars([rate("c1", "North team — Jan 2027", "m", 3, 2, 1)], title=long_title, label=lambda r: label),
+    ):
+        root = ET.fromstring(svg)
+        texts = drawn_texts(root)
+        assert long_title in texts and not any("…" in t for t in texts)
+        width, height = (float(v) for v in root.get("viewBox").split()[2:])
+        heading = next(t for t in root.iter(f"{SVG}text") if t.get("font-weight") == "bold")
+        lines = [span.text for span in heading.iter(f"{SVG}tspan")]
+        assert len(lines) >= 2 and all(len(line) * 10 <= width - 24 for line in lines)
+        if "North team" in svg:
+            assert label in texts
+            assert float(root.get("height")) == height

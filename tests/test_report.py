@@ -347,9 +347,9 @@ def attempt(learner, quiz, pct, *, passed=None, number=1, cohort="c1", at=NOW - 
 def people():
     enrolments = [Enrolment("ann", "c1", "Ann"), Enrolment("bob", "c1", "Bob"), Enrolment("cy", "c2", "Cy")]
     assignments = [
-        Assignment("as1", "c1", ("chapters/kinds",), pass_mark=80, due=date(2026, 11, 20)),
-        Assignment("as2", "c1", ("exam",), due=datetime(2026, 12, 1, tzinfo=UTC)),  # a quiz id: its chapter
-        Assignment("as3", "c2", ("chapters/kinds", "chapters/exam"), due=date(2026, 11, 25)),  # due today: not yet late
+        Assignment("as1", "c1", ("kinds",), pass_mark=80, due=date(2026, 11, 20), title="Kinds"),
+        Assignment("as2", "c1", ("exam",), due=date(2026, 12, 1), title="Exam"),  # the quiz's own pass mark
+        Assignment("as3", "c2", ("kinds", "exam"), due=date(2026, 11, 25)),  # due today: not yet late
     ]
     cohorts = [Cohort("c1", "Cardiff"), Cohort("c2", "Leeds")]
     return enrolments, assignments, cohorts
@@ -375,29 +375,117 @@ def test_learner_progress_uses_the_assignment_pass_mark_and_due_date(course, peo
         ("cy", "chapters/exam"),
     }
     ann = got[("ann", "chapters/kinds")]
-    assert (ann.started, ann.completed, ann.passed, ann.best_percentage, ann.attempts) == (True, True, True, 85, 2)
+    assert (ann.started, ann.finished, ann.passed, ann.best_percentage, ann.attempts) == (True, True, True, 85, 2)
     assert not ann.overdue and ann.last_activity == NOW - timedelta(days=1)
+    assert (ann.assignment, ann.assignment_title, ann.pass_mark) == ("as1", "Kinds", 80)
     bob = got[("bob", "chapters/kinds")]
-    assert (bob.completed, bob.passed, bob.overdue) == (True, False, True)
-    assert bob.days_overdue == 4  # due 20 November means by the end of that day; now is 25 November, noon
-    assert bob.due == date(2026, 11, 20)
-    assert bob.cohort_name == "Cardiff"
+    assert (bob.finished, bob.passed, bob.overdue) == (True, False, True)
+    assert bob.days_overdue == 4  # due 20 November ends at midnight (UTC); now is 25 November, noon
+    assert bob.due == date(2026, 11, 20) and bob.due_ends_at == datetime(2026, 11, 21, tzinfo=UTC)
+    assert bob.cohort_name == "Cardiff" and bob.module_title == "Every kind of question"
     bob_exam = got[("bob", "chapters/exam")]
-    assert (bob_exam.started, bob_exam.completed, bob_exam.overdue, bob_exam.due) == (
-        True,
-        False,
-        False,
-        datetime(2026, 12, 1, tzinfo=UTC),
-    )
+    assert (bob_exam.started, bob_exam.finished, bob_exam.overdue, bob_exam.pass_mark) == (True, False, False, None)
     assert got[("cy", "chapters/exam")].overdue is False  # due today: late only from tomorrow
     assert [(r.learner, r.module) for r in report.overdue_learners(rows)] == [("bob", "chapters/kinds")]
+
+    # Per assignment, the same verdicts: what the trainer's pages and the learners' API show.
+    per = {
+        (p.learner, p.assignment): p
+        for p in report.assignment_progress(
+            enrolments, assignments, attempts, course, started=started, cohorts=cohorts, now=NOW
+        )
+    }
+    assert (per[("bob", "as1")].passed, per[("bob", "as1")].overdue, per[("bob", "as1")].days_overdue) == (
+        False,
+        True,
+        4,
+    )
+    assert per[("bob", "as1")].to_do[0].quiz_id == "kinds" and per[("bob", "as1")].to_do[0].pass_mark == 80
+    assert per[("bob", "as2")].quizzes[0].pass_mark == 50  # no pass mark set: the quiz's own
+    assert per[("cy", "as3")].started and not per[("cy", "as3")].finished  # kinds passed, exam not begun
+
+
+def test_a_due_date_ends_at_midnight_in_the_cohorts_time_zone(course):
+    """The same due day, the same moment: over in Auckland, not yet in Los Angeles; overdue from midnight."""
+    due = date(2026, 11, 25)
+    enrolments = [Enrolment("kiri", "nz", "Kiri"), Enrolment("lou", "la", "Lou"), Enrolment("uma", "utc", "Uma")]
+    assignments = [Assignment(f"a-{c}", c, ("kinds",), pass_mark=70, due=due) for c in ("nz", "la", "utc")]
+    cohorts = [
+        Cohort("nz", "Auckland", "Pacific/Auckland"),
+        Cohort("la", "LA", "America/Los_Angeles"),
+        Cohort("utc", "UTC"),
+    ]
+
+    def overdue_at(moment):
+        got = report.assignment_progress(enrolments, assignments, [], course, cohorts=cohorts, now=moment)
+        return {p.learner: p.overdue for p in got}
+
+    # Auckland is 13 hours ahead in November: 25 November ends there at 11:00 UTC.
+    assert report.due_ends(due, "Pacific/Auckland") == datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    assert report.due_ends(due, "America/Los_Angeles") == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    assert overdue_at(datetime(2026, 11, 25, 10, 59, 59, tzinfo=UTC)) == {"kiri": False, "lou": False, "uma": False}
+    assert overdue_at(datetime(2026, 11, 25, 11, 0, tzinfo=UTC)) == {"kiri": True, "lou": False, "uma": False}
+    assert overdue_at(datetime(2026, 11, 26, 0, 0, tzinfo=UTC)) == {"kiri": True, "lou": False, "uma": True}
+    assert overdue_at(datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == {"kiri": True, "lou": True, "uma": True}
+    # Passing in time (at the assignment's pass mark) ends it; a score below it does not.
+    passed = [attempt("lou", "kinds", 70, cohort="la"), attempt("kiri", "kinds", 69.99, cohort="nz")]
+    got = report.assignment_progress(
+        enrolments, assignments, passed, course, cohorts=cohorts, now=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    assert {p.learner: (p.passed, p.overdue) for p in got} == {
+        "kiri": (False, True),
+        "lou": (True, False),
+        "uma": (False, True),
+    }
+    assert report.today("Pacific/Auckland", datetime(2026, 11, 25, 11, 0, tzinfo=UTC)) == date(2026, 11, 26)
+    with pytest.raises(ReportError, match="unknown time zone 'Mars/Olympus'"):
+        report.time_zone("Mars/Olympus")
+
+
+def test_each_assignment_is_judged_by_its_own_pass_mark(course):
+    """One quiz in two assignments, at 70% and 80%: a 75% passes one and not the other, everywhere."""
+    enrolments = [Enrolment("ann", "c1", "Ann")]
+    assignments = [
+        Assignment("easy", "c1", ("kinds",), pass_mark=70, due=date(2026, 11, 1)),
+        Assignment("hard", "c1", ("kinds",), pass_mark=80, due=date(2026, 11, 1)),
+    ]
+    attempts = [attempt("ann", "kinds", 75)]
+    per = {p.assignment: p for p in report.assignment_progress(enrolments, assignments, attempts, course, now=NOW)}
+    assert (per["easy"].passed, per["easy"].overdue) == (True, False)
+    assert (per["hard"].passed, per["hard"].overdue) == (False, True)
+    rows = report.learner_progress(enrolments, assignments, attempts, course, now=NOW)
+    assert {(r.assignment, r.passed, r.overdue) for r in rows} == {("easy", True, False), ("hard", False, True)}
+    (module,) = report.completion_rates(rows, by=("module",))  # passed the module only if passed under both
+    assert (module.finished, module.passed, module.overdue) == (1, 0, 1)
+
+
+def test_a_period_counts_only_its_attempts_and_judges_overdue_at_its_end(course):
+    enrolments = [Enrolment("ann", "c1", "Ann")]
+    assignments = [Assignment("a", "c1", ("kinds",), pass_mark=60, due=date(2026, 11, 10))]
+    cohorts = [Cohort("c1", "Cardiff", "Europe/London")]
+    attempts = [
+        attempt("ann", "kinds", 50, at=datetime(2026, 11, 5, 10, tzinfo=UTC)),
+        attempt("ann", "kinds", 90, number=2, at=datetime(2026, 11, 20, 10, tzinfo=UTC)),
+    ]
+
+    def one(**period):
+        (p,) = report.assignment_progress(enrolments, assignments, attempts, course, cohorts=cohorts, now=NOW, **period)
+        return p.finished, p.passed, p.overdue, p.quizzes[0].best_percentage
+
+    assert one() == (True, True, False, 90)
+    assert one(until=date(2026, 11, 9)) == (True, False, False, 50)  # judged at the end of 9 November
+    assert one(until=date(2026, 11, 15)) == (True, False, True, 50)  # the due date had ended by then
+    assert one(since=date(2026, 11, 6)) == (True, True, False, 90)
+    assert one(since=date(2026, 11, 21)) == (False, False, True, None)
+    with pytest.raises(ReportError, match="swap the two dates"):
+        one(since=date(2026, 11, 21), until=date(2026, 11, 1))
 
 
 def test_without_assignments_every_module_counts_and_the_quiz_pass_mark_applies(course):
     rows = report.learner_progress(
         [Enrolment("ann", "c1")], None, [attempt("ann", "kinds", 75, passed=True)], course, now=NOW
     )
-    assert {r.module: (r.completed, r.passed, r.due) for r in rows} == {
+    assert {r.module: (r.finished, r.passed, r.due) for r in rows} == {
         "chapters/kinds": (True, True, None),
         "chapters/exam": (False, False, None),
     }
@@ -415,16 +503,17 @@ def test_completion_rates_count_learners_by_module_and_cohort(course, people):
 
     both = {(r.cohort, r.module): r for r in report.completion_rates(progress)}
     kinds_c1 = both[("c1", "chapters/kinds")]
-    assert (kinds_c1.learners, kinds_c1.completed, kinds_c1.passed, kinds_c1.overdue) == (2, 2, 1, 1)
+    assert (kinds_c1.learners, kinds_c1.finished, kinds_c1.passed, kinds_c1.overdue) == (2, 2, 1, 1)
     assert kinds_c1.completion_rate == 1.0 and kinds_c1.pass_rate == 0.5
+    assert kinds_c1.module_title == "Every kind of question"
 
     by_module = {r.module: r for r in report.completion_rates(progress, by=("module",))}
     assert by_module["chapters/kinds"].cohort == ALL
     assert (by_module["chapters/kinds"].learners, by_module["chapters/kinds"].passed) == (3, 2)
 
-    # Over modules, a learner counts once: completed only if every assigned module is.
+    # Over modules, a learner counts once: finished only if every assigned module is.
     by_cohort = {r.cohort_name: r for r in report.completion_rates(progress, by=("cohort",))}
-    assert (by_cohort["Cardiff"].learners, by_cohort["Cardiff"].completed, by_cohort["Cardiff"].passed) == (2, 1, 1)
+    assert (by_cohort["Cardiff"].learners, by_cohort["Cardiff"].finished, by_cohort["Cardiff"].passed) == (2, 1, 1)
     assert by_cohort["Cardiff"].module == ALL
     overall = report.completion_rates(progress, by=())
     assert len(overall) == 1 and overall[0].learners == 3
@@ -527,25 +616,38 @@ def test_to_csv_is_rfc4180_with_a_header():
 
 def test_to_csv_writes_dates_booleans_and_neutralises_formulas():
     row = report.ProgressRow(
-        "c1",
-        '=HYPERLINK("http://x")',
-        "l1",
-        "@Ann",
-        "chapters/x",
-        True,
-        False,
-        False,
-        None,
-        1,
-        date(2026, 1, 2),
-        True,
-        3,
-        datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
+        cohort="c1",
+        cohort_name='=HYPERLINK("http://x")',
+        learner="l1",
+        display_name="@Ann",
+        assignment="a1",
+        assignment_title="Kinds",
+        module="chapters/x",
+        module_title="X",
+        pass_mark=70.0,
+        due=date(2026, 1, 2),
+        due_ends_at=datetime(2026, 1, 3, tzinfo=UTC),
+        started=True,
+        finished=False,
+        passed=False,
+        best_percentage=None,
+        attempts=1,
+        overdue=True,
+        days_overdue=3,
+        last_activity=datetime(2026, 1, 1, 9, 30, tzinfo=UTC),
     )
+    header = next(iter(csv.reader(io.StringIO(report.to_csv([row]), newline=""))))
+    assert header[:4] == ["cohort", "cohort_name", "learner", "display_name"]
     parsed = list(csv.reader(io.StringIO(report.to_csv([row]), newline="")))[1]
-    assert parsed[1] == '\'=HYPERLINK("http://x")' and parsed[3] == "'@Ann"
-    assert parsed[5:8] == ["true", "false", "false"]
-    assert parsed[10] == "2026-01-02" and parsed[13] == "2026-01-01T09:30:00+00:00"
+    cell = dict(zip(header, parsed))
+    assert cell["cohort_name"] == '\'=HYPERLINK("http://x")' and cell["display_name"] == "'@Ann"
+    assert (cell["started"], cell["finished"], cell["passed"]) == ("true", "false", "false")
+    assert cell["due"] == "2026-01-02" and cell["last_activity"] == "2026-01-01T09:30:00+00:00"
+    assert cell["due_ends_at"] == "2026-01-03T00:00:00+00:00"
+    # With a byte-order mark, for Excel: the same text after it.
+    with_bom = report.to_csv([row], bom=True)
+    assert with_bom.startswith("\ufeffcohort,") and with_bom[1:] == report.to_csv([row])
+    assert with_bom.encode("utf-8")[:3] == b"\xef\xbb\xbf"
     # A negative number is data, not a formula.
     bins = report.to_csv([report.ResponseRow("q", "n", "numeric", "-3", "-3", False, 1, 1.0, 1)])
     assert ",-3,-3," in bins

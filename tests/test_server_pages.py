@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -117,18 +118,26 @@ def test_a_lead_manages_staff_accounts_by_keyboard_and_every_state_passes_axe(pa
     failures = {}
     _sign_in(page, base, "Lee")
     page.goto(base + "lead/staff")
-    page.get_by_role("button", name="Reset password of Tess").focus()
+    page.get_by_role("link", name=re.compile(r"^Reset the password\s+of Tess")).focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Tess is signed out at once").wait_for()
+    failures["confirm the reset"] = violations(page)
+    page.get_by_role("button", name="Yes, reset the password of Tess").focus()
     page.keyboard.press("Enter")
     page.get_by_text("password of “Tess” is reset").wait_for()
     assert len(page.locator(".secret").inner_text()) >= 12
     failures["password reset"] = violations(page)
-    page.get_by_role("button", name="Deactivate Tess").focus()
+    page.get_by_role("link", name=re.compile(r"^Deactivate\s+Tess")).focus()
     page.keyboard.press("Enter")
+    page.get_by_role("button", name="Yes, deactivate Tess").click()
     page.get_by_text("“Tess” is deactivated").wait_for()
     failures["deactivated"] = violations(page)
     page.get_by_role("link", name="Leeds, spring").click()
     page.get_by_label("Give this cohort to").select_option(label="Nia")
-    page.get_by_role("button", name="Change the trainer").click()
+    page.get_by_role("button", name="Change the trainer…").click()
+    page.get_by_text("Tess no longer sees it").wait_for()
+    failures["confirm the new trainer"] = violations(page)
+    page.get_by_role("button", name="Yes, give Leeds, spring to Nia").click()
     page.get_by_text("The cohort has a new trainer: Nia").wait_for()
     failures["reassigned"] = violations(page)
     page.goto(base + "lead/staff")

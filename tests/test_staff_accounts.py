@@ -35,7 +35,12 @@ def test_a_reset_password_is_shown_once_ends_sessions_and_must_be_changed(live):
     tess = live.store.staff_by_name("Tess")
     for _ in range(SIGN_IN.failures - 1):  # one more and her name would pause; the reset forgets them
         _sign_in_status(live, "Tess", "not her password")
-    r = lead.post(f"lead/staff/{tess.id}/password", data={"csrf": lead.csrf})
+    # First a page that names her and says what will happen; nothing has changed yet.
+    asked = lead.get(f"lead/staff/{tess.id}/password")
+    assert asked.status_code == 200 and "Reset the password of Tess?" in asked.text
+    assert "Tess is signed out at once" in asked.text and "Nothing has changed yet" in asked.text
+    assert live.store.staff(tess.id) == tess and trainer.get("trainer/").status_code == 200
+    r = lead.post(f"lead/staff/{tess.id}/password", data={"csrf": lead.csrf, "confirm": "yes"})
     assert r.status_code == 200 and "password of “Tess” is reset" in r.text
     one_time = _one_time_password(r.text)
     assert one_time not in lead.get("lead/staff").text  # shown once only
@@ -78,6 +83,9 @@ def test_a_deactivated_trainer_cannot_sign_in_and_their_cohorts_go_to_another(li
     learner, _ = live.store.add_learner(cohort.id, "Bea")
 
     r = lead.post(f"lead/staff/{tess.id}/deactivate", data={"csrf": lead.csrf})
+    assert r.status_code == 200 and "Deactivate the account of Tess?" in r.text
+    assert "Their 1 cohort (Leeds, spring) stay" in r.text and live.store.staff(tess.id).active
+    r = lead.post(f"lead/staff/{tess.id}/deactivate", data={"csrf": lead.csrf, "confirm": "yes"})
     assert r.status_code == 303
     page = lead.get(r.headers["location"]).text
     assert "“Tess” is deactivated" in page and "give each one to another trainer" in page
@@ -95,6 +103,9 @@ def test_a_deactivated_trainer_cannot_sign_in_and_their_cohorts_go_to_another(li
     r = lead.post(f"trainer/cohorts/{cohort.id}/trainer", data={"csrf": lead.csrf, "trainer": tess.id})
     assert r.status_code == 400 and "deactivated" in r.text
     r = lead.post(f"trainer/cohorts/{cohort.id}/trainer", data={"csrf": lead.csrf, "trainer": nia.id})
+    assert r.status_code == 200 and "Give Leeds, spring to Nia?" in r.text and "Tess no longer sees it" in r.text
+    assert live.store.cohort(cohort.id).trainer_id == tess.id
+    r = lead.post(f"trainer/cohorts/{cohort.id}/trainer", data={"csrf": lead.csrf, "trainer": nia.id, "confirm": "yes"})
     assert r.status_code == 303
     assert "The cohort has a new trainer: Nia" in lead.get(r.headers["location"]).text
     assert "Leeds, spring" in new.get("trainer/").text and "Bea" in new.get(f"trainer/cohorts/{cohort.id}").text

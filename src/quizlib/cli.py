@@ -267,7 +267,20 @@ def _database(args: argparse.Namespace) -> str:
     return args.database or os.environ.get("QUIZLIB_DATABASE") or DEFAULT_URL
 
 
+def _mail(args: argparse.Namespace):
+    """The SMTP server for reminders, from --smtp/--mail-from or QUIZLIB_SMTP/QUIZLIB_MAIL_FROM (None: no e-mail)."""
+    import os
+
+    from quizlib.server.mail import MailSettings
+
+    url = args.smtp or os.environ.get("QUIZLIB_SMTP")
+    if not url:
+        return None
+    return MailSettings.from_url(url, args.mail_from or os.environ.get("QUIZLIB_MAIL_FROM"))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from quizlib.server.mail import MailError
     from quizlib.server.run import serve
 
     book = Path(args.book)
@@ -279,6 +292,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 1
     try:
+        mail = _mail(args)
+    except MailError as e:
+        print(f"quizlib serve: {e}", file=sys.stderr)
+        return 1
+    try:
         serve(
             book,
             _database(args),
@@ -286,6 +304,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             public_url=args.public_url,
             course_root=Path(args.course) if args.course else None,
+            mail=mail,
         )
     except OSError as e:
         if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
@@ -344,6 +363,16 @@ def _add_server_commands(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     p.add_argument("--public-url", help="the address learners use, if not http://HOST:PORT/ (e.g. behind a proxy)")
     p.add_argument("--course", help="the course folder with quizzes/ (default: found from the book's folder)")
+    p.add_argument(
+        "--smtp",
+        metavar="URL",
+        help="the SMTP server trainers' reminders are sent through: smtp://HOST:25, "
+        "smtp+starttls://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465 (default: $QUIZLIB_SMTP; "
+        "none: trainers copy reminders instead)",
+    )
+    p.add_argument(
+        "--mail-from", metavar="ADDRESS", help="the address reminders come from (default: $QUIZLIB_MAIL_FROM)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("create-lead", help="create a course lead account and print its one-time password")

@@ -54,8 +54,21 @@ def _pct(value: float | None) -> str:
     return percent(value, missing="n/a")
 
 
+TITLE_LINE = 20  # px between the lines of a chart's title
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: tuple) -> str:
+    """A chart: its title on as many lines as it needs (never cut short), then the body, moved down by the
+    lines after the first so that a body laid out for a one-line title never meets a longer one."""
     cid = _chart_id(title, desc, key)
+    # About 10 px a character of the bold 16 px title, generously: every line fits the width.
+    lines = _wrap(title, max(8, (width - 24) // 10))
+    extra = TITLE_LINE * (len(lines) - 1)
+    height += extra
+    heading = "".join(
+        f'<tspan x="{width / 2:g}" dy="{0 if i == 0 else TITLE_LINE}">{_q(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
     return "\n".join(
         [
             (
@@ -66,24 +79,40 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str], key: t
             f'<title id="{cid}-title">{_q(title)}</title>',
             f'<desc id="{cid}-desc">{_q(desc)}</desc>',
             f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>',
-            # About 9 px a character at this size: a longer title is shortened on screen, whole in <title>.
-            (
-                f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">'
-                f"{_q(_short(title, width // 9))}</text>"
-            ),
+            f'<text x="{width / 2:g}" y="22" text-anchor="middle" font-size="16" font-weight="bold">{heading}</text>',
+            f'<g transform="translate(0 {extra})">' if extra else "<g>",
             *body,
+            "</g>",
             "</svg>",
         ]
     )
 
 
+def _wrap(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters, broken between words (a longer word is split):
+    every character is kept."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while len(word) > limit:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:limit])
+            word = word[limit:]
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def _empty(width: int, height: int, title: str, message: str) -> str:
     body = [f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" fill="{MUTED}">{_q(message)}</text>']
     return _svg(width, height, title, message, body, ("empty",))
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- score distribution ------------------------------------------------------------------------------------
@@ -158,7 +187,7 @@ def _y_axis(left: float, top: float, plot_w: float, plot_h: float, y_max: int, s
 
 
 def _rate_label(row: RateRow) -> str:
-    module = row.module.rsplit("/", 1)[-1]
+    module = row.module_title
     if row.cohort == ALL:
         return module
     if row.module == ALL:
@@ -179,16 +208,18 @@ def rate_bars(
     percentage and the counts behind it.
     """
     rows = [r for r in rows if r.learners]
-    height_of_group = 44
     if not rows:
         return _empty(width, 160, title, "No learners have modules assigned yet.")
     names = [label(r) for r in rows]
-    # Room for the longest label at about 8 px a character (13 px system sans, generous), within limits.
+    # Room for the longest label at about 8 px a character (13 px system sans, generous), within limits; a
+    # longer one wraps onto more lines (never cut short), and its group grows to hold them.
     left = min(max(8 * max(len(n) for n in names) + 16, 96), width // 3)
     fits = (left - 16) // 8
+    wrapped = [_wrap(n, fits) for n in names]
+    groups = [max(44, 16 * len(w) + 12) for w in wrapped]
     right, top = 160, 64
     plot_w = width - left - right
-    height = top + height_of_group * len(rows) + 40
+    height = top + sum(groups) + 40
     body = [
         f'<rect x="{left}" y="36" width="12" height="12" fill="{BLUE}"/>',
         f'<text x="{left + 18}" y="46">completed</text>',
@@ -201,13 +232,15 @@ def rate_bars(
         body.append(f'<text x="{x:.1f}" y="{height - 20}" text-anchor="middle" font-size="11">{pct}%</text>')
     body.append(f'<line x1="{left}" x2="{left}" y1="{top - 4}" y2="{height - 36}" stroke="{MUTED}"/>')
     lines = []
-    for i, (r, name) in enumerate(zip(rows, names)):
-        y = top + i * height_of_group
-        body.append(
-            f'<text x="{left - 8}" y="{y + 22}" text-anchor="end">{_q(_short(name, fits))}<title>{_q(name)}</title></text>'
+    y = top
+    for r, name, label_lines, group in zip(rows, names, wrapped, groups):
+        spans = "".join(
+            f'<tspan x="{left - 8}" dy="{0 if i == 0 else 16}">{_q(line)}</tspan>' for i, line in enumerate(label_lines)
         )
+        first = y + 22 if len(label_lines) == 1 else y + 14
+        body.append(f'<text x="{left - 8}" y="{first}" text-anchor="end">{spans}</text>')
         for j, (what, share, count, colour) in enumerate(
-            (("completed", r.completion_rate, r.completed, BLUE), ("passed", r.pass_rate, r.passed, VERMILLION))
+            (("completed", r.completion_rate, r.finished, BLUE), ("passed", r.pass_rate, r.passed, VERMILLION))
         ):
             w = plot_w * (share or 0)
             by = y + 4 + j * 18
@@ -217,11 +250,12 @@ def rate_bars(
             )
             body.append(f'<text x="{left + w + 6:.1f}" y="{by + 12}" font-size="12">{_q(text)}</text>')
         lines.append(
-            f"{name}: {_pct(r.completion_rate)} completed ({r.completed} of {r.learners}), "
+            f"{name}: {_pct(r.completion_rate)} completed ({r.finished} of {r.learners}), "
             f"{_pct(r.pass_rate)} passed ({r.passed})"
         )
+        y += group
     desc = "Bar chart of completion and pass rates of learners. " + "; ".join(lines) + "."
-    return _svg(width, height, title, desc, body, tuple((r.cohort, r.module, r.completed, r.passed) for r in rows))
+    return _svg(width, height, title, desc, body, tuple((r.cohort, r.module, r.finished, r.passed) for r in rows))
 
 
 # -- item analysis -----------------------------------------------------------------------------------------
@@ -306,7 +340,7 @@ def item_scatter(
             anchor = "end" if x > left + plot_w * 0.75 else "start"
             dx = -9 if anchor == "end" else 9
             body.append(
-                f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="11">{_q(_short(item.question_id, 32))}</text>'
+                f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" font-size="11">{_q(item.question_id)}</text>'
             )
         else:
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{BLUE}"><title>{_q(tip)}</title></circle>')

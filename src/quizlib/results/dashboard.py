@@ -5,43 +5,76 @@ inputs gathered from a database in one call, and any report table as an HTML tab
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
-from quizlib.results.source import ReportSource
+from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, Period, QuestionScore, Started
+from quizlib.results.source import ReportSource, Scope
 
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Everything the report functions read, for the whole course or one cohort."""
+    """What the report functions read, for the whole course or one cohort. Answers (a million of them in a
+    large course) are not among them: :meth:`answers` streams them when asked."""
 
     cohorts: list[Cohort]
     enrolments: list[Enrolment]
     assignments: list[Assignment]
     attempts: list[AttemptScore]
-    question_scores: list[QuestionScore]
     started: list[Started]
+    source: ReportSource
+    scope: Scope
+
+    def answers(self, *, first_only: bool = True) -> Iterator[QuestionScore]:
+        """Every question of every finished attempt (first attempts only, by default), streamed."""
+        return self.source.iter_question_scores(first_only=first_only, scope=self.scope)
 
 
-def load_inputs(store, *, cohort_id: str | None = None) -> ReportInputs:
-    """The report inputs from a :class:`quizlib.results.store.Store`, for every cohort or just ``cohort_id``.
+def load_inputs(
+    store,
+    *,
+    cohort_id: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    quiz_ids: Sequence[str] | None = None,
+) -> ReportInputs:
+    """The report inputs from a :class:`quizlib.results.store.Store`, for every cohort or just ``cohort_id``,
+    the attempts of some quizzes (``quiz_ids``) and of a period (``since`` .. ``until``, days in each
+    cohort's time zone), as the course lead's report pages filter them.
 
     Raises the store's ``SchemaNotCurrent`` if the database has not been made or upgraded.
     """
     store.check_schema()
     source = ReportSource(store)
-    return ReportInputs(
-        cohorts=source.cohorts(),
-        enrolments=source.enrolments(cohort_id=cohort_id),
-        assignments=source.assignments(cohort_id=cohort_id),
-        attempts=source.attempt_scores(cohort_id=cohort_id),
-        question_scores=source.question_scores(cohort_id=cohort_id),
-        started=source.started(cohort_id=cohort_id),
+    cohorts = source.cohorts()
+    period = Period(since, until, {c.id: c.time_zone for c in cohorts}) if since or until else None
+    scope = Scope(
+        cohort_ids=None if cohort_id is None else (cohort_id,),
+        quiz_ids=None if quiz_ids is None else tuple(quiz_ids),
+        period=period,
     )
+    inputs = source.progress_inputs(scope)
+    return ReportInputs(
+        cohorts=cohorts,
+        enrolments=inputs.enrolments,
+        assignments=inputs.assignments,
+        attempts=inputs.attempts,
+        started=inputs.started,
+        source=source,
+        scope=scope,
+    )
+
+
+def page_of(rows: Sequence[Any], page: int = 1, size: int = 50) -> tuple[Sequence[Any], str]:
+    """Page ``page`` (from 1) of ``rows`` and a line saying which rows it holds, for tables in a notebook."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(1, page), pages)
+    chosen = rows[(page - 1) * size : page * size]
+    first = (page - 1) * size + 1 if rows else 0
+    return chosen, f"rows {first}–{first + len(chosen) - 1 if rows else 0} of {len(rows)} (page {page} of {pages})"
 
 
 def _text(value: Any) -> str:

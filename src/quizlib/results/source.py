@@ -27,96 +27,238 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, QuestionScore, Started
+from quizlib.results import xapi
+from quizlib.results.report import (
+    Assignment,
+    AttemptScore,
+    Cohort,
+    Enrolment,
+    Finished,
+    Period,
+    QuestionScore,
+    Started,
+    Try,
+)
 from quizlib.results.store import Store, StoreError
 from quizlib.results.store.rows import AttemptResultRow, LearnerRow, QuestionResultRow
 
 ROWS_AT_ONCE = 2000  # fetched at a time from PostgreSQL's server-side cursor
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which results a report reads: some cohorts, one learner, some quizzes, a period (None: all)."""
+
+    cohort_ids: tuple[str, ...] | None = None
+    learner_id: str | None = None
+    quiz_ids: tuple[str, ...] | None = None
+    period: Period | None = None
+
+    @property
+    def dated(self) -> bool:
+        return self.period is not None and not self.period.is_open
+
+
+EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class ProgressInputs:
+    """Everything :func:`quizlib.results.report.assignment_progress` and ``learner_progress`` read."""
+
+    cohorts: list[Cohort]
+    enrolments: list[Enrolment]
+    assignments: list[Assignment]
+    attempts: list[AttemptScore]
+    started: list[Started]
+
+
 class ReportSource:
-    """The report records of one store, for every cohort or one (``cohort_id``)."""
+    """The report records of one store, for every cohort or one (``cohort_id``), or any :class:`Scope`."""
 
     def __init__(self, store: Store):
         self.store = store
 
     def cohorts(self) -> list[Cohort]:
-        """Every cohort as :class:`quizlib.results.report.Cohort`."""
-        return [Cohort(id=c.id, name=c.name) for c in self.store.cohorts()]
+        """Every cohort as :class:`quizlib.results.report.Cohort`, with its time zone."""
+        return [Cohort(id=c.id, name=c.name, time_zone=c.time_zone) for c in self.store.cohorts()]
 
-    def enrolments(self, *, cohort_id: str | None = None) -> list[Enrolment]:
-        """Every learner as :class:`quizlib.results.report.Enrolment`."""
+    def enrolments(self, *, cohort_id: str | None = None, scope: Scope = EVERYTHING) -> list[Enrolment]:
+        """Every learner (merged duplicates aside) as :class:`quizlib.results.report.Enrolment`."""
+        if scope.learner_id is not None:
+            learners = [self.store.learner(scope.learner_id)]
+        else:
+            learners = self.store.learners(cohort_id)
+        wanted = None if scope.cohort_ids is None else set(scope.cohort_ids)
         return [
             Enrolment(learner=le.id, cohort=le.cohort_id, display_name=le.display_name, joined_at=le.created_at)
-            for le in self.store.learners(cohort_id)
+            for le in learners
+            if wanted is None or le.cohort_id in wanted
         ]
 
-    def assignments(self, *, cohort_id: str | None = None) -> list[Assignment]:
-        """Every assignment as :class:`quizlib.results.report.Assignment` (modules by chapter, the final's too)."""
-        out = []
-        for a in self.store.assignments(cohort_id):
-            # The final assessment's quizzes name their own chapter, which the reports read as a module.
-            modules = tuple(dict.fromkeys([*a.chapters, *a.quiz_ids]))
-            out.append(
-                Assignment(
-                    id=a.id,
-                    cohort=a.cohort_id,
-                    modules=modules,
-                    pass_mark=a.pass_mark,
-                    due=a.due_date,
-                    created_at=a.created_at,
-                )
-            )
-        return out
-
-    def started(self, *, cohort_id: str | None = None) -> list[Started]:
-        """Every attempt begun (at least one answer) as :class:`quizlib.results.report.Started`."""
+    def assignments(self, *, cohort_id: str | None = None, scope: Scope = EVERYTHING) -> list[Assignment]:
+        """Every assignment not deleted as :class:`quizlib.results.report.Assignment`: the quizzes it asks for
+        (the final assessment's among them), its pass mark and its due date."""
+        wanted = None if scope.cohort_ids is None else set(scope.cohort_ids)
         return [
-            Started(learner=learner, quiz_id=quiz, attempt_id=attempt)
-            for learner, quiz, attempt in self.store.begun_attempts(cohort_id=cohort_id)
+            Assignment(
+                id=a.id,
+                cohort=a.cohort_id,
+                quiz_ids=tuple(a.quiz_ids),
+                pass_mark=a.pass_mark,
+                due=a.due_date,
+                title=a.title,
+                created_at=a.created_at,
+            )
+            for a in self.store.assignments(cohort_id)
+            if wanted is None or a.cohort_id in wanted
         ]
+
+    def started(self, *, cohort_id: str | None = None, scope: Scope = EVERYTHING) -> list[Started]:
+        """Every attempt begun (at least one answer) as :class:`quizlib.results.report.Started`."""
+        cohort_of = self._cohort_of(scope)
+        found = self.store.begun_attempts(cohort_id=cohort_id, learner_id=scope.learner_id, quiz_ids=scope.quiz_ids)
+        return [
+            Started(learner=learner, quiz_id=quiz, attempt_id=attempt, at=at)
+            for learner, quiz, attempt, at in found
+            if cohort_of is None or (learner in cohort_of and _in_period(scope, cohort_of[learner], at))
+        ]
+
+    def _cohort_of(self, scope: Scope) -> dict[str, str] | None:
+        """Learner -> cohort for a scope that needs it (some cohorts, or a period), else None."""
+        if scope.cohort_ids is None and not scope.dated:
+            return None
+        wanted = None if scope.cohort_ids is None else set(scope.cohort_ids)
+        return {le.id: le.cohort_id for le in self.store.learners() if wanted is None or le.cohort_id in wanted}
+
+    def progress_inputs(self, scope: Scope = EVERYTHING) -> ProgressInputs:
+        """The records progress is computed from, for ``scope``."""
+        return ProgressInputs(
+            cohorts=self.cohorts(),
+            enrolments=self.enrolments(scope=scope),
+            assignments=self.assignments(scope=scope),
+            attempts=self.attempt_scores(scope=scope),
+            started=self.started(scope=scope),
+        )
 
     def attempt_scores(
-        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+        self,
+        *,
+        cohort_id: str | None = None,
+        quiz_id: str | None = None,
+        first_only: bool = False,
+        scope: Scope = EVERYTHING,
     ) -> list[AttemptScore]:
         """One :class:`quizlib.results.report.AttemptScore` per finished quiz attempt, as the server scored it.
 
         ``first_only`` keeps each learner's first finished attempt at each quiz (what item analysis reads).
         """
-        return list(self.iter_attempt_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
+        return list(self.iter_attempt_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope))
 
     def question_scores(
-        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+        self,
+        *,
+        cohort_id: str | None = None,
+        quiz_id: str | None = None,
+        first_only: bool = False,
+        scope: Scope = EVERYTHING,
     ) -> list[QuestionScore]:
         """One :class:`quizlib.results.report.QuestionScore` per question of each finished attempt."""
-        return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only))
+        return list(self.iter_question_scores(cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope))
 
     def iter_attempt_scores(
-        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+        self,
+        *,
+        cohort_id: str | None = None,
+        quiz_id: str | None = None,
+        first_only: bool = False,
+        scope: Scope = EVERYTHING,
     ) -> Iterator[AttemptScore]:
-        """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number."""
-        return attempt_scores(self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
+        """Like :meth:`attempt_scores`, streamed from the database, ordered by quiz, learner, attempt number.
+
+        A period keeps the attempts finished in it; attempt numbers still count every attempt, so a "first"
+        attempt is the learner's first ever."""
+        return attempt_scores(
+            self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope
+        )
 
     def iter_question_scores(
-        self, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+        self,
+        *,
+        cohort_id: str | None = None,
+        quiz_id: str | None = None,
+        first_only: bool = False,
+        scope: Scope = EVERYTHING,
     ) -> Iterator[QuestionScore]:
         """Like :meth:`question_scores`, streamed (a million answers never sit in a list), ordered by quiz,
         learner, attempt number and the questions' order in the attempt."""
-        return question_scores(self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only)
+        return question_scores(
+            self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope
+        )
+
+
+def review_records(store: Store, learner_id: str) -> tuple[list[Try], list[Finished]]:
+    """One learner's tries and finished attempts, for :func:`quizlib.results.report.review_attempts`."""
+    tries, finished = [], []
+    for st in store.statements(learner_id=learner_id):
+        result = st.statement.get("result") or {}
+        if st.verb == "answered" and st.question_id is not None:
+            tries.append(
+                Try(
+                    quiz_id=st.quiz_id,
+                    attempt_id=st.attempt_id,
+                    question_id=st.question_id,
+                    try_number=st.try_number or 1,
+                    response=st.detail.get("response"),
+                    credit=st.credit,
+                    at=st.timestamp,
+                    seconds=_seconds(result.get("duration")),
+                )
+            )
+        elif st.verb == "completed":
+            answers = (result.get("extensions") or {}).get(xapi.EXT_ANSWERS) or {}
+            finished.append(
+                Finished(
+                    quiz_id=st.quiz_id,
+                    attempt_id=st.attempt_id,
+                    at=st.timestamp,
+                    percentage=st.percentage if st.percentage is not None else 0.0,
+                    credits={q["question_id"]: q["credit"] for q in st.detail.get("questions", ())},
+                    tries={qid: list(a.get("tries") or []) for qid, a in answers.items() if isinstance(a, dict)},
+                )
+            )
+    return tries, finished
+
+
+_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def _seconds(duration: Any) -> float | None:
+    """An xAPI duration (ISO 8601, e.g. "PT1M12.5S") in seconds; None if there is none or it is unreadable."""
+    m = _DURATION.match(duration) if isinstance(duration, str) else None
+    if not m or not any(m.groups()):
+        return None
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def _in_period(scope: Scope, cohort: str, moment) -> bool:
+    return scope.period is None or scope.period.holds(cohort, moment)
 
 
 # -- reading: report records -----------------------------------------------------------------------
 
 
-def _attempts(columns: list, cohort_id: str | None, quiz_id: str | None):
+def _attempts(columns: list, cohort_id: str | None, quiz_id: str | None, scope: Scope = EVERYTHING):
     """Finished attempts in key order (quiz, learner, as they finished), with the learner's cohort."""
     a = AttemptResultRow
     q = (
@@ -128,7 +270,41 @@ def _attempts(columns: list, cohort_id: str | None, quiz_id: str | None):
         q = q.where(LearnerRow.cohort_id == cohort_id)
     if quiz_id is not None:
         q = q.where(a.quiz_id == quiz_id)
+    return _scoped(q, scope, a.quiz_id, a.learner_id, LearnerRow.cohort_id)
+
+
+def _scoped(q, scope: Scope, quiz_column, learner_column, cohort_column=None):
+    """``q`` limited to a scope's quizzes, cohorts and learner (a period is applied as rows are read: attempt
+    numbers count the attempts before it too)."""
+    if scope.quiz_ids is not None:
+        q = q.where(quiz_column.in_(list(scope.quiz_ids)))
+    if scope.learner_id is not None:
+        q = q.where(learner_column == scope.learner_id)
+    if scope.cohort_ids is not None:
+        if cohort_column is not None:
+            q = q.where(cohort_column.in_(list(scope.cohort_ids)))
+        else:
+            in_cohorts = select(LearnerRow.id).where(LearnerRow.cohort_id.in_(list(scope.cohort_ids)))
+            q = q.where(learner_column.in_(in_cohorts))
     return q
+
+
+def _dated_attempts(engine: Engine, cohort_id: str | None, quiz_id: str | None, scope: Scope) -> set[str] | None:
+    """The statement ids of finished attempts in the scope's period (in each cohort's time zone), or None for
+    no period."""
+    if not scope.dated:
+        return None
+    assert scope.period is not None
+    a = AttemptResultRow
+    q = _attempts([a.statement_id, LearnerRow.cohort_id, a.completed_at], cohort_id, quiz_id, scope)
+    low, high = scope.period.widest()
+    if low is not None:
+        q = q.where(a.completed_at >= low)
+    if high is not None:
+        q = q.where(a.completed_at < high)
+    holds = scope.period.holds
+    with _reading(engine) as conn, _stream(conn, q) as rows:
+        return {statement for statement, cohort, at in rows if holds(cohort, at)}
 
 
 def _maker(cls: type, columns: list[str]) -> Callable[..., Any]:
@@ -250,7 +426,12 @@ _parse = json.loads
 
 
 def attempt_scores(
-    engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    engine: Engine,
+    *,
+    cohort_id: str | None = None,
+    quiz_id: str | None = None,
+    first_only: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> Iterator[AttemptScore]:
     """Every finished attempt (or each learner's first at each quiz) as :class:`AttemptScore`."""
     a = AttemptResultRow
@@ -258,19 +439,26 @@ def attempt_scores(
         [a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at],
         cohort_id,
         quiz_id,
+        scope,
     )
+    period = scope.period if scope.dated else None
     with _reading(engine) as conn, _stream(conn, q) as rows:
         last, number = None, 0
         for learner, cohort, quiz, attempt, percentage, passed, completed_at in rows:
             # Rows come by quiz, then learner, then as finished: count each learner's attempts at a quiz.
             number = number + 1 if (quiz, learner) == last else 1
             last = (quiz, learner)
-            if number == 1 or not first_only:
+            if (number == 1 or not first_only) and (period is None or period.holds(cohort, completed_at)):
                 yield _make_attempt(learner, cohort, quiz, attempt, number, percentage, passed, completed_at)
 
 
 def question_scores(
-    engine: Engine, *, cohort_id: str | None = None, quiz_id: str | None = None, first_only: bool = False
+    engine: Engine,
+    *,
+    cohort_id: str | None = None,
+    quiz_id: str | None = None,
+    first_only: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> Iterator[QuestionScore]:
     """Every question of every finished attempt (or of first attempts only) as :class:`QuestionScore`.
 
@@ -280,7 +468,7 @@ def question_scores(
     """
     a, r = AttemptResultRow, QuestionResultRow
     attempts = _attempts(
-        [a.statement_id, a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id], cohort_id, quiz_id
+        [a.statement_id, a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id], cohort_id, quiz_id, scope
     )
     questions = select(r.statement_id, r.question_id, r.credit, r.max_points, r.first_response, r.kind).order_by(
         r.quiz_id, r.learner_id, r.completed_at, r.statement_id, r.position
@@ -289,6 +477,8 @@ def question_scores(
         questions = questions.where(r.learner_id.in_(select(LearnerRow.id).where(LearnerRow.cohort_id == cohort_id)))
     if quiz_id is not None:
         questions = questions.where(r.quiz_id == quiz_id)
+    questions = _scoped(questions, scope, r.quiz_id, r.learner_id)
+    in_period = _dated_attempts(engine, cohort_id, quiz_id, scope)
     decoder = ResponseDecoder()
     cached, parse, make = decoder.cache.get, decoder.parse, _make_question
     with (
@@ -314,7 +504,7 @@ def question_scores(
                         f"question results of statement {statement_id} have no row in attempt_results; "
                         "the database is inconsistent: please report this as a quizlib bug"
                     )
-                keep = number == 1 or not first_only
+                keep = (number == 1 or not first_only) and (in_period is None or statement_id in in_period)
             if keep:
                 # ResponseDecoder's work, inline: this runs once per answer.
                 how, value = cached(response) or parse(response)

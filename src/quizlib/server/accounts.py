@@ -2,8 +2,9 @@
 
 A reset gives a one-time password, shown once, to be changed at the next sign-in, and ends that person's
 sessions. A deactivated account cannot sign in and its sessions end at once; its cohorts stay, and a lead
-gives them to another trainer from each cohort's page (``pages.cohort_trainer``). A lead cannot reset or
-deactivate their own account here, so at least one active course lead always remains.
+gives them to another trainer from each cohort's page (``trainer.cohort_trainer``). A reset and a
+deactivation each ask to be confirmed first, on a page that names the person and says what will happen. A
+lead cannot reset or deactivate their own account here, so at least one active course lead always remains.
 """
 
 from __future__ import annotations
@@ -86,8 +87,26 @@ def _account(request: Request) -> Staff:
         ) from None
 
 
+def _confirm(request: Request, staff: Staff, *, title: str, points: list[str], action: str, button: str):
+    return ctx_of(request).render(
+        request,
+        "confirm.html",
+        staff=staff,
+        title=title,
+        points=points,
+        action=action,
+        button=button,
+        back=ctx_of(request).url("lead/staff"),
+        fields={},
+    )
+
+
+def _confirmed(form) -> bool:
+    return form is not None and form.get("confirm", [""])[-1] == "yes"
+
+
 @page
-def staff_password_reset(request: Request, form) -> Response:
+def staff_password_reset(request: Request, form=None) -> Response:
     """A new one-time password for someone who lost theirs: shown once, to be changed at first sign-in; every
     session of theirs ends, and failed sign-ins counted against their name are forgotten."""
     ctx = ctx_of(request)
@@ -99,6 +118,22 @@ def staff_password_reset(request: Request, form) -> Response:
             staff,
             action_problem="To change your own password, use “Change password”: it asks for your current one.",
         )
+    if not _confirmed(form):
+        return _confirm(
+            request,
+            staff,
+            title=f"Reset the password of {account.name}?",
+            points=[
+                f"{account.name} is signed out at once, everywhere they are signed in.",
+                (
+                    "Their password stops working. You get a one-time password, shown only once, to give them; "
+                    "they must choose a new password when they next sign in."
+                ),
+                "If their name was paused after failed sign-ins, the pause ends.",
+            ],
+            action=ctx.url(f"lead/staff/{account.id}/password"),
+            button=f"Yes, reset the password of {account.name}",
+        )
     one_time = passwords.one_time_password()
     account = ctx.store.set_password(account.id, passwords.hash_password(one_time), must_change_password=True)
     ctx.sign_in_throttle.clear(throttle.name_key(account.name))
@@ -106,7 +141,7 @@ def staff_password_reset(request: Request, form) -> Response:
 
 
 @page
-def staff_deactivate(request: Request, form) -> Response:
+def staff_deactivate(request: Request, form=None) -> Response:
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
     account = _account(request)
@@ -117,6 +152,28 @@ def staff_deactivate(request: Request, form) -> Response:
             staff,
             action_problem="You cannot deactivate your own account. Ask another "
             "course lead if it should be deactivated.",
+        )
+    if not account.active:
+        raise Redirect(ctx.url(f"lead/staff?done=deactivated&account={account.id}"))
+    if not _confirmed(form):
+        cohorts = ctx.store.cohorts(account.id)
+        stay = (
+            f"Their {len(cohorts)} cohort{'' if len(cohorts) == 1 else 's'} ({', '.join(c.name for c in cohorts)}) "
+            "stay, with every learner and result: give each one to another trainer from its page."
+            if cohorts
+            else "They have no cohorts."
+        )
+        return _confirm(
+            request,
+            staff,
+            title=f"Deactivate the account of {account.name}?",
+            points=[
+                f"{account.name} is signed out at once, everywhere, and cannot sign in again.",
+                stay,
+                "You can reactivate the account later; their password then works again.",
+            ],
+            action=ctx.url(f"lead/staff/{account.id}/deactivate"),
+            button=f"Yes, deactivate {account.name}",
         )
     ctx.store.set_active(account.id, False)
     raise Redirect(ctx.url(f"lead/staff?done=deactivated&account={account.id}"))
@@ -134,7 +191,7 @@ def staff_reactivate(request: Request, form) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/lead/staff", staff_page, methods=["GET", "POST"]),
-        Route("/lead/staff/{staff_id}/password", staff_password_reset, methods=["POST"]),
-        Route("/lead/staff/{staff_id}/deactivate", staff_deactivate, methods=["POST"]),
+        Route("/lead/staff/{staff_id}/password", staff_password_reset, methods=["GET", "POST"]),
+        Route("/lead/staff/{staff_id}/deactivate", staff_deactivate, methods=["GET", "POST"]),
         Route("/lead/staff/{staff_id}/reactivate", staff_reactivate, methods=["POST"]),
     ]

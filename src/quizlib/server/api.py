@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from quizlib import __version__
+from quizlib.results import xapi
 from quizlib.results.ingest import Rejected
 from quizlib.results.store import Cohort
-from quizlib.server import progress, throttle
+from quizlib.server import figures, throttle
 from quizlib.server.auth import current_learner
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest, error, read_json
@@ -100,18 +99,22 @@ async def statements(request: Request) -> JSONResponse:
 
 
 def _me(ctx: ServerContext, learner) -> dict:
+    if learner.merged_into is not None:  # a duplicate merged into another learner: that learner's progress
+        learner = ctx.store.learner(learner.merged_into)
     cohort = ctx.store.cohort(learner.cohort_id)
-    mine = progress.attempts(ctx.store.activity(learner_id=learner.id))
-    today = date.today()
+    found = figures.standing(ctx, learner_id=learner.id)
+    by_id = {a.id: a for a in ctx.store.assignments(learner.cohort_id)}
     out = []
-    for a in ctx.store.assignments(learner.cohort_id):
-        p = progress.assignment_progress(a, mine, today)
+    for p in found.of(learner.id):
+        a = by_id[p.assignment]
         out.append(
             {
                 "registration": a.id,
                 "title": a.title,
                 "due": a.due_date.isoformat() if a.due_date else None,
+                "due_ends_at": xapi.timestamp(p.due_ends_at) if p.due_ends_at else None,
                 "overdue": p.overdue,
+                "days_overdue": p.days_overdue,
                 "pass_mark": a.pass_mark,
                 "include_final": a.include_final,
                 "chapters": [{"chapter": c, "title": ctx.catalogue.chapter_titles.get(c, c)} for c in a.chapters],
@@ -119,9 +122,9 @@ def _me(ctx: ServerContext, learner) -> dict:
                     {
                         "id": q.quiz_id,
                         "title": ctx.catalogue.quiz_title(q.quiz_id),
-                        "chapter": ctx.catalogue.course.quizzes[q.quiz_id].chapter
-                        if q.quiz_id in ctx.catalogue.course.quizzes
-                        else None,
+                        "chapter": ctx.catalogue.course.quizzes[q.quiz_id].chapter,
+                        "pass_mark": q.pass_mark,
+                        "attempts": q.attempts,
                         "started": q.started,
                         "finished": q.finished,
                         "best_percentage": q.best_percentage,
@@ -140,7 +143,7 @@ def _me(ctx: ServerContext, learner) -> dict:
         )
     return {
         "learner": {"id": learner.id, "display_name": learner.display_name},
-        "cohort": {"id": cohort.id, "name": cohort.name},
+        "cohort": {"id": cohort.id, "name": cohort.name, "time_zone": cohort.time_zone},
         "assignments": out,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import cast
 
@@ -13,12 +14,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, lead, pages
+from quizlib.server import accounts, api, lead, pages, trainer
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest, error
+from quizlib.server.mail import MailSettings
 
 
 def _wants_json(request: Request) -> bool:
@@ -87,6 +89,18 @@ async def join_page(request: Request) -> Response:
     )
 
 
+STAFF_SCRIPT = resources.files("quizlib.fronts").joinpath("assets", "quizlib-staff.js")
+
+
+async def staff_script(request: Request) -> Response:
+    """The staff pages' own script (copy and share buttons): a file, so no page needs an inline script."""
+    return Response(
+        STAFF_SCRIPT.read_bytes(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 def create_app(
     store: Store,
     catalogue: Catalogue,
@@ -94,12 +108,16 @@ def create_app(
     *,
     public_url: str | None = None,
     book_title: str = "Course",
+    mail: MailSettings | None = None,
 ) -> Starlette:
     """The course server over ``store`` (already upgraded), scoring against ``catalogue``'s course.
 
-    ``book`` is the built HTML book to serve at ``/`` (None serves only the API and pages).
+    ``book`` is the built HTML book to serve at ``/`` (None serves only the API and pages); ``mail`` the SMTP
+    server trainers' reminders go through (None: they copy them instead).
     """
-    ctx = ServerContext(store=store, catalogue=catalogue, book=book, public_url=public_url, book_title=book_title)
+    ctx = ServerContext(
+        store=store, catalogue=catalogue, book=book, public_url=public_url, book_title=book_title, mail=mail
+    )
     routes = [
         Route("/api/v1/config", api.config, methods=["GET"]),
         Route("/api/v1/join", api.join, methods=["POST"]),
@@ -110,9 +128,8 @@ def create_app(
         Route("/signout", pages.signout, methods=["POST"]),
         Route("/account/password", pages.password, methods=["GET", "POST"]),
         Route("/trainer/", pages.trainer_home, methods=["GET", "POST"]),
-        Route("/trainer/cohorts/{cohort_id}", pages.cohort_page, methods=["GET", "POST"]),
-        Route("/trainer/cohorts/{cohort_id}/learners/{learner_id}", pages.learner_page, methods=["GET", "POST"]),
-        Route("/trainer/cohorts/{cohort_id}/trainer", pages.cohort_trainer, methods=["POST"]),
+        *trainer.routes(),
+        Route("/staff/quizlib-staff.js", staff_script, methods=["GET"]),
         *accounts.routes(),
         Route("/lead/learners", pages.learners_page, methods=["GET"]),
         Route("/lead/learners/{learner_id}/export.json", pages.learner_export, methods=["GET"]),

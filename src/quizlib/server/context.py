@@ -14,6 +14,7 @@ from quizlib.results.ingest import MAX_BATCH, Ingestor
 from quizlib.results.store import Staff, Store
 from quizlib.server import auth
 from quizlib.server.catalogue import Catalogue
+from quizlib.server.mail import MailSettings
 from quizlib.server.throttle import JOIN, SIGN_IN, Throttle
 
 
@@ -25,6 +26,7 @@ class ServerContext:
     public_url: str | None = None  # e.g. https://course.example.org/ when behind a proxy
     book_title: str = "Course"
     max_batch: int = MAX_BATCH
+    mail: MailSettings | None = None  # the SMTP server reminders go through (None: trainers copy them)
     secret: bytes = b""
     templates: jinja2.Environment = field(init=False)
     sign_in_throttle: Throttle = field(init=False)  # failed sign-ins per name

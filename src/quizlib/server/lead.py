@@ -1,8 +1,12 @@
-"""Course leads' report pages across cohorts, drawn with :mod:`quizlib.report` and :mod:`quizlib.charts`.
+"""Course leads' report pages across cohorts, drawn with :mod:`quizlib.results.report` and ``charts``.
 
-``/lead/`` shows completion and pass rates by module and cohort, headline figures and score distributions
-per quiz; ``/lead/quizzes/<quiz>`` the item analysis of one quiz; ``/lead/export/<table>.csv`` any of those
-tables as CSV. Figures are computed from the database on each request, so every server process agrees.
+``/lead/`` shows completion and pass rates by module and cohort, overdue learners, headline figures and score
+distributions per quiz; ``/lead/quizzes/<quiz>`` the item analysis of one quiz; ``/lead/export/<table>.csv``
+any of those tables as CSV (UTF-8 with a byte-order mark, for Excel). Every page and file takes the same
+filters in its address, so a view can be bookmarked and shared: ``cohort`` (a cohort's id), ``module`` (a
+chapter, e.g. ``chapters/02-sensitivity``), ``from`` and ``to`` (days, in each cohort's time zone: only
+attempts in that period count, and "overdue" is judged at its end). Figures are computed from the database
+on each request, so every server process agrees; progress is the one definition every page shares.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -18,30 +24,112 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from quizlib.results import charts, report
-from quizlib.results.source import ReportSource
+from quizlib.results.source import ReportSource, Scope
 from quizlib.server import auth
 from quizlib.server.context import ServerContext
+from quizlib.server.http import BadRequest
+from quizlib.server.paging import paged
 from quizlib.server.staff import ctx_of, page, require_staff
+from quizlib.server.trainer import csv_response
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What a report is limited to, as the address gives it."""
+
+    cohort: str | None = None
+    module: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def query(self, **extra: str) -> str:
+        """The filter as a query string ("" for none), for links that keep it."""
+        pairs = [
+            (k, v)
+            for k, v in (
+                ("cohort", self.cohort),
+                ("module", self.module),
+                ("from", self.since.isoformat() if self.since else None),
+                ("to", self.until.isoformat() if self.until else None),
+                *extra.items(),
+            )
+            if v
+        ]
+        return "?" + urlencode(pairs) if pairs else ""
+
+    @property
+    def any(self) -> bool:
+        return any((self.cohort, self.module, self.since, self.until))
+
+
+def read_filter(ctx: ServerContext, request: Request) -> Filter:
+    """The filter in the address; 400 naming what to change if a value is not one the report knows."""
+    q = request.query_params
+    cohort = q.get("cohort") or None
+    if cohort is not None and cohort not in {c.id for c in ctx.store.cohorts()}:
+        raise BadRequest(400, "There is no such cohort: choose one from the list, or all cohorts.")
+    module = q.get("module") or None
+    if module is not None and module not in _module_titles(ctx):
+        raise BadRequest(
+            400,
+            f"There is no module “{module[:80]}” in this course (it may have been removed): choose one from the list.",
+        )
+    since, until = _date(q.get("from"), "From"), _date(q.get("to"), "To")
+    if since and until and since > until:
+        raise BadRequest(400, f"The period starts ({since}) after it ends ({until}): swap the two dates.")
+    return Filter(cohort, module, since, until)
+
+
+def _date(text: str | None, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadRequest(
+            400,
+            f"The date {text[:30]!r} in “{field}” is not a date: give one as year-month-day, for example 2027-01-31.",
+        ) from None
+
+
+def _module_titles(ctx: ServerContext) -> dict[str, str]:
+    """Every module of the course (chapters with quizzes, the final assessment's too) by its title."""
+    return {m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(ctx.catalogue.course)}
 
 
 @dataclass(frozen=True)
 class Figures:
-    progress: list
-    attempts: list
+    progress: list[report.ProgressRow]
+    attempts: list[report.AttemptScore]
     cohort_names: dict[str, str]
     module_titles: dict[str, str]
+    scope: Scope
 
 
-def _figures(ctx: ServerContext) -> Figures:
-    store, course = ctx.store, ctx.catalogue.course
-    source = ReportSource(store)
-    attempts = source.attempt_scores()
+def _figures(ctx: ServerContext, f: Filter) -> Figures:
+    course = ctx.catalogue.course
+    source = ReportSource(ctx.store)
+    cohorts = source.cohorts()
+    titles = _module_titles(ctx)
+    quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == f.module) if f.module else None
+    period = report.Period(f.since, f.until, {c.id: c.time_zone for c in cohorts}) if f.since or f.until else None
+    scope = Scope(cohort_ids=(f.cohort,) if f.cohort else None, quiz_ids=quiz_ids, period=period)
+    inputs = source.progress_inputs(scope)
     progress = report.learner_progress(
-        source.enrolments(), source.assignments(), attempts, course, started=source.started(), cohorts=source.cohorts()
+        inputs.enrolments,
+        inputs.assignments,
+        inputs.attempts,
+        course,
+        started=inputs.started,
+        cohorts=cohorts,
+        now=datetime.now(UTC),
+        since=f.since,
+        until=f.until,
+        module_titles=titles,
     )
-    names = {c.id: c.name for c in store.cohorts()}
-    modules = {m.id: ctx.catalogue.chapter_titles.get(m.id, m.title) for m in report.course_modules(course)}
-    return Figures(progress, attempts, names, modules)
+    if f.module:
+        progress = [r for r in progress if r.module == f.module]
+    return Figures(progress, inputs.attempts, {c.id: c.name for c in cohorts}, titles, scope)
 
 
 def _label(f: Figures) -> Callable[[report.RateRow], str]:
@@ -50,14 +138,14 @@ def _label(f: Figures) -> Callable[[report.RateRow], str]:
         if row.cohort != report.ALL:
             parts.append(f.cohort_names.get(row.cohort, row.cohort))
         if row.module != report.ALL:
-            parts.append(f.module_titles.get(row.module, row.module))
+            parts.append(f.module_titles.get(row.module, row.module_title))
         return " · ".join(parts) or "All"
 
     return label
 
 
 def _tables(
-    ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None
+    ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None, scope: Scope | None = None
 ) -> dict[str, Callable[[], tuple[list, type]]]:
     """Every table a lead can download, by the name in its CSV address. Each is computed only when asked
     for, and the figures (``f``) only if a table needs them: one quiz's items need none of them."""
@@ -67,36 +155,51 @@ def _tables(
         "rates-by-module": lambda: (report.completion_rates(f().progress, by=("module",)), report.RateRow),
         "rates-by-cohort": lambda: (report.completion_rates(f().progress, by=("cohort",)), report.RateRow),
         "progress": lambda: (f().progress, report.ProgressRow),
+        "overdue": lambda: (report.overdue_learners(f().progress), report.ProgressRow),
         "quiz-summary": lambda: (report.quiz_summary(f().attempts, course), report.QuizSummaryRow),
         "score-distribution": lambda: (report.score_distribution(f().attempts, which="first"), report.ScoreBin),
     }
     if quiz_id is not None:
-        analysis = functools.cache(lambda: _item_analysis(ctx, quiz_id))
+        analysis = functools.cache(lambda: _item_analysis(ctx, quiz_id, scope or Scope()))
         tables["items"] = lambda: (analysis().items, report.ItemRow)
         tables["responses"] = lambda: (analysis().responses, report.ResponseRow)
     return tables
 
 
-def _item_analysis(ctx: ServerContext, quiz_id: str) -> report.ItemAnalysis:
+def _item_analysis(ctx: ServerContext, quiz_id: str, scope: Scope) -> report.ItemAnalysis:
     """One quiz's item analysis, streamed from the store: first attempts only, filtered by the database."""
-    store = ctx.store
-    source = ReportSource(store)
+    source = ReportSource(ctx.store)
     return report.analyse_items(
-        source.iter_question_scores(quiz_id=quiz_id, first_only=True),
+        source.iter_question_scores(quiz_id=quiz_id, first_only=True, scope=scope),
         ctx.catalogue.course,
-        attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True),
+        attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True, scope=scope),
     )
+
+
+def _item_scope(ctx: ServerContext, f: Filter) -> Scope:
+    cohorts = ReportSource(ctx.store).cohorts()
+    period = report.Period(f.since, f.until, {c.id: c.time_zone for c in cohorts}) if f.since or f.until else None
+    return Scope(cohort_ids=(f.cohort,) if f.cohort else None, period=period)
 
 
 def _pct(value: float | None) -> str:
     return report.percent(value, missing="")
 
 
+def _filter_form(ctx: ServerContext, f: Filter) -> dict[str, Any]:
+    return {
+        "filter": f,
+        "cohorts": ctx.store.cohorts(),
+        "modules": list(_module_titles(ctx).items()),
+    }
+
+
 @page
 def overview(request: Request) -> Response:
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
-    f = _figures(ctx)
+    flt = read_filter(ctx, request)
+    f = _figures(ctx, flt)
     tables = _tables(ctx, lambda: f)
     label = _label(f)
     by_module = tables["rates-by-module"]()[0]
@@ -114,6 +217,11 @@ def overview(request: Request) -> Response:
                     "svg": Markup(charts.histogram(mine, title=f"First attempts: {title}")),
                 }
             )
+    quizzes = [
+        q
+        for q in ctx.catalogue.course.quizzes.values()
+        if (q.questions or q.draw) and (not flt.module or q.chapter == flt.module)
+    ]
     return ctx.render(
         request,
         "lead.html",
@@ -121,7 +229,8 @@ def overview(request: Request) -> Response:
         title="Reports across cohorts",
         label=label,
         pct=_pct,
-        rates=tables["rates"]()[0],
+        rates=paged(request, tables["rates"]()[0], param="rates_page"),
+        overdue=paged(request, tables["overdue"]()[0], param="overdue_page"),
         by_module=by_module,
         by_cohort=by_cohort,
         summary=tables["quiz-summary"]()[0],
@@ -129,11 +238,12 @@ def overview(request: Request) -> Response:
         if by_module
         else None,
         cohort_chart=Markup(charts.rate_bars(by_cohort, title="Completion and pass rates by cohort", label=label))
-        if by_cohort
+        if by_cohort and not flt.cohort
         else None,
         distributions=distributions,
-        quizzes=list(ctx.catalogue.course.quizzes.values()),
+        quizzes=quizzes,
         all=report.ALL,
+        **_filter_form(ctx, flt),
     )
 
 
@@ -144,7 +254,8 @@ def quiz_items(request: Request) -> Response:
     quiz_id = request.path_params["quiz_id"]
     if quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
-    analysis = _item_analysis(ctx, quiz_id)
+    flt = read_filter(ctx, request)
+    analysis = _item_analysis(ctx, quiz_id, _item_scope(ctx, flt))
     items = analysis.items
     title = ctx.catalogue.quiz_title(quiz_id)
     return ctx.render(
@@ -154,10 +265,11 @@ def quiz_items(request: Request) -> Response:
         title=f"Item analysis: {title}",
         quiz_id=quiz_id,
         items=items,
-        responses=analysis.responses,
+        responses=paged(request, analysis.responses, param="responses_page", size=100),
         flags=report.FLAGS,
         pct=_pct,
         scatter=Markup(charts.item_scatter(items, title=f"Facility and discrimination: {title}")) if items else None,
+        **_filter_form(ctx, flt),
     )
 
 
@@ -169,17 +281,14 @@ def export_csv(request: Request) -> Response:
     quiz_id = request.query_params.get("quiz")
     if quiz_id is not None and quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
-    tables = _tables(ctx, functools.cache(lambda: _figures(ctx)), quiz_id)
+    flt = read_filter(ctx, request)
+    tables = _tables(ctx, functools.cache(lambda: _figures(ctx, flt)), quiz_id, _item_scope(ctx, flt))
     if name not in tables:
         hint = " (items and responses need ?quiz=<quiz id>)" if name in ("items", "responses") else ""
         raise auth.AuthError(404, f"There is no table {name!r}{hint}; the tables are {', '.join(tables)}.")
     rows, row_type = tables[name]()
     filename = f"{name}-{quiz_id}.csv" if quiz_id else f"{name}.csv"
-    return Response(
-        report.to_csv(rows, row_type).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return csv_response(rows, row_type, filename)
 
 
 def routes() -> list[Any]:

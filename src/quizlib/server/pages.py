@@ -1,5 +1,5 @@
-"""Staff pages: sign-in, password, trainers' cohorts and assignments, course leads' learners (staff accounts:
-``accounts.py``; reports: ``lead.py``).
+"""Staff pages: sign-in, password, trainers' list of cohorts, course leads' learners (a cohort and its
+learners: ``trainer.py``; staff accounts: ``accounts.py``; reports: ``lead.py``).
 
 Every handler starts by asking :func:`quizlib.server.staff.require_staff` who is there (see ``staff.py``);
 a trainer asking for another trainer's cohort gets 403. After a change, a page redirects (303) so a reload
@@ -9,17 +9,18 @@ cannot repeat it.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from quizlib.results.store import NotFound, Staff, passwords
-from quizlib.server import auth, progress, throttle
-from quizlib.server.context import ServerContext
+from quizlib.results import report
+from quizlib.results.store import NotFound, passwords
+from quizlib.server import auth, throttle
 from quizlib.server.http import BadRequest, read_form
+from quizlib.server.paging import PAGE_SIZE, Page, page_number
 from quizlib.server.staff import Redirect, ctx_of, page, require_staff, safe_next, start_session
+from quizlib.server.trainer import active_trainer, cohort_problem
 
 # -- signing in ------------------------------------------------------------------------------------------
 
@@ -122,20 +123,7 @@ def password(request: Request, form=None) -> Response:
     return start_session(ctx, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
 
 
-# -- trainers --------------------------------------------------------------------------------------------
-
-
-def _cohort_for(request: Request, staff: Staff, cohort_id: str):
-    ctx = ctx_of(request)
-    try:
-        cohort = ctx.store.cohort(cohort_id)
-    except NotFound:
-        raise auth.AuthError(
-            404, "There is no such cohort. It may have been removed; go back to your cohorts."
-        ) from None
-    if not auth.may_see_cohort(staff, cohort.trainer_id):
-        raise auth.AuthError(403, "This cohort belongs to another trainer. Ask a course lead if you need to see it.")
-    return cohort
+# -- trainers ------------------------------------------------------------------------------------------
 
 
 @page
@@ -145,13 +133,13 @@ def trainer_home(request: Request, form=None) -> Response:
     problem = None
     if form is not None:
         name = form.get("name", [""])[-1].strip()
+        zone = form.get("time_zone", [report.DEFAULT_TIME_ZONE])[-1].strip()
         trainer_id = staff.id
         if staff.role == "lead" and form.get("trainer", [""])[-1]:
-            trainer_id = _active_trainer(ctx, form["trainer"][-1]).id
-        if not name or len(name) > 200:
-            problem = "Give the cohort a name of up to 200 characters, for example “Leeds, spring 2027”."
-        else:
-            cohort = ctx.store.add_cohort(name, trainer_id)
+            trainer_id = active_trainer(ctx, form["trainer"][-1]).id
+        problem = cohort_problem(name, zone)
+        if problem is None:
+            cohort = ctx.store.add_cohort(name, trainer_id, zone)
             raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=created"))
     cohorts = ctx.store.cohorts(None if staff.role == "lead" else staff.id)
     everyone = {s.id: s for s in ctx.store.all_staff()}
@@ -172,152 +160,7 @@ def trainer_home(request: Request, form=None) -> Response:
         title="Cohorts",
         rows=rows,
         trainers=trainers,
-        problem=problem,
-        done=request.query_params.get("done"),
-        status=400 if problem else 200,
-    )
-
-
-def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
-    learners = ctx.store.learners(cohort_id)
-    by_learner: dict[str, list] = {}
-    for s in ctx.store.activity(cohort_id=cohort_id):
-        by_learner.setdefault(s.learner_id, []).append(s)
-    rows = []
-    for learner in learners:
-        mine = progress.attempts(by_learner.get(learner.id, []))
-        rows.append(
-            {
-                "learner": learner,
-                "attempts": mine,
-                "progress": [progress.assignment_progress(a, mine, today) for a in assignments],
-            }
-        )
-    return rows
-
-
-@page
-def cohort_page(request: Request, form=None) -> Response:
-    ctx = ctx_of(request)
-    staff = require_staff(request)
-    cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
-    problem = None
-    values = {"title": "", "chapters": [], "final": False, "pass_mark": "70", "due": ""}
-    if form is not None:
-        values = {
-            "title": form.get("title", [""])[-1].strip(),
-            "chapters": form.get("chapters", []),
-            "final": form.get("final", [""])[-1] == "yes",
-            "pass_mark": form.get("pass_mark", [""])[-1].strip(),
-            "due": form.get("due", [""])[-1].strip(),
-        }
-        problem = _assign(ctx, cohort.id, values)
-        if problem is None:
-            raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=assigned"))
-    assignments = ctx.store.assignments(cohort.id)
-    today = date.today()
-    rows = _learner_rows(ctx, cohort.id, assignments, today)
-    summary = []
-    for i, a in enumerate(assignments):
-        ps = [r["progress"][i] for r in rows]
-        summary.append(
-            {
-                "assignment": a,
-                "started": sum(p.started for p in ps),
-                "finished": sum(p.finished for p in ps),
-                "passed": sum(p.passed for p in ps),
-                "overdue": [r["learner"] for r, p in zip(rows, ps) if p.overdue],
-            }
-        )
-    everyone = ctx.store.all_staff() if staff.role == "lead" else []
-    return ctx.render(
-        request,
-        "cohort.html",
-        staff=staff,
-        title=f"Cohort: {cohort.name}",
-        cohort=cohort,
-        join=ctx.absolute(request, f"join/{cohort.code}"),
-        assignments=assignments,
-        rows=rows,
-        summary=summary,
-        catalogue=ctx.catalogue,
-        values=values,
-        problem=problem,
-        trainer=next((s for s in everyone if s.id == cohort.trainer_id), None),
-        trainers=[s for s in everyone if s.active],
-        done=request.query_params.get("done"),
-        status=400 if problem else 200,
-    )
-
-
-def _assign(ctx: ServerContext, cohort_id: str, v: dict) -> str | None:
-    known = {m.chapter for m in ctx.catalogue.modules}
-    unknown = [c for c in v["chapters"] if c not in known]
-    if unknown:
-        return f"There is no module {unknown[0]!r}: choose from the list."
-    if not v["chapters"] and not v["final"]:
-        return "Choose at least one module, or the final assessment."
-    try:
-        pass_mark = float(v["pass_mark"])
-    except ValueError:
-        return "Give the pass mark as a number from 0 to 100, for example 70."
-    if not 0 <= pass_mark <= 100:
-        return "Give the pass mark as a number from 0 to 100, for example 70."
-    due = None
-    if v["due"]:
-        try:
-            due = date.fromisoformat(v["due"])
-        except ValueError:
-            return "Give the due date as a date, for example 2027-03-31."
-    quiz_ids = ctx.catalogue.quizzes_for(v["chapters"], v["final"])
-    if not quiz_ids:
-        return "The chosen modules have no quizzes to track. Choose at least one module with a quiz."
-    chapters = [m.chapter for m in ctx.catalogue.modules if m.chapter in v["chapters"]]
-    title = v["title"] or ", ".join(ctx.catalogue.chapter_titles.get(c, c) for c in chapters) or "Final assessment"
-    ctx.store.add_assignment(
-        cohort_id,
-        title=title[:200],
-        chapters=chapters,
-        quiz_ids=quiz_ids,
-        include_final=v["final"],
-        pass_mark=pass_mark,
-        due_date=due,
-    )
-    return None
-
-
-@page
-def learner_page(request: Request, form=None) -> Response:
-    ctx = ctx_of(request)
-    staff = require_staff(request)
-    cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
-    try:
-        learner = ctx.store.learner(request.path_params["learner_id"])
-    except NotFound:
-        raise auth.AuthError(404, "There is no such learner in this cohort.") from None
-    if learner.cohort_id != cohort.id:
-        raise auth.AuthError(404, "There is no such learner in this cohort.")
-    problem = None
-    if form is not None:
-        email = form.get("email", [""])[-1].strip()
-        if email and ("@" not in email or " " in email or len(email) > 320):
-            problem = "That does not look like an e-mail address. Check it, or leave the field empty to remove it."
-        else:
-            ctx.store.set_learner_email(learner.id, email or None)
-            raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}/learners/{learner.id}?done=email"))
-    mine = progress.attempts(ctx.store.activity(learner_id=learner.id))
-    assignments = ctx.store.assignments(cohort.id)
-    today = date.today()
-    return ctx.render(
-        request,
-        "learner.html",
-        staff=staff,
-        title=f"Learner: {learner.display_name}",
-        cohort=cohort,
-        learner=learner,
-        attempts=mine,
-        catalogue=ctx.catalogue,
-        progress=[progress.assignment_progress(a, mine, today) for a in assignments],
+        time_zones=report.time_zone_names(),
         problem=problem,
         done=request.query_params.get("done"),
         status=400 if problem else 200,
@@ -328,42 +171,33 @@ def learner_page(request: Request, form=None) -> Response:
 
 
 @page
-def cohort_trainer(request: Request, form) -> Response:
-    """A course lead gives a cohort to another trainer (e.g. when its trainer leaves): learners and results stay."""
-    ctx = ctx_of(request)
-    staff = require_staff(request, lead=True)
-    cohort = _cohort_for(request, staff, request.path_params["cohort_id"])
-    trainer = _active_trainer(ctx, form.get("trainer", [""])[-1])
-    ctx.store.reassign_cohort(cohort.id, trainer.id)
-    raise Redirect(ctx.url(f"trainer/cohorts/{cohort.id}?done=reassigned"))
-
-
-def _active_trainer(ctx: ServerContext, staff_id: str) -> Staff:
-    try:
-        trainer = ctx.store.staff(staff_id)
-    except NotFound:
-        raise BadRequest(400, "No such trainer: choose one from the list.") from None
-    if not trainer.active:
-        raise BadRequest(
-            400,
-            f"The account of {trainer.name} is deactivated: choose an active trainer, or reactivate "
-            "the account first on the staff accounts page.",
-        )
-    return trainer
-
-
-@page
 def learners_page(request: Request) -> Response:
+    """Every learner, a page at a time, found by name and cohort (for data-protection requests)."""
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
     cohorts = {c.id: c for c in ctx.store.cohorts()}
+    search = request.query_params.get("q", "").strip()[:100]
+    cohort_id = request.query_params.get("cohort") or None
+    if cohort_id is not None and cohort_id not in cohorts:
+        raise BadRequest(400, "There is no such cohort: choose one from the list, or all cohorts.")
+    number = page_number(request)
+    learners, total = ctx.store.learners_page(
+        cohort_id=cohort_id, search=search, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    if not learners and total:  # past the last page: show the last one
+        number = -(-total // PAGE_SIZE)
+        learners, total = ctx.store.learners_page(
+            cohort_id=cohort_id, search=search, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
     return ctx.render(
         request,
         "learners.html",
         staff=staff,
         title="Learners",
-        learners=ctx.store.learners(),
+        learners=Page(learners, number, PAGE_SIZE, total, "page", tuple(request.query_params.multi_items())),
         cohorts=cohorts,
+        search=search,
+        cohort_id=cohort_id or "",
         done=request.query_params.get("done"),
     )
 

@@ -11,6 +11,7 @@ import yaml
 from quizlib.results.store import Store
 from quizlib.server.app import create_app
 from quizlib.server.catalogue import find_course_root, load_catalogue
+from quizlib.server.mail import MailSettings
 
 
 def book_title(root: Path) -> str:
@@ -28,6 +29,7 @@ def serve(
     port: int = 8000,
     public_url: str | None = None,
     course_root: Path | None = None,
+    mail: MailSettings | None = None,
 ) -> None:
     """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed)."""
     import uvicorn
@@ -37,7 +39,7 @@ def serve(
     store.upgrade()  # safe when several processes start at once (see store.upgrade)
     root = course_root or find_course_root(book)
     catalogue = load_catalogue(root)
-    app = create_app(store, catalogue, book, public_url=public_url, book_title=book_title(root))
+    app = create_app(store, catalogue, book, public_url=public_url, book_title=book_title(root), mail=mail)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on sockets that say they are TCP, and with
     # it on, every keep-alive request waits ~40 ms for a delayed ACK.
@@ -47,7 +49,11 @@ def serve(
     actual = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
     address = public_url or f"http://{shown_host}:{actual}/"
-    print(f"quizlib: serving the course at {address} (results in {store.backend}); press Ctrl+C to stop", flush=True)
+    mailing = f"; reminders by e-mail through {mail.describe()}" if mail else ""
+    print(
+        f"quizlib: serving the course at {address} (results in {store.backend}{mailing}); press Ctrl+C to stop",
+        flush=True,
+    )
     # No WebSocket protocol: the server has no WebSocket routes, so none is loaded.
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws="none")
     server = uvicorn.Server(config)

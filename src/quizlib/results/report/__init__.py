@@ -20,7 +20,8 @@ record (``Store`` method)  what it is
 (``report_cohorts``)
 :class:`Enrolment`         a learner in a cohort: the pseudonymous learner id and the display name they chose.
 (``enrolments``)
-:class:`Assignment`        modules assigned to a cohort, with an optional pass mark and due date.
+:class:`Assignment`        quizzes assigned to a cohort, with an optional pass mark and a due date (a day in the
+                           cohort's time zone).
 (``report_assignments``)
 =========================  =========================================================================================
 
@@ -29,16 +30,17 @@ record (``Store`` method)  what it is
 (SQLite returns them) are read as UTC.
 
 A *module* is a chapter with its quizzes (``Quiz.chapter``, e.g. ``"chapters/02-sensitivity"``); the final
-assessment is the module of its own chapter. An assignment names modules by chapter; a quiz id is accepted
-too and means that quiz's chapter.
+assessment is the module of its own chapter. An assignment names the quizzes a learner must pass.
+*Started*, *finished*, *passed* and *overdue* are defined once, in :mod:`quizlib.results.report.progress`.
 
 Every function takes iterables and reads each once, so a store can stream rows (``yield``) instead of
 building lists: item analysis over a million answers keeps a few compact arrays, not the records.
 
 Tables are lists of dataclass rows; :func:`to_csv` writes any of them as RFC 4180 CSV.
 
-The package: ``records`` (the records above, modules), ``progress``, ``rates`` (completion, pass rates,
-score distributions), ``items`` (item analysis) and ``csv``; everything public is importable from here.
+The package: ``records`` (the records above, modules), ``progress`` (the one definition of started, finished,
+passed and overdue), ``rates`` (completion, pass rates, score distributions), ``items`` (item analysis),
+``review`` (a learner's attempts question by question) and ``csv``; everything public is importable from here.
 """
 
 from __future__ import annotations
@@ -61,9 +63,19 @@ from quizlib.results.report.items import (
     response_frequencies,
 )
 from quizlib.results.report.progress import (
+    DEFAULT_TIME_ZONE,
+    AssignmentProgress,
+    Period,
     ProgressRow,
+    QuizProgress,
+    assignment_progress,
+    day_starts,
+    due_ends,
     learner_progress,
     overdue_learners,
+    time_zone,
+    time_zone_names,
+    today,
 )
 from quizlib.results.report.rates import (
     ALL,
@@ -87,9 +99,18 @@ from quizlib.results.report.records import (
     percent,
     ratio,
 )
+from quizlib.results.report.review import (
+    AttemptReview,
+    Finished,
+    QuestionReview,
+    Try,
+    describe,
+    review_attempts,
+)
 
 __all__ = [
     "ALL",
+    "DEFAULT_TIME_ZONE",
     "DISCRIMINATION_WEAK",
     "FACILITY_HIGH",
     "FACILITY_LOW",
@@ -97,23 +118,34 @@ __all__ = [
     "MIN_RESPONSES",
     "NO_RESPONSE",
     "Assignment",
+    "AssignmentProgress",
+    "AttemptReview",
     "AttemptScore",
     "Cohort",
     "Enrolment",
+    "Finished",
     "ItemAnalysis",
     "ItemRow",
     "Module",
+    "Period",
     "ProgressRow",
+    "QuestionReview",
     "QuestionScore",
+    "QuizProgress",
     "QuizSummaryRow",
     "RateRow",
     "ReportError",
     "ResponseRow",
     "ScoreBin",
     "Started",
+    "Try",
     "analyse_items",
+    "assignment_progress",
     "completion_rates",
     "course_modules",
+    "day_starts",
+    "describe",
+    "due_ends",
     "item_analysis",
     "learner_progress",
     "overdue_learners",
@@ -121,6 +153,10 @@ __all__ = [
     "quiz_summary",
     "ratio",
     "response_frequencies",
+    "review_attempts",
     "score_distribution",
+    "time_zone",
+    "time_zone_names",
     "to_csv",
+    "today",
 ]

@@ -39,21 +39,28 @@ def _cell(value: Any) -> str:
     return value
 
 
-def to_csv(rows: Iterable[Any], row_type: type | None = None) -> str:
+BOM = "\ufeff"  # starts a file Excel should read as UTF-8 (without it, it guesses the system's code page)
+
+
+def to_csv(rows: Iterable[Any], row_type: type | None = None, *, bom: bool = False) -> str:
     """Any table of this module (a list of dataclass rows) as RFC 4180 CSV text with a header row.
 
     Lines end in CRLF; encode the text as UTF-8 to serve or save it. Empty cells are ``None``; booleans are
-    ``true``/``false``; tuples of flags are joined with ``"; "``. Text that a spreadsheet would run as a formula
-    gets a leading apostrophe. Pass ``row_type`` to get the header even for an empty table.
+    ``true``/``false``; dates and times are ISO 8601 (``2027-03-31``, ``2027-03-31T09:30:00+00:00``); tuples
+    of flags are joined with ``"; "``. Text that a spreadsheet would run as a formula gets a leading
+    apostrophe. Pass ``row_type`` to get the header even for an empty table; ``bom=True`` starts the text
+    with a byte-order mark, so that Excel reads names such as "North team — Jan 2027" right.
     """
     rows = list(rows)
     row_type = row_type or (type(rows[0]) if rows else None)
     if row_type is None:
-        return ""
+        return BOM if bom else ""
     if not dataclasses.is_dataclass(row_type):
         raise ReportError(f"to_csv expects dataclass rows, got {row_type.__name__}")
     names = [f.name for f in dataclasses.fields(row_type)]
     out = io.StringIO(newline="")
+    if bom:
+        out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(names)
     for r in rows:

@@ -91,12 +91,13 @@ class ItemAnalysis:
     responses: list[ResponseRow]
 
 
-def _freeze(response: Any) -> Any:
-    """A hashable form of a JSON response (lists become tuples, mappings sorted pairs)."""
+def freeze_response(response: Any) -> Any:
+    """A hashable form of a JSON response (lists become tuples, mappings sorted pairs), as
+    :data:`RESPONSE_ROWS` tallies them."""
     if isinstance(response, list):
-        return tuple(_freeze(v) for v in response)
+        return tuple(freeze_response(v) for v in response)
     if isinstance(response, dict):
-        return tuple(sorted((str(k), _freeze(v)) for k, v in response.items()))
+        return tuple(sorted((str(k), freeze_response(v)) for k, v in response.items()))
     return response
 
 
@@ -193,7 +194,7 @@ def analyse_items(
         try:
             tally[response] = tally.get(response, 0) + 1
         except TypeError:  # nested lists or mappings inside a response
-            frozen = _freeze(r.first_response)
+            frozen = freeze_response(r.first_response)
             tally[frozen] = tally.get(frozen, 0) + 1
 
     stats = [_moments(item_attempts[i], item_marks[i], totals) for i in range(len(item_keys))]

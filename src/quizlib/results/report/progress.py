@@ -1,12 +1,36 @@
-"""Progress: who started, completed and passed each assigned module, and who is overdue."""
+"""Progress: the one definition of *started*, *finished*, *passed* and *overdue*.
+
+Every place that shows a learner's progress computes it here, from the same records: the trainer's cohort
+and learner pages, the learners' API (``/api/v1/me``), the course lead's reports and CSV files, and
+``reports/dashboard.ipynb``. The rules, for one learner and one assignment of their cohort:
+
+- the assignment asks for its quizzes (``Assignment.quiz_ids``; quizzes no longer in the course are left out);
+- a quiz is **started** once the learner has begun an attempt at it (answered a question, or finished it);
+  **finished** once an attempt at it is finished; **passed** when the best finished attempt reaches the
+  *assignment's* pass mark (the quiz's own when the assignment sets none). Attempts count under any
+  registration: an answer sent before the learner's browser knew the assignment still counts;
+- the assignment (or one module of it: a chapter and its quizzes) is started if any of its quizzes is,
+  finished if all are, passed if all are;
+- a due date is a day in the cohort's time zone: it **ends** at the midnight that follows it there. The
+  assignment is **overdue** from that moment, judged on the caller's clock (the server's), for as long as it
+  is not passed. ``days_overdue`` counts whole days since it ended.
+
+Several assignments may include the same quiz with different pass marks or due dates; each is judged by its
+own. Reports that total by module count a learner as having passed a module only if every assignment that
+includes it is passed (see :func:`quizlib.results.report.completion_rates`).
+
+A report may be limited to a period (``since``, ``until``: days, in each cohort's time zone): then only
+attempts begun or finished in it count, and "overdue" is judged at the end of ``until`` (or now, if sooner).
+"""
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from quizlib.quiz.model import Course
 from quizlib.results.report.records import (
@@ -15,52 +39,311 @@ from quizlib.results.report.records import (
     Cohort,
     Enrolment,
     QuestionScore,
+    ReportError,
     Started,
     course_modules,
 )
 
-# -- progress: who started, completed and passed each assigned module ----------------------------------------
+DEFAULT_TIME_ZONE = "UTC"
+
+# -- days in a cohort's time zone --------------------------------------------------------------------------
+
+
+@cache
+def time_zone(name: str) -> ZoneInfo:
+    """The time zone called ``name`` (an IANA name such as "Europe/London"); :class:`ReportError` if unknown."""
+    if not isinstance(name, str) or name not in _zone_names():
+        raise ReportError(f"unknown time zone {name!r}: expected an IANA time zone name such as Europe/London or UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ReportError(f"the time zone {name!r} is not installed on this machine (pip install tzdata)") from None
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def time_zone_names() -> list[str]:
+    """Every time zone a cohort may have, sorted (UTC first)."""
+    return ["UTC", *sorted(n for n in _zone_names() if n != "UTC")]
+
+
+def day_starts(day: date, zone: str) -> datetime:
+    """The moment ``day`` begins in ``zone``, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=time_zone(zone)).astimezone(UTC)
+
+
+def due_ends(due: date, zone: str) -> datetime:
+    """The moment a due date ends: the midnight after it in the cohort's time zone, in UTC."""
+    if isinstance(due, datetime):  # a moment, not a day: it ends when it says
+        return _utc(due)
+    return _day_ends(due, zone)
+
+
+@cache
+def _day_ends(due: date, zone: str) -> datetime:
+    # Cached: a report asks it for every learner of a cohort, of the same few days.
+    return day_starts(due + timedelta(days=1), zone)
+
+
+def today(zone: str, now: datetime | None = None) -> date:
+    """The date it is in ``zone`` at ``now`` (default: this machine's clock)."""
+    return (now or datetime.now(UTC)).astimezone(time_zone(zone)).date()
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# -- progress per learner and assignment --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuizProgress:
+    """One quiz of one assignment, for one learner."""
+
+    quiz_id: str
+    pass_mark: float
+    attempts: int  # attempts begun (answered at least once) or finished
+    started: bool
+    finished: bool
+    best_percentage: float | None  # the best finished attempt; None until one is finished
+    passed: bool  # best_percentage reaches pass_mark
+    last_activity: datetime | None  # when the latest finished attempt ended
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentProgress:
+    """One learner's progress on one assignment of their cohort."""
+
+    cohort: str
+    learner: str
+    assignment: str
+    pass_mark: float | None  # None: each quiz's own
+    due: date | None
+    due_ends_at: datetime | None  # when the due date ends in the cohort's time zone (UTC)
+    quizzes: tuple[QuizProgress, ...]
+    started: bool
+    finished: bool
+    passed: bool
+    overdue: bool
+    days_overdue: int
+
+    @property
+    def quizzes_passed(self) -> int:
+        return sum(q.passed for q in self.quizzes)
+
+    @property
+    def to_do(self) -> tuple[QuizProgress, ...]:
+        """The quizzes still to pass."""
+        return tuple(q for q in self.quizzes if not q.passed)
+
+
+class _Tally:
+    __slots__ = ("attempts", "best", "last")
+
+    def __init__(self) -> None:
+        self.attempts: set[str] = set()
+        self.best: float | None = None
+        self.last: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A report's period in one cohort's time zone: [begins, ends), and the moment "overdue" is judged."""
+
+    begins: datetime | None
+    ends: datetime | None
+    judged: datetime
+
+    def holds(self, moment: datetime | None) -> bool:
+        if moment is None:
+            return True
+        moment = _utc(moment)
+        return (self.begins is None or moment >= self.begins) and (self.ends is None or moment < self.ends)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``since`` to ``until`` (either may be open), each in its cohort's time zone (``zones``: cohort id ->
+    IANA name; UTC for a cohort not named)."""
+
+    since: date | None = None
+    until: date | None = None
+    zones: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ReportError(f"the period starts ({self.since}) after it ends ({self.until}): swap the two dates")
+        far = datetime.max.replace(tzinfo=UTC)
+        object.__setattr__(self, "_window", _windows(self.zones or {}, far, self.since, self.until))
+
+    @property
+    def is_open(self) -> bool:
+        return self.since is None and self.until is None
+
+    def holds(self, cohort: str, moment: datetime | None) -> bool:
+        """Whether ``moment`` falls in the period, in ``cohort``'s time zone (None: always)."""
+        return self._window(cohort).holds(moment)  # type: ignore[attr-defined]  # set in __post_init__
+
+    def widest(self) -> tuple[datetime | None, datetime | None]:
+        """UTC bounds that hold the period in every time zone (a database's first, coarse filter)."""
+        return (
+            datetime.combine(self.since - timedelta(days=1), time.min, tzinfo=UTC) if self.since else None,
+            datetime.combine(self.until + timedelta(days=2), time.min, tzinfo=UTC) if self.until else None,
+        )
+
+
+def _windows(zones: Mapping[str, str], now: datetime, since: date | None, until: date | None):
+    cache_: dict[str, _Window] = {}
+
+    def window(cohort: str) -> _Window:
+        zone = zones.get(cohort, DEFAULT_TIME_ZONE)
+        found = cache_.get(zone)
+        if found is None:
+            begins = day_starts(since, zone) if since is not None else None
+            ends = day_starts(until + timedelta(days=1), zone) if until is not None else None
+            found = cache_[zone] = _Window(begins, ends, now if ends is None else min(now, ends))
+        return found
+
+    return window
+
+
+def assignment_progress(
+    enrolments: Iterable[Enrolment],
+    assignments: Iterable[Assignment] | None,
+    attempts: Iterable[AttemptScore],
+    course: Course,
+    *,
+    started: Iterable[Started | QuestionScore] = (),
+    cohorts: Iterable[Cohort] = (),
+    now: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[AssignmentProgress]:
+    """Each enrolled learner's progress on each assignment of their cohort (see the module's rules).
+
+    With ``assignments=None`` every quiz of the course counts as assigned, at its own pass mark, with no due
+    date (one pseudo-assignment per cohort, id ``""``). ``started`` shows who has begun a quiz without
+    finishing it (any records with ``learner``, ``quiz_id`` and ``attempt_id``). ``cohorts`` give each
+    cohort's time zone (UTC if not given). ``now`` defaults to this machine's clock. ``since`` and ``until``
+    limit the attempts that count to those days (in each cohort's time zone).
+    """
+    now = _utc(now) if now is not None else datetime.now(UTC)
+    if since is not None and until is not None and since > until:
+        raise ReportError(f"the period starts ({since}) after it ends ({until}): swap the two dates")
+    zones = {c.id: c.time_zone for c in cohorts}
+    window = _windows(zones, now, since, until)
+    enrolled = list(enrolments)
+    cohort_of = {e.learner: e.cohort for e in enrolled}
+    quizzes = course.quizzes
+
+    plans: dict[str, list[Assignment]] = defaultdict(list)
+    if assignments is None:
+        every = tuple(q.id for q in quizzes.values() if q.questions or q.draw)
+        for cohort in dict.fromkeys(e.cohort for e in enrolled):
+            plans[cohort].append(Assignment("", cohort, every))
+    else:
+        for a in assignments:
+            plans[a.cohort].append(a)
+
+    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    for attempt in attempts:
+        learner_cohort = cohort_of.get(attempt.learner)
+        if learner_cohort is None or not window(learner_cohort).holds(attempt.completed_at):
+            continue
+        t = tallies[(attempt.learner, attempt.quiz_id)]
+        t.attempts.add(attempt.attempt_id)
+        if t.best is None or attempt.percentage > t.best:
+            t.best = attempt.percentage
+        done = _utc(attempt.completed_at)
+        if t.last is None or done > t.last:
+            t.last = done
+    for s in started:
+        learner_cohort = cohort_of.get(s.learner)
+        if learner_cohort is None or not window(learner_cohort).holds(getattr(s, "at", None)):
+            continue
+        tallies[(s.learner, s.quiz_id)].attempts.add(s.attempt_id)
+
+    out = []
+    for e in enrolled:
+        w = window(e.cohort)
+        zone = zones.get(e.cohort, DEFAULT_TIME_ZONE)
+        for a in plans.get(e.cohort, ()):
+            rows = []
+            for quiz_id in a.quiz_ids:
+                quiz = quizzes.get(quiz_id)
+                if quiz is None:
+                    continue  # removed from the course since it was assigned: nothing to measure
+                mark = a.pass_mark if a.pass_mark is not None else quiz.settings.pass_mark
+                found = tallies.get((e.learner, quiz_id))
+                best = found.best if found is not None else None
+                rows.append(
+                    QuizProgress(
+                        quiz_id=quiz_id,
+                        pass_mark=mark,
+                        attempts=len(found.attempts) if found is not None else 0,
+                        started=found is not None and bool(found.attempts),
+                        finished=best is not None,
+                        best_percentage=best,
+                        passed=best is not None and best >= mark,
+                        last_activity=found.last if found is not None else None,
+                    )
+                )
+            out.append(_assignment_row(e, a, zone, w.judged, tuple(rows)))
+    return out
+
+
+def _assignment_row(
+    e: Enrolment, a: Assignment, zone: str, judged: datetime, quizzes: tuple[QuizProgress, ...]
+) -> AssignmentProgress:
+    passed = bool(quizzes) and all(q.passed for q in quizzes)
+    ends = due_ends(a.due, zone) if a.due is not None else None
+    overdue = ends is not None and bool(quizzes) and judged >= ends and not passed
+    return AssignmentProgress(
+        cohort=e.cohort,
+        learner=e.learner,
+        assignment=a.id,
+        pass_mark=a.pass_mark,
+        due=a.due,
+        due_ends_at=ends,
+        quizzes=quizzes,
+        started=any(q.started for q in quizzes),
+        finished=bool(quizzes) and all(q.finished for q in quizzes),
+        passed=passed,
+        overdue=overdue,
+        days_overdue=(judged - ends).days if overdue and ends is not None else 0,
+    )
+
+
+# -- the same, per module: the rows of reports and CSV files -------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class ProgressRow:
-    """One learner and one module assigned to them."""
+    """One learner, one assignment, one module of it (a chapter and its quizzes)."""
 
     cohort: str
     cohort_name: str
     learner: str
     display_name: str
-    module: str
-    started: bool  # answered at least one question of the module
-    completed: bool  # finished an attempt at every quiz of the module
-    passed: bool  # the best finished attempt at every quiz reaches the pass mark
-    best_percentage: float | None  # mean over the module's quizzes of the best finished attempt; None until completed
-    attempts: int  # attempts started at the module's quizzes
-    due: datetime | date | None  # as the assignment gives it; a date means by the end of that day (UTC)
-    overdue: bool  # past due and not passed (as the server's trainer pages judge it)
-    days_overdue: int  # whole days past due (0 unless overdue)
+    assignment: str  # the assignment's id ("" when every module counts as assigned)
+    assignment_title: str
+    module: str  # the chapter, e.g. "chapters/02-sensitivity"
+    module_title: str
+    pass_mark: float | None  # the assignment's; None: each quiz's own
+    due: date | None  # a day in the cohort's time zone
+    due_ends_at: datetime | None  # the moment it ends (UTC)
+    started: bool  # any quiz of the module begun
+    finished: bool  # every quiz of the module finished
+    passed: bool  # every quiz's best finished attempt reaches the pass mark
+    best_percentage: float | None  # mean over the module's quizzes of the best finished attempt; None until finished
+    attempts: int  # attempts begun or finished at the module's quizzes
+    overdue: bool  # the due date has ended and the module is not passed
+    days_overdue: int  # whole days since the due date ended (0 unless overdue)
     last_activity: datetime | None  # when the latest finished attempt ended
-
-
-def _utc(value: datetime | date | None) -> datetime | None:
-    """An aware UTC datetime; a naive one is read as UTC, and a due *date* as the end of that day."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
-    if value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-class _QuizProgress:
-    __slots__ = ("attempts", "best", "last", "passed_own")
-
-    def __init__(self) -> None:
-        self.attempts: set[str] = set()
-        self.best: float | None = None
-        self.passed_own = False
-        self.last: datetime | None = None
 
 
 def learner_progress(
@@ -72,88 +355,62 @@ def learner_progress(
     started: Iterable[Started | QuestionScore] = (),
     cohorts: Iterable[Cohort] = (),
     now: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    module_titles: Mapping[str, str] | None = None,
 ) -> list[ProgressRow]:
-    """Each enrolled learner's progress in each module assigned to their cohort.
+    """:func:`assignment_progress` split by module: one row per learner, assignment and module.
 
-    With ``assignments=None`` every module of the course counts as assigned, with no due date. When several
-    assignments of a cohort include a module, the earliest due date and the highest pass mark apply: a learner
-    is overdue once the first deadline passes without a pass. ``started`` (optional) shows who has begun a
-    quiz without finishing it: any records with ``learner``, ``quiz_id`` and ``attempt_id`` (:class:`Started`
-    rows from the store's answered statements, or :class:`QuestionScore` rows). ``cohorts`` name the rows'
-    cohorts. ``now`` defaults to the current time.
+    Takes the same arguments; ``module_titles`` names modules by chapter (by default the title of the
+    chapter's first quiz). Rows are sorted by cohort name, module, learner's name and assignment.
     """
-    now = _utc(now) or datetime.now(UTC)
-    names = {c.id: c.name for c in cohorts}
-    modules = {m.id: m for m in course_modules(course)}
-    chapter_of_quiz = {q.id: q.chapter for q in course.quizzes.values()}
-
-    # cohort -> module -> (deadline, due as given, pass mark); None means "every module, no due date".
-    Plan = dict[str, tuple[datetime | None, datetime | date | None, float | None]]
-    assigned: dict[str, Plan] | None = None
-    if assignments is not None:
-        assigned = defaultdict(dict)
-        for assignment in assignments:
-            for name in assignment.modules:
-                module_id = chapter_of_quiz.get(name, name)
-                if module_id not in modules:
-                    continue  # a module whose quizzes were removed from the course: nothing to measure
-                deadline, due, mark = assigned[assignment.cohort].get(module_id, (None, None, None))
-                new_deadline = _utc(assignment.due)
-                if new_deadline is not None and (deadline is None or new_deadline < deadline):
-                    deadline, due = new_deadline, assignment.due
-                if assignment.pass_mark is not None and (mark is None or assignment.pass_mark > mark):
-                    mark = assignment.pass_mark
-                assigned[assignment.cohort][module_id] = (deadline, due, mark)
-
-    quizzes: dict[tuple[str, str], _QuizProgress] = defaultdict(_QuizProgress)
-    for attempt in attempts:
-        p = quizzes[(attempt.learner, attempt.quiz_id)]
-        p.attempts.add(attempt.attempt_id)
-        if p.best is None or attempt.percentage > p.best:
-            p.best = attempt.percentage
-        p.passed_own = p.passed_own or attempt.passed
-        done = _utc(attempt.completed_at)
-        if done is not None and (p.last is None or done > p.last):
-            p.last = done
-    for s in started:
-        quizzes[(s.learner, s.quiz_id)].attempts.add(s.attempt_id)
-
+    enrolments = list(enrolments)
+    cohorts = list(cohorts)
+    assignments = None if assignments is None else list(assignments)
+    progress = assignment_progress(
+        enrolments, assignments, attempts, course, started=started, cohorts=cohorts, now=now, since=since, until=until
+    )
+    cohort_names = {c.id: c.name for c in cohorts}
+    names = {e.learner: e.display_name for e in enrolments}
+    titles = {a.id: a.title for a in assignments or ()}
+    module_of = {q.id: q.chapter for q in course.quizzes.values()}
+    module_title = {m.id: m.title for m in course_modules(course)} | dict(module_titles or {})
     rows = []
-    for e in enrolments:
-        plan: Plan = {m: (None, None, None) for m in modules} if assigned is None else assigned.get(e.cohort, {})
-        for module_id, (deadline, due, pass_mark) in sorted(plan.items()):
-            module = modules[module_id]
-            found = [quizzes.get((e.learner, q)) for q in module.quiz_ids]
-            progress = [p for p in found if p is not None]
-            begun = any(p.attempts for p in progress)
-            bests = [p.best for p in progress if p.best is not None]
-            completed = len(bests) == len(found)
-            if pass_mark is None:
-                passed = completed and all(p.passed_own for p in progress)
-            else:
-                passed = completed and all(b >= pass_mark for b in bests)
-            best = statistics.fmean(bests) if completed else None
-            lasts = [p.last for p in progress if p.last is not None]
-            overdue = deadline is not None and now > deadline and not passed
+    for p in progress:
+        by_module: dict[str, list[QuizProgress]] = defaultdict(list)
+        for q in p.quizzes:
+            by_module[module_of[q.quiz_id]].append(q)
+        for module, quizzes in by_module.items():
+            finished = all(q.finished for q in quizzes)
+            passed = all(q.passed for q in quizzes)
+            overdue = p.due_ends_at is not None and p.overdue and not passed
+            lasts = [q.last_activity for q in quizzes if q.last_activity is not None]
             rows.append(
                 ProgressRow(
-                    cohort=e.cohort,
-                    cohort_name=names.get(e.cohort, e.cohort),
-                    learner=e.learner,
-                    display_name=e.display_name,
-                    module=module_id,
-                    started=begun,
-                    completed=completed,
+                    cohort=p.cohort,
+                    cohort_name=cohort_names.get(p.cohort, p.cohort),
+                    learner=p.learner,
+                    display_name=names.get(p.learner, ""),
+                    assignment=p.assignment,
+                    assignment_title=titles.get(p.assignment, ""),
+                    module=module,
+                    module_title=module_title.get(module, module),
+                    pass_mark=p.pass_mark,
+                    due=p.due,
+                    due_ends_at=p.due_ends_at,
+                    started=any(q.started for q in quizzes),
+                    finished=finished,
                     passed=passed,
-                    best_percentage=None if best is None else round(best, 2),
-                    attempts=sum(len(p.attempts) for p in progress),
-                    due=due,
+                    best_percentage=(
+                        round(sum(q.best_percentage or 0.0 for q in quizzes) / len(quizzes), 2) if finished else None
+                    ),
+                    attempts=sum(q.attempts for q in quizzes),
                     overdue=overdue,
-                    days_overdue=(now - deadline).days if overdue and deadline is not None else 0,
+                    days_overdue=p.days_overdue if overdue else 0,
                     last_activity=max(lasts, default=None),
                 )
             )
-    rows.sort(key=lambda r: (r.cohort_name, r.cohort, r.module, r.display_name, r.learner))
+    rows.sort(key=lambda r: (r.cohort_name, r.cohort, r.module, r.display_name, r.learner, r.assignment))
     return rows
 
 

@@ -22,12 +22,13 @@ class RateRow:
     cohort: str  # ALL for a total over cohorts
     cohort_name: str
     module: str  # ALL for a total over modules
+    module_title: str
     learners: int  # learners the module (or, totalled over modules, any module) is assigned to
     started: int
-    completed: int
+    finished: int
     passed: int
     overdue: int
-    completion_rate: float | None  # completed / learners; None for no learners
+    completion_rate: float | None  # finished / learners; None for no learners
     pass_rate: float | None  # passed / learners
 
 
@@ -35,35 +36,50 @@ def completion_rates(progress: Iterable[ProgressRow], by: Sequence[str] = ("coho
     """Completion and pass rates from :func:`learner_progress`, grouped ``by`` cohort, module, both or neither.
 
     A grouping left out is totalled over and shows as :data:`ALL`. Every count is of learners: over several
-    modules (``by=("cohort",)``), a learner has started if they started any, completed or passed only if they
-    completed or passed them all, and is overdue if any is overdue. Rates are shares of those learners.
+    modules or assignments, a learner has started if they started any, finished or passed only if they
+    finished or passed them all, and is overdue if any is overdue. Rates are shares of those learners.
     """
     unknown = set(by) - {"cohort", "module"}
     if unknown:
         raise ReportError(f"cannot group rates by {', '.join(sorted(unknown))}; expected cohort and/or module")
-    # (group, learner) -> [started any, completed all, passed all, overdue any]
+    # (group, learner) -> [started any, finished all, passed all, overdue any]
     learners: dict[tuple[tuple[str, str, str], str], list[bool]] = {}
+    titles: dict[str, str] = {ALL: ALL}
     for r in progress:
+        module = r.module if "module" in by else ALL
+        titles.setdefault(r.module, r.module_title)
         if "cohort" in by:
-            group = (r.cohort_name, r.cohort, r.module if "module" in by else ALL)
+            group = (r.cohort_name, r.cohort, module)
         else:
-            group = (ALL, ALL, r.module if "module" in by else ALL)
+            group = (ALL, ALL, module)
         flags = learners.setdefault((group, r.learner), [False, True, True, False])
         flags[0] = flags[0] or r.started
-        flags[1] = flags[1] and r.completed
+        flags[1] = flags[1] and r.finished
         flags[2] = flags[2] and r.passed
         flags[3] = flags[3] or r.overdue
     counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for (group, _), (started, completed, passed, overdue) in learners.items():
+    for (group, _), (started, finished, passed, overdue) in learners.items():
         c = counts[group]
         c[0] += 1
         c[1] += started
-        c[2] += completed
+        c[2] += finished
         c[3] += passed
         c[4] += overdue
     return [
-        RateRow(cohort, name, module, n, started, completed, passed, overdue, ratio(completed, n), ratio(passed, n))
-        for (name, cohort, module), (n, started, completed, passed, overdue) in sorted(counts.items())
+        RateRow(
+            cohort,
+            name,
+            module,
+            titles[module],
+            n,
+            started,
+            finished,
+            passed,
+            overdue,
+            ratio(finished, n),
+            ratio(passed, n),
+        )
+        for (name, cohort, module), (n, started, finished, passed, overdue) in sorted(counts.items())
     ]
 
 

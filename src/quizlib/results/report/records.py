@@ -55,12 +55,14 @@ class Started:
     learner: str
     quiz_id: str
     attempt_id: str
+    at: datetime | None = None  # its first answer
 
 
 @dataclass(frozen=True, slots=True)
 class Cohort:
     id: str
     name: str
+    time_zone: str = "UTC"  # an IANA name: due dates end at midnight there
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +77,17 @@ class Enrolment:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """Modules assigned to a cohort. ``pass_mark`` (0-100) replaces the quizzes' own when set."""
+    """Quizzes assigned to a cohort (modules: chapters with their quizzes, and perhaps the final assessment).
+
+    ``pass_mark`` (0-100) replaces the quizzes' own when set; ``due`` is a day in the cohort's time zone.
+    """
 
     id: str  # the assignment's UUID (the xAPI registration)
     cohort: str
-    modules: tuple[str, ...]  # chapters, e.g. "chapters/02-sensitivity"; a quiz id means its chapter
+    quiz_ids: tuple[str, ...]  # what a learner must pass
     pass_mark: float | None = None
-    due: datetime | date | None = None  # a date means by the end of that day (UTC)
+    due: date | None = None
+    title: str = ""
     created_at: datetime | None = None
 
 

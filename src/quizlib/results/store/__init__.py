@@ -34,8 +34,10 @@ from quizlib.results.store.errors import DuplicateName, NotFound, SchemaNotCurre
 from quizlib.results.store.records import (
     Activity,
     Assignment,
+    AssignmentChange,
     Cohort,
     Learner,
+    Reminder,
     Staff,
     StatementRecord,
     StoredStatement,
@@ -43,12 +45,14 @@ from quizlib.results.store.records import (
     digest,
 )
 from quizlib.results.store.rows import (
+    AssignmentChangeRow,
     AssignmentRow,
     AttemptResultRow,
     Base,
     CohortRow,
     LearnerRow,
     QuestionResultRow,
+    ReminderRow,
     SettingRow,
     StaffRow,
     StatementRow,
@@ -67,10 +71,12 @@ __all__ = [
     "ROLES",
     "Activity",
     "Assignment",
+    "AssignmentChange",
     "Cohort",
     "DuplicateName",
     "Learner",
     "NotFound",
+    "Reminder",
     "SchemaNotCurrent",
     "Staff",
     "StatementConflict",
@@ -124,7 +130,19 @@ def _assignment(row: AssignmentRow) -> Assignment:
         pass_mark=row.pass_mark,
         due_date=row.due_date,
         created_at=row.created_at,
+        deleted_at=row.deleted_at,
     )
+
+
+# What an assignment's history records of it (AssignmentChange.before / after).
+_ASSIGNMENT_FIELDS = ("title", "chapters", "quiz_ids", "include_final", "pass_mark", "due_date")
+
+
+def _assignment_facts(row: AssignmentRow) -> dict:
+    facts = {name: getattr(row, name) for name in _ASSIGNMENT_FIELDS}
+    facts["due_date"] = row.due_date.isoformat() if row.due_date else None
+    facts["chapters"], facts["quiz_ids"] = list(row.chapters), list(row.quiz_ids)
+    return facts
 
 
 # -- the store -------------------------------------------------------------------------------------------
@@ -288,13 +306,22 @@ class Store:
 
     # -- cohorts and assignments -----------------------------------------------------------------------
 
-    def add_cohort(self, name: str, trainer_id: str) -> Cohort:
+    def add_cohort(self, name: str, trainer_id: str, time_zone: str = "UTC") -> Cohort:
+        """A cohort of ``trainer_id``'s; ``time_zone`` (an IANA name, checked by the caller) is where its due
+        dates end."""
         name = name.strip()
         if not name or len(name) > 200:
             raise ValueError("a cohort needs a name of 1 to 200 characters")
         self.staff(trainer_id)
         for _ in range(5):
-            row = CohortRow(id=str(uuid.uuid4()), name=name, code=_code(), trainer_id=trainer_id, created_at=_now())
+            row = CohortRow(
+                id=str(uuid.uuid4()),
+                name=name,
+                code=_code(),
+                trainer_id=trainer_id,
+                created_at=_now(),
+                time_zone=time_zone,
+            )
             try:
                 with self._write() as s:
                     s.add(row)
@@ -309,6 +336,17 @@ class Store:
             row = _get(s, CohortRow, cohort_id)
             _get(s, StaffRow, trainer_id)
             row.trainer_id = trainer_id
+            s.flush()
+            return _dc(Cohort, row)
+
+    def update_cohort(self, cohort_id: str, *, name: str, time_zone: str) -> Cohort:
+        """Rename a cohort or change its time zone (due dates then end at midnight in the new one)."""
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise ValueError("a cohort needs a name of 1 to 200 characters")
+        with self._write() as s:
+            row = _get(s, CohortRow, cohort_id)
+            row.name, row.time_zone = name, time_zone
             s.flush()
             return _dc(Cohort, row)
 
@@ -340,12 +378,12 @@ class Store:
         include_final: bool,
         pass_mark: float,
         due_date: date | None,
+        by: str | None = None,
     ) -> Assignment:
-        """Assign modules to a cohort. Its id is the xAPI registration of the statements made for it."""
-        if not 0 <= pass_mark <= 100:
-            raise ValueError("the pass mark is a percentage from 0 to 100")
-        if not quiz_ids:
-            raise ValueError("an assignment needs at least one quiz")
+        """Assign modules to a cohort. Its id is the xAPI registration of the statements made for it.
+
+        ``by`` is the staff account that made it, for the assignment's history."""
+        _check_assignment(pass_mark, quiz_ids)
         self.cohort(cohort_id)
         row = AssignmentRow(
             id=str(uuid.uuid4()),
@@ -360,19 +398,75 @@ class Store:
         )
         with self._write() as s:
             s.add(row)
+            s.flush()
+            s.add(_change(row.id, by, "created", None, _assignment_facts(row)))
         return _assignment(row)
 
+    def update_assignment(
+        self,
+        assignment_id: str,
+        *,
+        title: str,
+        chapters: Sequence[str],
+        quiz_ids: Sequence[str],
+        include_final: bool,
+        pass_mark: float,
+        due_date: date | None,
+        by: str | None = None,
+    ) -> Assignment:
+        """Change an assignment in place (its id, the registration, stays); the change goes in its history.
+        Raises :class:`NotFound` for a deleted one."""
+        _check_assignment(pass_mark, quiz_ids)
+        with self._write() as s:
+            row = _get(s, AssignmentRow, assignment_id)
+            if row.deleted_at is not None:
+                raise NotFound(f"No assignment {assignment_id!r}: it was deleted")
+            before = _assignment_facts(row)
+            row.title, row.chapters, row.quiz_ids = title.strip(), list(chapters), list(quiz_ids)
+            row.include_final, row.pass_mark, row.due_date = include_final, float(pass_mark), due_date
+            after = _assignment_facts(row)
+            changed = [k for k in _ASSIGNMENT_FIELDS if before[k] != after[k]]
+            if changed:
+                s.add(_change(row.id, by, "changed", {k: before[k] for k in changed}, {k: after[k] for k in changed}))
+            s.flush()
+            return _assignment(row)
+
+    def delete_assignment(self, assignment_id: str, by: str | None = None) -> Assignment:
+        """Delete an assignment: pages, the learners' API and reports no longer show it. The row stays,
+        marked deleted, with its history: browsers may still send answers made under its registration."""
+        with self._write() as s:
+            row = _get(s, AssignmentRow, assignment_id)
+            if row.deleted_at is None:
+                row.deleted_at = _now()
+                s.add(_change(row.id, by, "deleted", _assignment_facts(row), None))
+            s.flush()
+            return _assignment(row)
+
     def assignment(self, assignment_id: str) -> Assignment:
+        """An assignment, deleted or not (see ``deleted_at``)."""
         with self._read() as s:
             row = _get(s, AssignmentRow, assignment_id)
             return _assignment(row)
 
-    def assignments(self, cohort_id: str | None = None) -> list[Assignment]:
-        q = select(AssignmentRow).order_by(AssignmentRow.created_at)
+    def assignments(self, cohort_id: str | None = None, *, include_deleted: bool = False) -> list[Assignment]:
+        """A cohort's assignments (or every cohort's), oldest first; deleted ones only if asked for."""
+        q = select(AssignmentRow).order_by(AssignmentRow.created_at, AssignmentRow.id)
         if cohort_id is not None:
             q = q.where(AssignmentRow.cohort_id == cohort_id)
+        if not include_deleted:
+            q = q.where(AssignmentRow.deleted_at.is_(None))
         with self._read() as s:
             return [_assignment(r) for r in s.scalars(q)]
+
+    def assignment_history(self, assignment_id: str) -> list[AssignmentChange]:
+        """Every change to an assignment, oldest first."""
+        q = (
+            select(AssignmentChangeRow)
+            .where(AssignmentChangeRow.assignment_id == assignment_id)
+            .order_by(AssignmentChangeRow.at, AssignmentChangeRow.id)
+        )
+        with self._read() as s:
+            return [_dc(AssignmentChange, r) for r in s.scalars(q)]
 
     # -- learners --------------------------------------------------------------------------------------
 
@@ -401,16 +495,104 @@ class Store:
             return _dc(Learner, row)
 
     def learner_by_token(self, token: str) -> Learner | None:
+        """The learner whose token this is (a merged duplicate too: see :meth:`merge_learners`)."""
         with self._read() as s:
             row = s.scalars(select(LearnerRow).where(LearnerRow.token_hash == digest(token))).first()
             return _dc(Learner, row) if row else None
 
     def learners(self, cohort_id: str | None = None) -> list[Learner]:
-        q = select(LearnerRow).order_by(LearnerRow.created_at, LearnerRow.display_name)
+        """A cohort's learners (or everyone), in the order they joined; merged duplicates are left out."""
+        q = (
+            select(LearnerRow)
+            .where(LearnerRow.merged_into.is_(None))
+            .order_by(LearnerRow.created_at, LearnerRow.display_name, LearnerRow.id)
+        )
         if cohort_id is not None:
             q = q.where(LearnerRow.cohort_id == cohort_id)
         with self._read() as s:
             return [_dc(Learner, r) for r in s.scalars(q)]
+
+    def learners_page(
+        self, *, cohort_id: str | None = None, search: str = "", offset: int = 0, limit: int = 50
+    ) -> tuple[list[Learner], int]:
+        """One page of :meth:`learners` whose display name contains ``search`` (any case), and how many in all."""
+        where: list[sa.ColumnElement[bool]] = [LearnerRow.merged_into.is_(None)]
+        if cohort_id is not None:
+            where.append(LearnerRow.cohort_id == cohort_id)
+        if search.strip():
+            where.append(sa.func.lower(LearnerRow.display_name).contains(search.strip().lower(), autoescape=True))
+        q = (
+            select(LearnerRow)
+            .where(*where)
+            .order_by(LearnerRow.created_at, LearnerRow.display_name, LearnerRow.id)
+            .offset(max(0, offset))
+            .limit(limit)
+        )
+        with self._read() as s:
+            total = s.scalar(select(sa.func.count()).select_from(LearnerRow).where(*where)) or 0
+            return [_dc(Learner, r) for r in s.scalars(q)], total
+
+    def set_learner_note(self, learner_id: str, note: str | None) -> Learner:
+        """The trainer's note about a learner (None or "" removes it)."""
+        with self._write() as s:
+            row = _get(s, LearnerRow, learner_id)
+            row.note = note or None
+            s.flush()
+            return _dc(Learner, row)
+
+    def merge_learners(self, keep_id: str, duplicate_id: str) -> Learner:
+        """Merge ``duplicate_id`` (the same person, joined twice) into ``keep_id``, both of one cohort.
+
+        Every statement, result and reminder of the duplicate becomes the kept learner's, who also takes the
+        duplicate's e-mail and note if they have none. The duplicate's row stays, hidden, so that the token
+        in its browser goes on working: whatever it sends from now on is stored for the kept learner.
+        """
+        if keep_id == duplicate_id:
+            raise ValueError("a learner cannot be merged into themselves")
+        with self._write() as s:
+            keep, dup = _get(s, LearnerRow, keep_id), _get(s, LearnerRow, duplicate_id)
+            if keep.cohort_id != dup.cohort_id:
+                raise ValueError("only learners of the same cohort can be merged")
+            if keep.merged_into is not None or dup.merged_into is not None:
+                raise ValueError("a merged learner cannot be merged again")
+            _move_results(s, dup.id, keep.id)
+            s.execute(sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id))
+            s.execute(sa.update(ReminderRow).where(ReminderRow.learner_id == dup.id).values(learner_id=keep.id))
+            s.execute(sa.update(LearnerRow).where(LearnerRow.merged_into == dup.id).values(merged_into=keep.id))
+            keep.email = keep.email or dup.email
+            keep.note = keep.note or dup.note
+            dup.merged_into, dup.email, dup.note = keep.id, None, None
+            s.flush()
+            return _dc(Learner, keep)
+
+    def merged_learners(self, learner_id: str) -> list[Learner]:
+        """The duplicates merged into a learner."""
+        with self._read() as s:
+            q = select(LearnerRow).where(LearnerRow.merged_into == learner_id).order_by(LearnerRow.created_at)
+            return [_dc(Learner, r) for r in s.scalars(q)]
+
+    # -- reminders -------------------------------------------------------------------------------------
+
+    def add_reminders(self, sent: Iterable[tuple[str, str | None]], channel: str, by: str | None) -> None:
+        """Record reminders: (learner id, assignment id) pairs, sent by e-mail or copied (``channel``)."""
+        at = _now()
+        rows = [
+            {"learner_id": learner, "assignment_id": assignment, "staff_id": by, "at": at, "channel": channel}
+            for learner, assignment in sent
+        ]
+        if rows:
+            with self._write() as s:
+                s.execute(sa.insert(ReminderRow), rows)
+
+    def reminders(self, *, cohort_id: str | None = None, learner_id: str | None = None) -> list[Reminder]:
+        """Reminders recorded for a cohort's learners or one learner, newest first."""
+        q = select(ReminderRow).order_by(ReminderRow.at.desc(), ReminderRow.id.desc())
+        if learner_id is not None:
+            q = q.where(ReminderRow.learner_id == learner_id)
+        if cohort_id is not None:
+            q = q.join(LearnerRow, LearnerRow.id == ReminderRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
+        with self._read() as s:
+            return [_dc(Reminder, r) for r in s.scalars(q)]
 
     def set_learner_email(self, learner_id: str, email: str | None) -> Learner:
         """Record (or, with None, remove) the e-mail a trainer entered for a learner."""
@@ -430,8 +612,17 @@ class Store:
                 "display_name": learner.display_name,
                 "email": learner.email,
                 "joined": learner.created_at.isoformat(),
+                "trainer_note": learner.note,
+                "merged_duplicates": [
+                    {"id": d.id, "display_name": d.display_name, "joined": d.created_at.isoformat()}
+                    for d in self.merged_learners(learner_id)
+                ],
             },
             "cohort": {"id": cohort.id, "name": cohort.name},
+            "reminders": [
+                {"at": r.at.isoformat(), "channel": r.channel, "assignment": r.assignment_id}
+                for r in self.reminders(learner_id=learner_id)
+            ],
             "statements": [st.statement for st in self.statements(learner_id=learner_id)],
         }
 
@@ -449,6 +640,9 @@ class Store:
                     s.execute(sa.delete(table).where(table.c.quiz_id == quiz_id, table.c.learner_id == learner_id))
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
+            s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
+            # Duplicates merged into this learner hold nothing but a name and a token: they go too.
+            s.execute(sa.delete(LearnerRow).where(LearnerRow.merged_into == learner_id))
             s.delete(row)
             return n
 
@@ -489,6 +683,7 @@ class Store:
     def _add_statements_once(self, records: Sequence[StatementRecord]) -> list[bool]:
         stored = _now()
         with self._write() as s:
+            records = _for_merged(s, records)
             existing = {}
             for chunk in _chunks([r.id for r in records], 500):
                 for sid, received in s.execute(
@@ -601,17 +796,73 @@ class Store:
             row = _get(s, StatementRow, statement_id)
             return _dc(StoredStatement, row)
 
-    def begun_attempts(self, *, cohort_id: str | None = None) -> list[tuple[str, str, str]]:
-        """(learner id, quiz id, attempt id) of every attempt with at least one answer, finished or not."""
+    def begun_attempts(
+        self,
+        *,
+        cohort_id: str | None = None,
+        learner_id: str | None = None,
+        quiz_ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, str, str, datetime]]:
+        """(learner id, quiz id, attempt id, first answer) of every attempt with at least one answer, finished
+        or not."""
+        first = sa.func.min(StatementRow.timestamp)
         q = (
-            select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
+            select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id, first)
             .where(StatementRow.verb == "answered")
-            .distinct()
+            .group_by(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
         )
+        if learner_id is not None:
+            q = q.where(StatementRow.learner_id == learner_id)
+        if quiz_ids is not None:
+            q = q.where(StatementRow.quiz_id.in_(list(quiz_ids)))
         if cohort_id is not None:
             q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
-        with self._read() as s:
-            return [(r.learner_id, r.quiz_id, r.attempt_id) for r in s.execute(q)]
+        with self._read() as s:  # min() keeps the column's type: aware UTC datetimes on every backend
+            return [(learner, quiz, attempt, at) for learner, quiz, attempt, at in s.execute(q)]
+
+
+def _check_assignment(pass_mark: float, quiz_ids: Sequence[str]) -> None:
+    if not 0 <= pass_mark <= 100:
+        raise ValueError("the pass mark is a percentage from 0 to 100")
+    if not quiz_ids:
+        raise ValueError("an assignment needs at least one quiz")
+
+
+def _change(assignment_id: str, by: str | None, action: str, before: dict | None, after: dict | None):
+    return AssignmentChangeRow(
+        assignment_id=assignment_id, staff_id=by, at=_now(), action=action, before=before, after=after
+    )
+
+
+def _for_merged(s: Session, records: Sequence[StatementRecord]) -> Sequence[StatementRecord]:
+    """``records``, with a merged duplicate's statements stored for the learner it was merged into."""
+    learners = {r.learner_id for r in records}
+    merged: dict[str, str] = dict(
+        s.execute(  # type: ignore[arg-type]  # (id, merged_into) pairs, merged_into not NULL
+            select(LearnerRow.id, LearnerRow.merged_into).where(
+                LearnerRow.id.in_(learners), LearnerRow.merged_into.is_not(None)
+            )
+        ).all()
+    )
+    if not merged:
+        return records
+    return [dataclasses.replace(r, learner_id=merged[r.learner_id]) if r.learner_id in merged else r for r in records]
+
+
+def _move_results(s: Session, from_id: str, to_id: str) -> None:
+    """Move a learner's result rows to another learner. The learner is part of both tables' keys, the
+    questions' foreign key names their attempt's key, and statement ids are unique: so read one learner's
+    rows (a few hundred), delete them, and insert them again under the other learner."""
+    a, q = ATTEMPT_RESULTS, QUESTION_RESULTS
+    attempts = [dict(r._mapping) for r in s.execute(select(a).where(a.c.learner_id == from_id))]
+    questions = [dict(r._mapping) for r in s.execute(select(q).where(q.c.learner_id == from_id))]
+    s.execute(sa.delete(q).where(q.c.learner_id == from_id))
+    s.execute(sa.delete(a).where(a.c.learner_id == from_id))
+    for rows, table in ((attempts, a), (questions, q)):
+        for row in rows:
+            row["learner_id"] = to_id
+        if rows:
+            s.execute(table.insert(), rows)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

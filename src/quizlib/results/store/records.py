@@ -29,6 +29,7 @@ class Cohort:
     code: str  # the join code in /join/<code>
     trainer_id: str
     created_at: datetime
+    time_zone: str = "UTC"  # an IANA name: a due date ends at midnight there
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class Assignment:
     quiz_ids: tuple[str, ...]  # the quizzes a learner must pass, the final assessment among them if chosen
     include_final: bool
     pass_mark: float
-    due_date: date | None
+    due_date: date | None  # a day in the cohort's time zone
     created_at: datetime
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,30 @@ class Learner:
     display_name: str
     email: str | None
     created_at: datetime
+    note: str | None = None  # the trainer's note
+    merged_into: str | None = None  # a duplicate merged into this other learner
+
+
+@dataclass(frozen=True)
+class AssignmentChange:
+    """One change to an assignment: ``before`` and ``after`` hold the fields that changed (None when made or
+    deleted)."""
+
+    assignment_id: str
+    staff_id: str | None
+    at: datetime
+    action: str  # "created", "changed" or "deleted"
+    before: dict | None
+    after: dict | None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    learner_id: str
+    assignment_id: str | None
+    staff_id: str | None
+    at: datetime
+    channel: str  # "email" or "copied"
 
 
 @dataclass(frozen=True)
