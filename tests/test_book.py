@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -134,3 +136,34 @@ def test_a_rebuild_shows_edited_quizzes_although_notebooks_are_cached(tmp_path):
     build_book(src, tmp_path / "out")
     text = html.read_text()
     assert "An edited title" in text and "Every kind of question" not in text
+
+
+def _rebuild_log(src: Path, out: Path) -> str:
+    jb = str(Path(sys.executable).with_name("jupyter-book"))
+    proc = subprocess.run(
+        [jb, "build", str(src), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
+
+
+def test_a_prose_edit_re_reads_that_page_alone_and_a_title_edit_the_progress_page_too(tmp_path):
+    """Each quiz output depends on what it is made from: a quiz on the quiz files, the progress page also on the
+    chapters' titles and order (kept in an outline file rewritten only when they change), not on every chapter."""
+    from conftest import build_book, write_minibook
+
+    src = write_minibook(tmp_path / "src")
+    build_book(src, tmp_path / "out")
+    exam = src / "chapters" / "exam.md"
+    exam.write_text(exam.read_text() + "\nOne more sentence of teaching.\n")
+    log = _rebuild_log(src, tmp_path / "out")
+    assert "0 added, 1 changed, 0 removed" in log and "reading sources... [100%] chapters/exam" in log, log
+    exam.write_text(exam.read_text().replace("# The exam", "# The final exam"))
+    log = _rebuild_log(src, tmp_path / "out")
+    assert "0 added, 2 changed, 0 removed" in log, log  # the chapter and the progress page, which lists it
+    progress = (tmp_path / "out" / "_build" / "html" / "chapters" / "progress.html").read_text(encoding="utf-8")
+    assert "The final exam" in progress

@@ -12,7 +12,9 @@ book re-renders it without, and serves the runtime once (see ``quizlib.fronts.ht
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -138,11 +140,33 @@ def render(root: Path, html: str, *, standalone: bool = True) -> str:
     return MARK.sub(lambda m: marked(m[1], m[2], _RENDERERS[m[1]](root, m[2], standalone)), html)
 
 
-def sources(root: Path) -> list[Path]:
-    """The files a marked output is made from: the quizzes, the chapters and table of contents (titles, study
-    times) and quizlib's own scripts and styles."""
-    from importlib import resources
+def sources(root: Path, calls: Iterable[str], outline: Path) -> list[Path]:
+    """The files the marked outputs of ``calls`` are made from, so a page is read again when one changes and
+    only then: a quiz or its objectives come from the quiz files; the progress page also names chapters and the
+    study plan gives their study times, which ``outline`` records (a file rewritten only when the chapters'
+    titles, study times or order change: a prose edit leaves it alone). The quiz runtime is not among them: the
+    book serves it as its own file (``sphinx_ext``)."""
+    calls = set(calls)
+    files: list[Path] = []
+    if calls & {"show", "objectives", "progress"}:
+        files += course_folder.quiz_files(root)
+    if calls & {"progress", "study_plan"}:
+        files.append(outline)
+    return files
 
-    files = [*course_folder.quiz_files(root), *course_folder.chapter_files(root), root / course_folder.TOC_FILE]
-    static_dir = Path(str(resources.files("quizlib.fronts").joinpath("assets")))
-    return files + sorted(static_dir.glob("*.js")) + sorted(static_dir.glob("*.css"))
+
+def write_outline(root: Path, outline: Path) -> None:
+    """Record what the progress page and the study plan read from the chapters (order, titles, study times)
+    in ``outline``, touching the file only when that changes."""
+    text = json.dumps(
+        {
+            "toc": course_folder.toc_documents(root),
+            "titles": course_folder.chapter_titles(root),
+            "study_times": course_folder.study_times(root),
+        },
+        indent=1,
+        sort_keys=True,
+    )
+    if not outline.exists() or outline.read_text(encoding="utf-8") != text:
+        outline.parent.mkdir(parents=True, exist_ok=True)
+        outline.write_text(text, encoding="utf-8")

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from docutils import nodes
@@ -72,15 +73,54 @@ def _refresh_quiz_outputs(app, doctree) -> None:
     from quizlib.fronts import notebook as book
 
     root = Path(app.srcdir)
-    refreshed = False
+    calls: set[str] = set()
+    pages = _quiz_pages(app.env)
+    pages.discard(app.env.docname)
     for node in list(doctree.findall(nodes.raw)):
         text = node.astext()
         if "<!-- quizlib:" in text:
             node.replace(node.children[0], nodes.Text(book.render(root, text, standalone=False)))
-            refreshed = True
-    if refreshed:
-        for path in book.sources(root):
-            app.env.note_dependency(str(path))
+            calls.update(m[1] for m in book.MARK.finditer(text))
+            pages.add(app.env.docname)
+    # Only what these outputs are made from: a prose edit to one chapter re-reads that page alone.
+    for path in book.sources(root, calls, _outline(app)):
+        app.env.note_dependency(str(path))
+
+
+def _outline(app) -> Path:
+    return Path(app.doctreedir) / "quizlib-outline.json"
+
+
+def _write_outline(app) -> None:
+    from quizlib.fronts import notebook as book
+
+    book.write_outline(Path(app.srcdir), _outline(app))
+
+
+def _quiz_pages(env) -> set[str]:
+    """The documents with a quizlib output, kept in the environment between builds."""
+    if not hasattr(env, "quizlib_pages"):
+        env.quizlib_pages = set()
+    return env.quizlib_pages
+
+
+def _runtime_outdated(app, env, added, changed, removed) -> list[str]:
+    """When the quiz runtime changes, the pages that link it are written again, so their ``?v=`` checksum
+    names the new files (a page's own sources are its quizzes, not the runtime)."""
+    from quizlib.fronts import html
+
+    checksum = hashlib.sha256((html.script() + html.asset(html.STYLESHEET)).encode("utf-8")).hexdigest()
+    previous = getattr(env, "quizlib_runtime", None)
+    env.quizlib_runtime = checksum
+    return sorted(_quiz_pages(env) - set(removed)) if previous not in (None, checksum) else []
+
+
+def _purge(app, env, docname) -> None:
+    _quiz_pages(env).discard(docname)
+
+
+def _merge(app, env, docnames, other) -> None:
+    _quiz_pages(env).update(_quiz_pages(other))
 
 
 def _add_templates(app, config) -> None:
@@ -90,7 +130,11 @@ def _add_templates(app, config) -> None:
 def setup(app):
     app.connect("config-inited", _add_templates)
     app.connect("builder-inited", _write_runtime)
+    app.connect("builder-inited", _write_outline)
     app.connect("doctree-read", _refresh_quiz_outputs)
+    app.connect("env-get-outdated", _runtime_outdated)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _link_runtime)
     app.connect("html-page-context", _drop_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
