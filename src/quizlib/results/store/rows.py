@@ -59,7 +59,7 @@ class CohortRow(Base):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     trainer_id: Mapped[str] = mapped_column(sa.ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # migration 0008
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # migration 0005
 
 
 class AssignmentRow(Base):
@@ -73,7 +73,7 @@ class AssignmentRow(Base):
     pass_mark: Mapped[float] = mapped_column(sa.Float)
     due_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # migration 0008
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # migration 0005
 
 
 class LearnerRow(Base):
@@ -84,13 +84,13 @@ class LearnerRow(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     email: Mapped[str | None] = mapped_column(sa.String(320), nullable=True)  # migration 0002
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # migration 0008: the trainer's note
-    # Migration 0008: a duplicate merged into another learner; its token still works, for the other learner.
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # migration 0005: the trainer's note
+    # Migration 0005: a duplicate merged into another learner; its token still works, for the other learner.
     merged_into: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
 
 
 class AssignmentChangeRow(Base):
-    """Who created, changed or deleted an assignment, and what it was before and after (migration 0008)."""
+    """Who created, changed or deleted an assignment, and what it was before and after (migration 0005)."""
 
     __tablename__ = "assignment_changes"
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -103,7 +103,7 @@ class AssignmentChangeRow(Base):
 
 
 class ReminderRow(Base):
-    """A reminder a trainer sent by e-mail or copied to send themselves (migration 0008)."""
+    """A reminder a trainer sent by e-mail or copied to send themselves (migration 0005)."""
 
     __tablename__ = "reminders"
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)

@@ -9,14 +9,14 @@
   another (their browser's token goes on working, and whatever it sends is stored for the other).
 - ``reminders``: reminders a trainer sent (by e-mail) or copied for a learner.
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
