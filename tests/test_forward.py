@@ -560,3 +560,83 @@ def test_bad_forwarding_options_get_one_line_naming_the_option(tmp_path, args, e
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("quizlib serve: ") and says in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# -- what the course lead sees ---------------------------------------------------------------------------
+
+
+def _lead_page_in_every_state(live, course, lrs, visit: Callable[[str], str]) -> None:
+    """Take the forwarding page through its states, calling ``visit(label)`` on each; it returns the page's
+    text. Checks what each state says."""
+    store = live.store
+    learner = learner_of(store)
+    text = visit("off, nothing waiting")
+    assert "Forwarding is off" in text and "Waiting to be sent 0" in " ".join(text.split())
+    ids = sorted(store_answers(store, course, learner, 6))
+    text = " ".join(visit("off, statements waiting").split())
+    assert "Forwarding is off" in text and "Waiting to be sent 6 the oldest stored" in text
+    f = forwarder(store, lrs, now=lambda: datetime.now(UTC), first_backoff=60)
+    lrs.script = [answer(503, b'{"detail": "down for maintenance"}')]
+    f.step()
+    text = " ".join(visit("failing").split())
+    assert "is failing" in text and "503 Service Unavailable: down for maintenance" in text
+    assert "Next try at" in text and "1 in a row" in text
+    lrs.held[ids[2]] = {"id": ids[2], "other": True}
+    store.outbox.retry_now()
+    f.step()
+    text = " ".join(visit("a statement refused").split())
+    assert "Statements are being sent to" in text and lrs.url in text
+    assert "Sent, in all 5" in text and "Refused by the LRS 1" in text and ids[2] in text and "409 Conflict" in text
+    assert "s3cret" not in text
+
+
+@pytest.mark.server
+def test_the_lead_sees_the_forwarding_state_and_queues_refused_statements_again(live, course, lrs):
+    from server_fixtures import signed_in
+
+    lead = signed_in(live, "Lee", "lead")
+
+    def visit(label: str) -> str:
+        r = lead.get("lead/forwarding")
+        assert r.status_code == 200, label
+        assert 'href="/lead/forwarding"' in r.text  # in the staff menu
+        import re
+
+        return re.sub(r"<[^>]+>", " ", r.text)
+
+    _lead_page_in_every_state(live, course, lrs, visit)
+    r = lead.post("lead/forwarding/retry", data={"csrf": lead.csrf})
+    assert r.status_code == 303 and r.headers["location"] == "/lead/forwarding?done=retried&n=1"
+    assert "1 refused statement queued again" in lead.get(r.headers["location"]).text
+    assert live.store.outbox.state().refused == 0
+    lead.close()
+
+
+@pytest.mark.browser
+def test_the_forwarding_page_passes_axe_in_every_state(page, live, course, lrs):
+    from axe_playwright_python.sync_playwright import Axe
+    from server_fixtures import PASSWORD, password_hash
+
+    axe = Axe()
+    live.store.add_staff("Lee", "lead", password_hash(), must_change_password=False)
+    page.goto(live.url + "signin")
+    page.get_by_label("Name").fill("Lee")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/trainer/")
+    page.get_by_role("link", name="Forwarding to the LRS").click()  # reached from the staff menu
+    found = {}
+
+    def visit(label: str) -> str:
+        page.goto(live.url + "lead/forwarding")
+        result = axe.run(page)
+        found[label] = [f"{v['id']}: {v['help']}" for v in result.response["violations"]]
+        return page.inner_text("main")
+
+    _lead_page_in_every_state(live, course, lrs, visit)
+    # The refused statements are queued again by keyboard alone.
+    page.get_by_role("button", name="Queue the refused statements again").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("status").wait_for()
+    found["queued again"] = [f"{v['id']}: {v['help']}" for v in axe.run(page).response["violations"]]
+    assert {k: v for k, v in found.items() if v} == {}
