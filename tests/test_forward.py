@@ -640,3 +640,14 @@ def test_the_forwarding_page_passes_axe_in_every_state(page, live, course, lrs):
     page.get_by_role("status").wait_for()
     found["queued again"] = [f"{v['id']}: {v['help']}" for v in axe.run(page).response["violations"]]
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_every_forwarding_option_and_variable_is_in_the_readme():
+    from quizlib.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    serve = next(a for a in build_parser()._actions if a.dest == "command").choices["serve"]
+    options = [o for a in serve._actions for o in a.option_strings if o.startswith("--forward")]
+    assert len(options) == 5
+    for name in [*options, "QUIZLIB_FORWARD_LRS_URL", "QUIZLIB_FORWARD_LRS_USER", "QUIZLIB_FORWARD_LRS_PASSWORD"]:
+        assert name in readme, name
