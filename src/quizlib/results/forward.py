@@ -308,13 +308,13 @@ class Forwarder:
         """Claim one batch and send it (splitting it if the LRS refuses its content). Never raises for what the
         LRS does; database errors propagate."""
         now = self.now()
+        if time.monotonic() - self._last_check >= CHECK_EVERY:  # also while waiting: the lead sees it is alive
+            self.outbox.checked(self.destination.endpoint, now)
+            self._last_check = time.monotonic()
         if not self._fresh:
             retry_at = self.outbox.retry_at()
             if retry_at is not None and retry_at > now:
-                return Step(wait=(retry_at - now).total_seconds())
-        if time.monotonic() - self._last_check >= CHECK_EVERY:
-            self.outbox.checked(self.destination.endpoint, now)
-            self._last_check = time.monotonic()
+                return Step(wait=min((retry_at - now).total_seconds(), CHECK_EVERY))
         s = self.settings
         items = self.outbox.claim(self.owner, s.batch_size, s.lease, now)
         if not items:
@@ -373,7 +373,9 @@ class Forwarder:
         if trouble.message != self._last_error:
             self.log(f"{trouble.message}; the statements stay queued, next try in {wait:.0f} s")
             self._last_error = trouble.message
-        return Step(claimed=claimed, delivered=delivered, refused=refused, error=trouble.message, wait=wait)
+        return Step(
+            claimed=claimed, delivered=delivered, refused=refused, error=trouble.message, wait=min(wait, CHECK_EVERY)
+        )
 
     def _post(self, batch: Sequence[OutboxItem]) -> tuple[int, str] | None:
         """Send one batch. None: the LRS has every statement of it. (status, reason): it refuses its content.
@@ -394,7 +396,7 @@ class Forwarder:
         if status == 204:
             return None
         if status == 200:
-            self._check_ids(reply, {i.statement_id for i in batch})
+            self._check_ids(reply, {i.statement_id.lower() for i in batch})
             return None
         if 200 <= status < 300:
             return None
