@@ -169,9 +169,12 @@ def tiny_book(tmp_path) -> Path:
 class ServerProcess:
     """``quizlib serve`` in a subprocess, on a free port; ``url`` ends in "/"."""
 
-    def __init__(self, book: Path, database: str, port: int = 0, env: dict | None = None):
+    def __init__(
+        self, book: Path, database: str, port: int = 0, env: dict | None = None, args: list[str] | None = None
+    ):
         self.book, self.database, self.port = book, database, port
         self.env = {**os.environ, **(env or {})}
+        self.args = list(args or [])  # more options for quizlib serve
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
@@ -187,6 +190,7 @@ class ServerProcess:
             str(self.port),
             "--course",
             str(ROOT),
+            *self.args,
         ]
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
         self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (open while the server runs; closed in stop)
@@ -258,8 +262,10 @@ def start_server():
     """Start ``quizlib serve`` processes; every one is stopped at the end of the test."""
     started: list[ServerProcess] = []
 
-    def start(book: Path, database: str, port: int = 0, env: dict | None = None) -> ServerProcess:
-        server = ServerProcess(book, database, port, env)
+    def start(
+        book: Path, database: str, port: int = 0, env: dict | None = None, args: list[str] | None = None
+    ) -> ServerProcess:
+        server = ServerProcess(book, database, port, env, args)
         started.append(server)
         return server.start()
 

@@ -94,6 +94,8 @@ TABLE = [
     ("GET", "lead/learners/{learner}/export.json", None, LEAD),
     ("GET", "lead/learners/{victim}/delete", None, LEAD),
     ("POST", "lead/learners/{victim}/delete", {"confirm": "yes"}, LEAD),
+    ("GET", "lead/forwarding", None, LEAD),
+    ("POST", "lead/forwarding/retry", {}, LEAD),
 ]
 
 

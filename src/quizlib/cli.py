@@ -279,10 +279,54 @@ def _mail(args: argparse.Namespace):
     return MailSettings.from_url(url, args.mail_from or os.environ.get("QUIZLIB_MAIL_FROM"))
 
 
+def _forwarding(args: argparse.Namespace):
+    """The LRS to forward statements to, from the options or the environment (None: no forwarding), and how.
+    Raises ForwardConfigError naming the option to change."""
+    import os
+
+    from quizlib.results.forward import MAX_BATCH, Destination, ForwardConfigError, Settings
+
+    url = args.forward_lrs or os.environ.get("QUIZLIB_FORWARD_LRS_URL")
+    user = os.environ.get("QUIZLIB_FORWARD_LRS_USER")
+    password = os.environ.get("QUIZLIB_FORWARD_LRS_PASSWORD")
+    if args.forward_lrs_auth is not None:
+        if ":" not in args.forward_lrs_auth:
+            raise ForwardConfigError("--forward-lrs-auth: expected USER:PASSWORD")
+        user, password = args.forward_lrs_auth.split(":", 1)
+    if not url:
+        if args.forward_lrs_auth is not None:
+            raise ForwardConfigError("--forward-lrs-auth needs --forward-lrs URL (or $QUIZLIB_FORWARD_LRS_URL)")
+        return None, None
+    if password and not user:
+        raise ForwardConfigError(
+            "$QUIZLIB_FORWARD_LRS_PASSWORD is set but $QUIZLIB_FORWARD_LRS_USER is not: set both, or neither"
+        )
+    if not 1 <= args.forward_batch_size <= MAX_BATCH:
+        raise ForwardConfigError(f"--forward-batch-size must be from 1 to {MAX_BATCH}, not {args.forward_batch_size}")
+    for option in ("timeout", "max_backoff"):
+        if not getattr(args, f"forward_{option}") > 0:
+            raise ForwardConfigError(f"--forward-{option.replace('_', '-')} must be more than 0 seconds")
+    try:
+        destination = Destination.parse(url, user or None, password)
+    except ForwardConfigError as e:
+        source = "--forward-lrs" if args.forward_lrs else "$QUIZLIB_FORWARD_LRS_URL"
+        raise ForwardConfigError(f"{source}: {e}") from None
+    settings = Settings(
+        batch_size=args.forward_batch_size, timeout=args.forward_timeout, max_backoff=args.forward_max_backoff
+    )
+    return destination, settings
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from quizlib.results.forward import ForwardConfigError
     from quizlib.server.mail import MailError
     from quizlib.server.run import serve
 
+    try:
+        forward_to, forwarding = _forwarding(args)
+    except ForwardConfigError as e:
+        print(f"quizlib serve: {e}", file=sys.stderr)
+        return 1
     book = Path(args.book)
     if not (book / "index.html").exists():
         print(
@@ -305,6 +349,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             public_url=args.public_url,
             course_root=Path(args.course) if args.course else None,
             mail=mail,
+            forward_to=forward_to,
+            forwarding=forwarding,
         )
     except OSError as e:
         if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
@@ -372,6 +418,40 @@ def _add_server_commands(sub) -> None:
     )
     p.add_argument(
         "--mail-from", metavar="ADDRESS", help="the address reminders come from (default: $QUIZLIB_MAIL_FROM)"
+    )
+    g = p.add_argument_group(
+        "forwarding to an external LRS",
+        "Send every stored statement to an xAPI 1.0.3 LRS as well, in batches, again after any failure, each once. "
+        "Credentials: --forward-lrs-auth, or $QUIZLIB_FORWARD_LRS_USER and $QUIZLIB_FORWARD_LRS_PASSWORD "
+        "(better: other users of the machine can read a command line).",
+    )
+    g.add_argument(
+        "--forward-lrs",
+        metavar="URL",
+        help="the LRS's xAPI endpoint, e.g. https://lrs.example.org/xAPI/ (default: $QUIZLIB_FORWARD_LRS_URL; "
+        "none: no forwarding)",
+    )
+    g.add_argument("--forward-lrs-auth", metavar="USER:PASSWORD", help="HTTP Basic credentials for the LRS")
+    g.add_argument(
+        "--forward-batch-size",
+        type=int,
+        default=50,
+        metavar="N",
+        help="statements per request, 1 to 1000 (default: 50)",
+    )
+    g.add_argument(
+        "--forward-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for the LRS's answer (default: 30)",
+    )
+    g.add_argument(
+        "--forward-max-backoff",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="the longest wait between tries while the LRS fails; waits double from 1 s up to this (default: 300)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, lead, pages, trainer
+from quizlib.server import accounts, api, forwarding, lead, pages, trainer
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
@@ -135,6 +135,7 @@ def create_app(
         Route("/lead/learners/{learner_id}/export.json", pages.learner_export, methods=["GET"]),
         Route("/lead/learners/{learner_id}/delete", pages.learner_delete, methods=["GET", "POST"]),
         *lead.routes(),
+        *forwarding.routes(),
     ]
     if book is not None:
         if not (Path(book) / "index.html").exists():

@@ -235,6 +235,7 @@ def learner_delete(request: Request, form=None) -> Response:
             staff=staff,
             title=f"Delete {learner.display_name}'s data",
             learner=learner,
+            lrs=ctx.store.outbox.state().endpoint,
             problem=None,
         )
     if form.get("confirm", [""])[-1] != "yes":
@@ -244,6 +245,7 @@ def learner_delete(request: Request, form=None) -> Response:
             staff=staff,
             title=f"Delete {learner.display_name}'s data",
             learner=learner,
+            lrs=ctx.store.outbox.state().endpoint,
             status=400,
             problem="Tick the box to confirm that this learner's data should be deleted for good.",
         )

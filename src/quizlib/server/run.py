@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import yaml
 
+from quizlib.results.forward import Destination, Forwarder, Settings, stderr_log
 from quizlib.results.store import Store
 from quizlib.server.app import create_app
 from quizlib.server.catalogue import find_course_root, load_catalogue
@@ -30,8 +32,14 @@ def serve(
     public_url: str | None = None,
     course_root: Path | None = None,
     mail: MailSettings | None = None,
+    forward_to: Destination | None = None,
+    forwarding: Settings | None = None,
 ) -> None:
-    """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed)."""
+    """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed).
+
+    With ``forward_to``, a background thread forwards every stored statement to that LRS
+    (:mod:`quizlib.results.forward`), with ``forwarding``'s batch size, timeout and backoff.
+    """
     import uvicorn
 
     book = Path(book).resolve()
@@ -54,11 +62,26 @@ def serve(
         f"quizlib: serving the course at {address} (results in {store.backend}{mailing}); press Ctrl+C to stop",
         flush=True,
     )
+    stop_forwarding = threading.Event()
+    forwarding_thread = None
+    if forward_to is not None:
+        if forward_to.sends_credentials_in_clear:
+            stderr_log(f"warning: the LRS password goes unencrypted to {forward_to.endpoint}; use https://")
+        forwarder = Forwarder(store, forward_to, forwarding, log=stderr_log)
+        forwarding_thread = threading.Thread(
+            target=forwarder.run, args=(stop_forwarding,), name="quizlib-forward", daemon=True
+        )
+        forwarding_thread.start()
     # No WebSocket protocol: the server has no WebSocket routes, so none is loaded.
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws="none")
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
     finally:
+        # A send still under way after a moment is abandoned (the thread is a daemon): its statements stay
+        # queued and are sent again, to an LRS that stores each statement id once.
+        stop_forwarding.set()
+        if forwarding_thread is not None:
+            forwarding_thread.join(timeout=2)
         store.close()
         sys.stdout.flush()

@@ -10,7 +10,8 @@ Reports read narrow result tables written with each finished attempt (:mod:`quiz
 not the statements' JSON, through :mod:`quizlib.results.source`.
 
 The package: ``errors``, ``rows`` (the ORM schema), ``records`` (what it hands out), ``engine`` (connecting,
-migrating), ``tables`` (the result tables) and the :class:`Store` here.
+migrating), ``tables`` (the result tables), ``outbox`` (statements waiting for an external LRS) and the
+:class:`Store` here.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ from sqlalchemy.orm import Session
 
 from quizlib.results.store.engine import current_revision, head_revision, make_engine, normalise_url, upgrade
 from quizlib.results.store.errors import DuplicateName, NotFound, SchemaNotCurrent, StatementConflict, StoreError
+from quizlib.results.store.outbox import PENDING, Outbox
 from quizlib.results.store.records import (
     Activity,
     Assignment,
     AssignmentChange,
     Cohort,
+    ForwardingState,
     Learner,
+    OutboxItem,
+    RefusedStatement,
     Reminder,
     Staff,
     StatementRecord,
@@ -51,6 +56,7 @@ from quizlib.results.store.rows import (
     Base,
     CohortRow,
     LearnerRow,
+    OutboxRow,
     QuestionResultRow,
     ReminderRow,
     SettingRow,
@@ -64,6 +70,7 @@ DEFAULT_URL = "sqlite:///var/course.sqlite3"
 # The narrow result tables as Core tables: written and deleted in bulk, without the ORM.
 ATTEMPT_RESULTS: sa.Table = AttemptResultRow.__table__  # type: ignore[assignment]
 QUESTION_RESULTS: sa.Table = QuestionResultRow.__table__  # type: ignore[assignment]
+OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 ROLES = ("lead", "trainer")
 
 __all__ = [
@@ -74,8 +81,12 @@ __all__ = [
     "AssignmentChange",
     "Cohort",
     "DuplicateName",
+    "ForwardingState",
     "Learner",
     "NotFound",
+    "Outbox",
+    "OutboxItem",
+    "RefusedStatement",
     "Reminder",
     "SchemaNotCurrent",
     "Staff",
@@ -165,6 +176,8 @@ class Store:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._writer = self.engine.execution_options(write=True)
+        # Statements waiting for an external LRS (quizlib.results.forward); add_statements queues them.
+        self.outbox = Outbox(self.engine, self._writer)
 
     @property
     def backend(self) -> str:
@@ -627,7 +640,8 @@ class Store:
         }
 
     def delete_learner(self, learner_id: str) -> int:
-        """Delete a learner and every statement of theirs; return how many statements went."""
+        """Delete a learner and every statement of theirs (with those still waiting to be forwarded to an
+        external LRS); return how many statements went."""
         with self._write() as s:
             row = _get(s, LearnerRow, learner_id)
             # The foreign keys cascade too; deleting explicitly does not depend on SQLite's foreign_keys pragma.
@@ -638,6 +652,13 @@ class Store:
             for quiz_id in quizzes:
                 for table in (QUESTION_RESULTS, ATTEMPT_RESULTS):
                     s.execute(sa.delete(table).where(table.c.quiz_id == quiz_id, table.c.learner_id == learner_id))
+            # Statements not yet forwarded to an external LRS are not sent after this (those already forwarded
+            # are in that LRS, and must be deleted there).
+            s.execute(
+                sa.delete(OUTBOX).where(
+                    OUTBOX.c.statement_id.in_(select(StatementRow.id).where(StatementRow.learner_id == learner_id))
+                )
+            )
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
@@ -722,6 +743,10 @@ class Store:
                 )
             if rows:
                 s.execute(sa.insert(StatementRow), rows)
+                s.execute(
+                    sa.insert(OUTBOX),
+                    [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
+                )
                 # Reports read these narrow rows, never the statements' JSON: written in this same
                 # transaction, so a finished attempt is in both or in neither.
                 attempts, questions = [], []

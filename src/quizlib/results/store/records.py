@@ -149,3 +149,42 @@ def digest(text: str) -> str:
     """The SHA-256 of ``text`` as hex: how the store keeps what it must recognise but never hold, such as a
     learner's token (random, so no salt is needed) or a throttled name or address."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A statement claimed to be forwarded: its id and the statement as the store keeps it."""
+
+    statement_id: str
+    statement: dict
+    attempts: int  # how many times it has been claimed, this time included
+
+
+@dataclass(frozen=True)
+class RefusedStatement:
+    """A statement the external LRS will not take (for example 409: it holds another with the same id)."""
+
+    statement_id: str
+    verb: str
+    quiz_id: str
+    stored: datetime
+    status: int | None  # the LRS's HTTP status
+    reason: str
+    refused_at: datetime
+
+
+@dataclass(frozen=True)
+class ForwardingState:
+    """Where forwarding to the external LRS stands, as every server process sees it."""
+
+    pending: int  # statements waiting to be forwarded (claimed ones included)
+    oldest_pending: datetime | None  # when the oldest of them was stored
+    refused: int
+    forwarded: int  # statements the LRS has taken, in all
+    endpoint: str | None  # the LRS's address (no credentials), as the last forwarder to look recorded it
+    checked_at: datetime | None  # when a forwarder last looked at the outbox
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int  # failed sends in a row since the last success
+    retry_at: datetime | None  # no forwarder sends before this (backoff)

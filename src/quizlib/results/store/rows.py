@@ -204,3 +204,41 @@ class QuestionResultRow(Base):
     credit: Mapped[float] = mapped_column(sa.Float)
     max_points: Mapped[float] = mapped_column(sa.Float)
     first_response: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # None: never answered
+
+
+class OutboxRow(Base):
+    """A stored statement not yet forwarded to the external LRS (migration 0006; :mod:`quizlib.results.forward`).
+
+    Written in the same transaction as its statement, so a statement stored is a statement queued. A
+    forwarder claims rows for a while (``claimed_by``, ``claimed_until``: a lease, so two processes never
+    send the same row at once, and a crashed one's rows come back when the lease ends); a row goes when the
+    LRS has it, or stays as ``refused`` with the LRS's answer when the LRS will never take it.
+    """
+
+    __tablename__ = "lrs_outbox"
+    __table_args__ = (sa.Index("ix_lrs_outbox_state_queued", "state", "queued_at", "statement_id"),)
+    statement_id: Mapped[str] = mapped_column(sa.ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(16))  # "pending" or "refused"
+    attempts: Mapped[int] = mapped_column(sa.Integer)  # how many times it was claimed to be sent
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refused_status: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)  # the LRS's HTTP status
+    refused_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ForwardingRow(Base):
+    """How forwarding to the external LRS goes (one row, id "lrs", made by migration 0006), shared by every
+    server process: the course lead's page reads it, and ``retry_at`` makes every process wait out a backoff."""
+
+    __tablename__ = "lrs_forwarding"
+    id: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    endpoint: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)  # without credentials
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # a forwarder looked
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(sa.Integer)  # in a row, since the last success
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    forwarded: Mapped[int] = mapped_column(sa.BigInteger)  # statements the LRS has taken, in all
