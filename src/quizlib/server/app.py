@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from quizlib.results.store import Store
 from quizlib.server import accounts, api, lead, pages
@@ -18,7 +18,10 @@ from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
 from quizlib.server.context import ServerContext
+from quizlib.server.headers import BookFiles, SecurityHeaders
 from quizlib.server.http import BadRequest, error
+
+log = logging.getLogger("quizlib.server")
 
 
 def _wants_json(request: Request) -> bool:
@@ -63,6 +66,13 @@ async def _http_error(request: Request, exc) -> Response:
         405: "This address does not accept that kind of request.",
     }
     return _problem(request, status, messages.get(status, str(getattr(exc, "detail", "")) or "That did not work."))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # A browser that closed the page, or a phone that lost its signal, halfway through sending: nothing to
+    # answer and nothing wrong with the server. One quiet line, never a traceback.
+    log.info("client disconnected before sending the whole request: %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def join_page(request: Request) -> Response:
@@ -122,11 +132,13 @@ def create_app(
     if book is not None:
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
-        routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
+        routes.append(Mount("/", app=BookFiles(directory=str(book), html=True), name="book"))
+    https = bool(public_url and public_url.startswith("https:"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(CompressedResponses)],
+        middleware=[Middleware(SecurityHeaders, https=https), Middleware(CompressedResponses)],
         exception_handlers={
+            ClientDisconnect: _client_gone,
             AuthError: _auth_error,
             BadRequest: _bad_request,
             404: _http_error,

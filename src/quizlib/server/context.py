@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from quizlib.results.ingest import MAX_BATCH, Ingestor
 from quizlib.results.store import Staff, Store
-from quizlib.server import auth
+from quizlib.server import auth, headers
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.throttle import JOIN, SIGN_IN, Throttle
 
@@ -66,6 +66,11 @@ class ServerContext:
         """The client's address (uvicorn takes it from X-Forwarded-For when the proxy is trusted)."""
         return request.client.host if request.client else "unknown"
 
+    def over_https(self, request: Request) -> bool:
+        """Whether the browser reached the server over HTTPS: the public address says so, or the request came
+        over HTTPS directly or through a trusted proxy (uvicorn reads its X-Forwarded-Proto)."""
+        return bool(self.public_url and self.public_url.startswith("https:")) or request.url.scheme == "https"
+
     def ingestor(self, request: Request) -> Ingestor:
         return Ingestor(self.catalogue.course, self.store, self.home_page(request))
 
@@ -76,9 +81,11 @@ class ServerContext:
         cookie = request.cookies.get(auth.CSRF_COOKIE)
         fresh = cookie is None
         nonce = auth.new_nonce() if cookie is None else cookie
+        script_nonce = headers.new_nonce()  # this response's scripts and styles carry it (headers.page_policy)
         html = self.templates.get_template(template).render(
             staff=staff,
             csrf=auth.csrf_token(self.secret, nonce),
+            csp_nonce=script_nonce,
             u=self.url,
             book_title=self.book_title,
             has_book=self.book is not None,
@@ -89,9 +96,8 @@ class ServerContext:
             status_code=status,
             headers={
                 "Cache-Control": "no-store",
-                "X-Frame-Options": "DENY",  # staff forms must not be framed by another site (clickjacking)
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "same-origin",  # join codes in addresses stay on this server
+                "Content-Security-Policy": headers.page_policy(script_nonce),
+                # X-Frame-Options, nosniff and Referrer-Policy: on every response (headers.SecurityHeaders)
             },
         )
         if fresh:
@@ -101,6 +107,6 @@ class ServerContext:
                 httponly=True,
                 samesite="strict",
                 path=self.base_path,
-                secure=bool(self.public_url and self.public_url.startswith("https:")),
+                secure=self.over_https(request),
             )
         return response

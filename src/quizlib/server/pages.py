@@ -8,12 +8,11 @@ cannot repeat it.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from quizlib.results.store import NotFound, Staff, passwords
 from quizlib.server import auth, progress, throttle
@@ -72,7 +71,7 @@ async def signin(request: Request) -> Response:
     if passwords.needs_rehash(staff.password_hash):
         await run_in_threadpool(ctx.store.update_password_hash, staff.id, passwords.hash_password(password))
     target = ctx.url("account/password") if staff.must_change_password else safe_next(ctx, form.get("next"))
-    return start_session(ctx, RedirectResponse(target, status_code=303), staff)
+    return await run_in_threadpool(start_session, ctx, request, RedirectResponse(target, status_code=303), staff)
 
 
 def _locked_out(refused, until) -> Response:
@@ -94,8 +93,12 @@ async def signout(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await read_form(request)
     auth.check_csrf(ctx.secret, request, form)
+    # Ended on the server: a copy of the cookie (another tab, a stolen one) opens nothing afterwards.
+    ended = auth.session_id(ctx.secret, request)
+    if ended is not None:
+        await run_in_threadpool(ctx.store.end_session, ended)
     response = RedirectResponse(ctx.url("signin"), status_code=303)
-    response.delete_cookie(auth.SESSION_COOKIE, path=ctx.base_path)
+    response.delete_cookie(auth.SESSION_COOKIE, path=ctx.base_path, secure=ctx.over_https(request), httponly=True)
     return response
 
 
@@ -119,7 +122,7 @@ def password(request: Request, form=None) -> Response:
         )
     staff = ctx.store.set_password(staff.id, passwords.hash_password(new))
     # The old cookie ended with the old password; sign the new session straight away.
-    return start_session(ctx, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
+    return start_session(ctx, request, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
 
 
 # -- trainers --------------------------------------------------------------------------------------------
@@ -370,17 +373,19 @@ def learners_page(request: Request) -> Response:
 
 @page
 def learner_export(request: Request) -> Response:
+    """One learner's data as JSON, streamed: read a page of statements at a time, whatever their number."""
     ctx = ctx_of(request)
     require_staff(request, lead=True)
+    learner_id = request.path_params["learner_id"]
     try:
-        data = ctx.store.export_learner(request.path_params["learner_id"])
+        pieces = ctx.store.export_learner_json(learner_id)
     except NotFound:
         raise auth.AuthError(404, "There is no such learner. Their data may have been deleted already.") from None
-    return Response(
-        json.dumps(data, indent=2, ensure_ascii=False),
+    return StreamingResponse(
+        (piece.encode("utf-8") for piece in pieces),
         media_type="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="learner-{data["learner"]["id"]}.json"',
+            "Content-Disposition": f'attachment; filename="learner-{learner_id}.json"',
             "Cache-Control": "no-store",
         },
     )

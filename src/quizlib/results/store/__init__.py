@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,6 +52,7 @@ from quizlib.results.store.rows import (
     QuestionResultRow,
     SettingRow,
     StaffRow,
+    StaffSessionRow,
     StatementRow,
     ThrottleFailureRow,
 )
@@ -240,6 +242,7 @@ class Store:
             row.password_hash = password_hash
             row.must_change_password = must_change_password
             row.session_generation += 1
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
             s.flush()
             return _dc(Staff, row)
 
@@ -249,9 +252,39 @@ class Store:
             row = _get(s, StaffRow, staff_id)
             if row.active and not active:
                 row.session_generation += 1
+                s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
             row.active = active
             s.flush()
             return _dc(Staff, row)
+
+    # -- staff sessions: one row per signed-in browser, so that signing out ends it on every process ----
+
+    def start_session(self, staff_id: str, seconds: int) -> str:
+        """A new session for ``staff_id``, lasting ``seconds``; its random id (for the cookie; only a hash is
+        kept). Expired sessions of anyone go at the same time."""
+        session_id = secrets.token_urlsafe(32)
+        now = _now()
+        with self._write() as s:
+            s.add(
+                StaffSessionRow(
+                    id=digest(session_id),
+                    staff_id=staff_id,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=seconds),
+                )
+            )
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.expires_at < now))
+        return session_id
+
+    def session_alive(self, session_id: str, staff_id: str) -> bool:
+        """Whether this session of ``staff_id`` is still open (not signed out, not expired)."""
+        with self._read() as s:
+            row = s.get(StaffSessionRow, digest(session_id))
+            return row is not None and row.staff_id == staff_id and row.expires_at > _now()
+
+    def end_session(self, session_id: str) -> None:
+        with self._write() as s:
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.id == digest(session_id)))
 
     def update_password_hash(self, staff_id: str, password_hash: str) -> None:
         """Store a re-hash of the same password (newer parameters); sessions stay valid."""
@@ -435,6 +468,47 @@ class Store:
             "statements": [st.statement for st in self.statements(learner_id=learner_id)],
         }
 
+    def export_learner_json(self, learner_id: str, page: int = 500) -> Iterator[str]:
+        """:meth:`export_learner` as JSON text, in pieces: the statements are read ``page`` at a time, so a
+        learner with tens of thousands of them costs no more memory than one page. Raises :class:`NotFound`
+        before the first piece if there is no such learner."""
+        learner = self.learner(learner_id)
+        cohort = self.cohort(learner.cohort_id)
+        head = {
+            "learner": {
+                "id": learner.id,
+                "display_name": learner.display_name,
+                "email": learner.email,
+                "joined": learner.created_at.isoformat(),
+            },
+            "cohort": {"id": cohort.id, "name": cohort.name},
+        }
+
+        def pieces() -> Iterator[str]:
+            yield json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "statements": ['
+            after: tuple[datetime, str] | None = None
+            first = True
+            while True:
+                q = (
+                    select(StatementRow.timestamp, StatementRow.id, StatementRow.statement)
+                    .where(StatementRow.learner_id == learner_id)
+                    .order_by(StatementRow.timestamp, StatementRow.id)
+                    .limit(page)
+                )
+                if after is not None:
+                    q = q.where(sa.tuple_(StatementRow.timestamp, StatementRow.id) > sa.tuple_(*after))
+                with self._read() as s:
+                    rows = s.execute(q).all()
+                if not rows:
+                    break
+                text = ",".join("\n    " + json.dumps(r.statement, ensure_ascii=False) for r in rows)
+                yield text if first else "," + text
+                first = False
+                after = (rows[-1].timestamp, rows[-1].id)
+            yield "\n  ]\n}\n"
+
+        return pieces()
+
     def delete_learner(self, learner_id: str) -> int:
         """Delete a learner and every statement of theirs; return how many statements went."""
         with self._write() as s:
@@ -588,6 +662,18 @@ class Store:
             q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
         with self._read() as s:
             return [Activity(**row._asdict()) for row in s.execute(q)]
+
+    def learner_usage(self, learner_id: str, since: datetime) -> tuple[int, int]:
+        """How many statements ``learner_id`` has stored in all, and since ``since`` (by the server's clock)."""
+        with self._read() as s:
+            total = s.scalar(select(sa.func.count()).where(StatementRow.learner_id == learner_id)) or 0
+            recent = (
+                s.scalar(
+                    select(sa.func.count()).where(StatementRow.learner_id == learner_id, StatementRow.stored >= since)
+                )
+                or 0
+            )
+        return total, recent
 
     def count_statements(self, verb: str | None = None) -> int:
         q = select(sa.func.count()).select_from(StatementRow)
