@@ -152,6 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             public_url=args.public_url,
             course_root=Path(args.course) if args.course else None,
+            trusted_proxies=args.trusted_proxies,
         )
     except OSError as e:
         if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
@@ -210,6 +211,13 @@ def _add_server_commands(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     p.add_argument("--public-url", help="the address learners use, if not http://HOST:PORT/ (e.g. behind a proxy)")
     p.add_argument("--course", help="the course folder with quizzes/ (default: found from the book's folder)")
+    p.add_argument(
+        "--trusted-proxies",
+        default=os.environ.get("QUIZLIB_TRUSTED_PROXIES", "127.0.0.1,::1"),
+        metavar="ADDRESSES",
+        help="addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "comma-separated; '*' for any, '' for none (default: $QUIZLIB_TRUSTED_PROXIES or 127.0.0.1,::1, this machine)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("create-lead", help="create a course lead account and print its one-time password")

@@ -28,8 +28,14 @@ def serve(
     port: int = 8000,
     public_url: str | None = None,
     course_root: Path | None = None,
+    trusted_proxies: str = "127.0.0.1,::1",
 ) -> None:
-    """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed)."""
+    """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed).
+
+    ``trusted_proxies``: the addresses (comma-separated; ``*`` for any, empty for none) whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers are believed: the client's address (throttles count
+    by it) and whether it came over HTTPS (cookies are then ``Secure``, and HSTS is sent).
+    """
     import uvicorn
 
     book = Path(book).resolve()
@@ -49,7 +55,15 @@ def serve(
     address = public_url or f"http://{shown_host}:{actual}/"
     print(f"quizlib: serving the course at {address} (results in {store.backend}); press Ctrl+C to stop", flush=True)
     # No WebSocket protocol: the server has no WebSocket routes, so none is loaded.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws="none")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        ws="none",
+        proxy_headers=bool(trusted_proxies.strip()),
+        forwarded_allow_ips=trusted_proxies.strip() or "127.0.0.1,::1",
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
