@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 from server_fixtures import PASSWORD, csrf_of, join, password_hash, signed_in
 
 from quizlib.results.store import Store

@@ -28,9 +28,11 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(request.app.state.ctx.url("api/"))
 
 
-def _problem(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def _problem(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, extra: dict | None = None
+) -> Response:
     if _wants_json(request):
-        return error(status, message, headers)
+        return error(status, message, headers, **(extra or {}))
     ctx: ServerContext = request.app.state.ctx
     titles = {
         400: "That did not work",
@@ -56,7 +58,7 @@ async def _auth_error(request: Request, exc: Exception) -> Response:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     error = cast(BadRequest, exc)  # registered for BadRequest only
-    return _problem(request, error.status, error.message, error.headers)
+    return _problem(request, error.status, error.message, error.headers, error.extra)
 
 
 async def _http_error(request: Request, exc) -> Response:

@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import anyio
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from quizlib.results.ingest import MAX_BATCH, Ingestor
-from quizlib.results.store import Staff, Store
+from quizlib.results.store import Staff, Store, passwords
 from quizlib.server import auth, headers
 from quizlib.server.catalogue import Catalogue
-from quizlib.server.throttle import JOIN, SIGN_IN, Throttle
+from quizlib.server.throttle import JOIN, JOIN_CODE, SIGN_IN, Throttle
 
 
 @dataclass
@@ -25,15 +26,28 @@ class ServerContext:
     public_url: str | None = None  # e.g. https://course.example.org/ when behind a proxy
     book_title: str = "Course"
     max_batch: int = MAX_BATCH
+    # Per learner: statements stored in any minute, and in all. A quiz answered by hand makes a few a minute;
+    # a browser back online sends its backlog in batches; the whole course, every quiz retaken many times,
+    # is some thousands.
+    learner_per_minute: int = 600
+    learner_storage: int = 20_000
     secret: bytes = b""
     templates: jinja2.Environment = field(init=False)
     sign_in_throttle: Throttle = field(init=False)  # failed sign-ins per name
     join_throttle: Throttle = field(init=False)  # joins with unknown codes per client address
+    join_code_throttle: Throttle = field(init=False)  # ... per client address and code
+    # Sign-ins checking a password at once (each argon2id check takes 64 MiB), and waiting to: more wait no
+    # longer but are told to try again shortly.
+    password_checks: anyio.CapacityLimiter = field(init=False)
+    password_queue: int = 50
+    waiting_to_check: int = 0
 
     def __post_init__(self) -> None:
         self.secret = self.store.session_secret()
         self.sign_in_throttle = Throttle(self.store, SIGN_IN)
         self.join_throttle = Throttle(self.store, JOIN)
+        self.join_code_throttle = Throttle(self.store, JOIN_CODE)
+        self.password_checks = anyio.CapacityLimiter(passwords.CONCURRENT)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("quizlib.server", "templates"),
             autoescape=True,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html as htmllib
 import os
 import re
 import secrets
@@ -48,9 +49,12 @@ def page_policy(nonce: str) -> str:
     )
 
 
-def book_policy(script_hashes: tuple[str, ...]) -> str:
-    """The policy of a book page whose inline scripts have these SHA-256 hashes (base64)."""
+def book_policy(script_hashes: tuple[str, ...], handler_hashes: tuple[str, ...] = ()) -> str:
+    """The policy of a book page whose inline scripts have these SHA-256 hashes (base64), and whose event
+    handler attributes (the theme's ``onclick="window.print()"``) have these."""
     hashes = "".join(f" 'sha256-{h}'" for h in script_hashes)
+    if handler_hashes:
+        hashes += " 'unsafe-hashes'" + "".join(f" 'sha256-{h}'" for h in handler_hashes)
     return (
         f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -63,6 +67,13 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.D
 _RUNS = re.compile(r"""\btype\s*=\s*["']?(?!text/javascript|module|application/javascript)""", re.IGNORECASE)
 
 
+_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
 def inline_script_hashes(html: str) -> tuple[str, ...]:
     """SHA-256 hashes (base64) of the inline scripts a page runs, as CSP's ``'sha256-...'`` wants them."""
     out = []
@@ -70,15 +81,25 @@ def inline_script_hashes(html: str) -> tuple[str, ...]:
         attributes, body = m.group(1), m.group(2)
         if re.search(r"\bsrc\s*=", attributes, re.IGNORECASE) or _RUNS.search(attributes):
             continue
-        digest = hashlib.sha256(body.encode("utf-8")).digest()
-        out.append(base64.b64encode(digest).decode("ascii"))
+        out.append(_sha256(body))
     return tuple(dict.fromkeys(out))
+
+
+def handler_hashes(html: str) -> tuple[str, ...]:
+    """SHA-256 hashes of the event handler attributes in a page's tags (``onclick="..."``), HTML-unescaped
+    as the browser hashes them."""
+    found = []
+    for tag in re.finditer(r"<[a-zA-Z][^>]*>", _SCRIPT.sub("", html)):
+        for m in _HANDLER.finditer(tag.group(0)):
+            found.append(_sha256(htmllib.unescape(m.group(1) if m.group(1) is not None else m.group(2))))
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=512)
 def _book_page_policy(path: str, mtime_ns: int, size: int) -> str:
     with open(path, encoding="utf-8", errors="replace") as f:
-        return book_policy(inline_script_hashes(f.read()))
+        text = f.read()
+    return book_policy(inline_script_hashes(text), handler_hashes(text))
 
 
 class BookFiles(StaticFiles):

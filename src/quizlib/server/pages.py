@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import anyio
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -46,17 +48,33 @@ async def signin(request: Request) -> Response:
         response.headers.update(headers)
         return response
 
-    locked = await run_in_threadpool(ctx.sign_in_throttle.locked_until, key)
-    if locked is not None:
+    # Counted before the password is checked, so that guesses sent at once cannot beat the count.
+    attempt, locked = await run_in_threadpool(ctx.sign_in_throttle.begin, key)
+    if attempt is None:
+        assert locked is not None
         return _locked_out(refused, locked)
-    staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name else None
-    if staff is None:
-        ok = await run_in_threadpool(passwords.verify_unknown, password)
-    else:
-        ok = await run_in_threadpool(passwords.verify_password, staff.password_hash, password)
+    if ctx.waiting_to_check >= ctx.password_queue:
+        await run_in_threadpool(ctx.sign_in_throttle.forget_attempt, attempt)
+        return refused(
+            "Many people are signing in at this moment. Wait a minute, then try again.", 429, **{"Retry-After": "60"}
+        )
+    staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name and len(name) <= 100 else None
+    # At most a few passwords are checked at once (each check takes 64 MiB); the rest wait here, in the event
+    # loop, not in a thread each.
+    ctx.waiting_to_check += 1
+    try:
+        if staff is None:
+            ok = await anyio.to_thread.run_sync(passwords.verify_unknown, password, limiter=ctx.password_checks)
+        else:
+            ok = await anyio.to_thread.run_sync(
+                passwords.verify_password, staff.password_hash, password, limiter=ctx.password_checks
+            )
+    finally:
+        ctx.waiting_to_check -= 1
     if staff is None or not ok:
-        # Unknown names count too, the same way: the answer never tells which names exist.
-        locked = await run_in_threadpool(ctx.sign_in_throttle.failed, key)
+        # Unknown names count too, the same way: the answer never tells which names exist. The attempt was
+        # counted as a failure already; it pauses the name if it was the last one allowed.
+        locked = await run_in_threadpool(ctx.sign_in_throttle.locked_until, key)
         if locked is not None:
             return _locked_out(refused, locked)
         return refused(

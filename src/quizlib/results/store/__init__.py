@@ -295,12 +295,30 @@ class Store:
 
     # -- throttles (see quizlib.server.throttle) --------------------------------------------------------
 
-    def add_throttle_failure(self, scope: str, key: str, at: datetime) -> None:
-        """Count a failed attempt; failures more than a day old go at the same time (no throttle looks back
-        that far, and the table stays small)."""
+    def add_throttle_failure(self, scope: str, key: str, at: datetime) -> int:
+        """Count a failed attempt (or one about to be checked); return its id. Failures more than a day old go
+        at the same time (no throttle looks back that far, and the table stays small)."""
         with self._write() as s:
-            s.add(ThrottleFailureRow(scope=scope, key=key, at=at))
+            row = ThrottleFailureRow(scope=scope, key=key, at=at)
+            s.add(row)
             s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.at < at - timedelta(days=1)))
+            s.flush()
+            return row.id
+
+    def throttle_attempts(self, scope: str, key: str, *, since: datetime, limit: int) -> list[tuple[int, datetime]]:
+        """The latest ``limit`` (id, time) counted for ``key`` after ``since``, newest first."""
+        q = (
+            select(ThrottleFailureRow.id, ThrottleFailureRow.at)
+            .where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key, ThrottleFailureRow.at > since)
+            .order_by(ThrottleFailureRow.at.desc(), ThrottleFailureRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as s:
+            return [(r.id, r.at) for r in s.execute(q)]
+
+    def remove_throttle_failure(self, failure_id: int) -> None:
+        with self._write() as s:
+            s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.id == failure_id))
 
     def throttle_failures(self, scope: str, key: str, *, since: datetime, limit: int) -> list[datetime]:
         """When the latest ``limit`` failures for ``key`` after ``since`` happened, newest first."""
