@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 
 import anyio
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
