@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 from conftest import new_guarded_page
@@ -157,6 +158,7 @@ def test_a_statement_the_server_fails_on_is_found_and_set_aside(browser, built_b
     finally:
         ctx.close()
         store.close()
+    guard.check()
 
 
 def _event(quiz, q, response):
@@ -202,7 +204,7 @@ class _StandIn(http.server.BaseHTTPRequestHandler):
     """A course server's statements endpoint that fails on one statement (``fatal``), and says 429 once."""
 
     fatal = ""
-    stored: list[str] = []
+    stored: ClassVar[list[str]] = []
     busy_once = True
 
     def do_POST(self):
