@@ -48,3 +48,23 @@ def test_book():
 def test_page_bytes(minibook):
     out = bench("page_bytes.py", "--book", str(minibook), "--page", "chapters/kinds.html")
     assert re.search(r"compression saves [\d,.]+ KiB", out), out
+
+
+def test_fuzz_quizzes():
+    out = bench("fuzz_quizzes.py", "--files", "60", "--reloads", "3")
+    assert re.search(r"files that raised an exception: 0\b", out), out
+
+
+def test_stress_server():
+    out = bench("stress_server.py", "--requests", "300")
+    assert re.search(r"responses >= 500: 0\b", out) and "tracebacks in the server's log: 0" in out, out
+
+
+def test_signin_flood():
+    out = bench("signin_flood.py", "--concurrent", "24")
+    assert re.search(r"passwords checked for the one name: [0-5] ", out), out
+
+
+def test_kill9():
+    out = bench("kill9.py", "--cycles", "1", "--every", "1", "--no-postgres")
+    assert re.search(r"SQLite: 1 kill -9 cycles .*, 0 lost; .*: 0 doubled, 0 duplicate attempt results", out), out

@@ -21,6 +21,7 @@ import os
 import re
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
@@ -96,20 +97,29 @@ def handler_hashes(html: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=512)
-def _book_page_policy(path: str, mtime_ns: int, size: int) -> str:
+def _book_page_policy(path: str, mtime_ns: int, size: int, book_handlers: tuple[str, ...]) -> str:
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
-    return book_policy(inline_script_hashes(text), handler_hashes(text))
+    return book_policy(inline_script_hashes(text), tuple(dict.fromkeys(handler_hashes(text) + book_handlers)))
 
 
 class BookFiles(StaticFiles):
-    """The built book, each HTML page with a policy that allows exactly its own inline scripts."""
+    """The built book, each HTML page with a policy that allows exactly its own inline scripts, and the event
+    handler attributes found anywhere in the book: the search page reads other pages' HTML, and Chromium
+    checks their handlers against the search page's policy as it does."""
+
+    def __init__(self, *, directory: str, html: bool = False):
+        super().__init__(directory=directory, html=html)
+        found: list[str] = []
+        for page in sorted(Path(directory).rglob("*.html")):
+            found += handler_hashes(page.read_text(encoding="utf-8", errors="replace"))
+        self.handlers = tuple(dict.fromkeys(found))
 
     def file_response(self, full_path, stat_result, scope, status_code=200):
         response = super().file_response(full_path, stat_result, scope, status_code)
         if str(full_path).endswith(".html"):
             response.headers["content-security-policy"] = _book_page_policy(
-                os.fspath(full_path), stat_result.st_mtime_ns, stat_result.st_size
+                os.fspath(full_path), stat_result.st_mtime_ns, stat_result.st_size, self.handlers
             )
         return response
 
