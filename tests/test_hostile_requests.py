@@ -149,6 +149,17 @@ def test_long_strings_are_refused_with_a_short_reason(live, learner, course, whe
     assert live.store.count_statements() == 0
 
 
+@pytest.mark.parametrize("scaled", [10**400, -(10**400), 2**64, "1"], ids=["huge", "minus huge", "2**64", "text"])
+def test_a_score_out_of_range_is_a_400_naming_it(live, learner, course, scaled):
+    """Found by benchmarks/stress_server.py: an integer of 400 digits as result.score.scaled was a 500."""
+    quiz = course.quiz("sensitivity")
+    q = quiz.questions[0]
+    s = answered(learner, quiz, q, _right(q))
+    s["result"]["score"]["scaled"] = scaled
+    r = learner["client"].post("api/v1/statements", json=s)
+    assert r.status_code == 400 and r.json()["errors"][0]["path"] == "result.score.scaled", r.text
+
+
 def test_a_finished_quiz_with_hostile_answers_is_a_4xx(live, learner, course):
     quiz, q = _numeric(course)
     answers = {x.id: {"tries": [_right(x)], "revealed": False} for x in quiz.questions}
