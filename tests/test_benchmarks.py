@@ -68,3 +68,8 @@ def test_signin_flood():
 def test_kill9():
     out = bench("kill9.py", "--cycles", "1", "--every", "1", "--no-postgres")
     assert re.search(r"SQLite: 1 kill -9 cycles .*, 0 lost; .*: 0 doubled, 0 duplicate attempt results", out), out
+
+
+def test_export():
+    out = bench("export.py", "--statements", "300")
+    assert re.search(r"four at once: [\d.]+ s; peak \d+ MB", out), out
