@@ -286,9 +286,10 @@ class Recorder:
                     self._batch = max(1, len(files) // 2)
                     continue
                 tried_alone.add(files[0].name)
-                if not self._failed_alone(files[0], batch[0], status):
-                    self._backoff()
-                continue
+                if self._failed_alone(files[0], batch[0], status):
+                    continue  # moved aside: the others go on
+                self._backoff()  # it goes behind the others, tried first at the next flush
+                break
             self._reject(files, batch, body)
         return sent
 

@@ -281,7 +281,8 @@
   // the back of the outbox (the others go first) and, after ALONE_FAILURES such errors while the server stored
   // other statements, is set aside: the server is working, but not for this one.
   function serverError(batch, status) {
-    if (batch.length > 1) { batchSize = Math.max(1, Math.floor(batch.length / 2)); backoff(); return; }
+    // Halving: a short pause, not a growing one, so the statement at fault is found in seconds.
+    if (batch.length > 1) { batchSize = Math.max(1, Math.floor(batch.length / 2)); nextTry = Date.now() + MIN_DELAY; return; }
     var s = batch[0];
     var failures = read(KEY_FAILURES, {});
     var seen = failures[s.id] || { count: 0, stored: storedSince };
@@ -298,7 +299,7 @@
     var box = outbox().filter(function (x) { return x.id !== s.id; });
     box.push(s);
     write(KEY_OUTBOX, box);
-    if (box.length > 1) nextTry = Date.now() + MIN_DELAY; else backoff();
+    backoff(); // a server that is down fails every statement alone: wait longer each time, as for any outage
   }
 
   function flush() {
