@@ -237,7 +237,9 @@ def temporary_postgres():
 
     def stop():
         subprocess.run(
-            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), check=False
+            _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            check=False,
+            capture_output=True,
         )
 
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
