@@ -86,7 +86,7 @@ class ServerContext:
         return bool(self.public_url and self.public_url.startswith("https:")) or request.url.scheme == "https"
 
     def ingestor(self, request: Request) -> Ingestor:
-        return Ingestor(self.catalogue.course, self.store, self.home_page(request))
+        return Ingestor(self.catalogue.course, self.store, self.home_page(request), own_clock=True)
 
     def render(
         self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200, **values
