@@ -682,12 +682,18 @@ class Store:
             return [Activity(**row._asdict()) for row in s.execute(q)]
 
     def learner_usage(self, learner_id: str, since: datetime) -> tuple[int, int]:
-        """How many statements ``learner_id`` has stored in all, and since ``since`` (by the server's clock)."""
+        """How many statements ``learner_id`` has stored in all, and how many of their own (not the server's
+        verdicts) since ``since``, by the server's clock."""
+        # Two counts, each along an index: all of theirs (learner_id), and their recent ones (learner_id, stored).
         with self._read() as s:
             total = s.scalar(select(sa.func.count()).where(StatementRow.learner_id == learner_id)) or 0
             recent = (
                 s.scalar(
-                    select(sa.func.count()).where(StatementRow.learner_id == learner_id, StatementRow.stored >= since)
+                    select(sa.func.count()).where(
+                        StatementRow.learner_id == learner_id,
+                        StatementRow.stored >= since,
+                        StatementRow.verb.in_(("answered", "completed")),
+                    )
                 )
                 or 0
             )
