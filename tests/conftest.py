@@ -154,13 +154,19 @@ def browser():
 
 
 class PageGuard:
-    """Records what a page did that a test must not allow: requests off 127.0.0.1 and script errors."""
+    """Records what a page did that a test must not allow: requests off 127.0.0.1, script errors, and anything
+    the server's Content-Security-Policy refused (a script, style or request the policy does not allow)."""
 
     def __init__(self, page):
         self.external: list[str] = []
         self.errors: list[str] = []
         page.on("request", self._request)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(message.text)
 
     def _request(self, request) -> None:
         url = request.url

@@ -59,3 +59,28 @@ def test_page_bytes(minibook):
 def test_packages(built_book):
     out = bench("packages.py", "--book", str(built_book), "--repeat", "1")
     assert re.search(r"all six packages of the whole course: [\d.]+ s", out), out
+
+
+def test_fuzz_quizzes():
+    out = bench("fuzz_quizzes.py", "--files", "60", "--reloads", "3")
+    assert re.search(r"files that raised an exception: 0\b", out), out
+
+
+def test_stress_server():
+    out = bench("stress_server.py", "--requests", "300")
+    assert re.search(r"responses >= 500: 0\b", out) and "tracebacks in the server's log: 0" in out, out
+
+
+def test_signin_flood():
+    out = bench("signin_flood.py", "--concurrent", "24")
+    assert re.search(r"passwords checked for the one name: [0-5] ", out), out
+
+
+def test_kill9():
+    out = bench("kill9.py", "--cycles", "1", "--every", "1", "--no-postgres")
+    assert re.search(r"SQLite: 1 kill -9 cycles .*, 0 lost; .*: 0 doubled, 0 duplicate attempt results", out), out
+
+
+def test_export():
+    out = bench("export.py", "--statements", "300")
+    assert re.search(r"four at once: [\d.]+ s; peak \d+ MB", out), out

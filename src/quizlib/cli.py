@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 import yaml
 
 from quizlib.quiz import load, model
+
+# Exit codes: 0 done; 1 problems found in what was given (quiz files, a name already taken); 2 could not run
+# (bad arguments, as argparse says; a database that cannot be reached; a failure of quizlib itself).
+EXIT_PROBLEMS = 1
+EXIT_COULD_NOT_RUN = 2
 
 
 def _summary(course: model.Course) -> dict:
@@ -57,7 +63,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         files = len({p.file for p in problems})
         print(f"{_count(len(problems), 'problem', 'problems')} in {_count(files, 'file', 'files')}", file=sys.stderr)
-        return 1
+        return EXIT_PROBLEMS
     assert course is not None
     if args.json:
         print(json.dumps(_summary(course), indent=2))
@@ -351,6 +357,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             mail=mail,
             forward_to=forward_to,
             forwarding=forwarding,
+            trusted_proxies=args.trusted_proxies,
         )
     except OSError as e:
         if e.errno in (98, 99, 13):  # address in use, not available, or a privileged port
@@ -409,6 +416,13 @@ def _add_server_commands(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
     p.add_argument("--public-url", help="the address learners use, if not http://HOST:PORT/ (e.g. behind a proxy)")
     p.add_argument("--course", help="the course folder with quizzes/ (default: found from the book's folder)")
+    p.add_argument(
+        "--trusted-proxies",
+        default=os.environ.get("QUIZLIB_TRUSTED_PROXIES", "127.0.0.1,::1"),
+        metavar="ADDRESSES",
+        help="addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "comma-separated; '*' for any, '' for none (default: $QUIZLIB_TRUSTED_PROXIES or 127.0.0.1,::1, this machine)",
+    )
     p.add_argument(
         "--smtp",
         metavar="URL",
@@ -474,7 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check quiz files; one line per problem, exit 1 if any")
+    p = sub.add_parser(
+        "validate", help="check quiz files; one line per problem; exit 1 if any, 2 if the check could not run"
+    )
     p.add_argument("paths", nargs="*", metavar="PATH", help="quiz files or folders (default: quizzes)")
     p.add_argument("--json", action="store_true", help="print a summary of the valid quizzes as JSON")
     p.add_argument("--chapters", metavar="DIR", help="also check that each quiz's chapter exists under DIR")
@@ -516,12 +532,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as e:  # the library's named errors become one line; anything else is a bug: re-raise
+    except Exception as e:  # every failure becomes one line: the library's named errors, then anything else
         from quizlib.results.store import StoreError
 
         if isinstance(e, (StoreError, load.QuizFileError)):
             print(f"quizlib {args.command}: {e}", file=sys.stderr)
-            return 1
+            return EXIT_PROBLEMS
         if "sqlalchemy" in sys.modules:
             from sqlalchemy.exc import OperationalError
 
@@ -532,8 +548,15 @@ def main(argv: list[str] | None = None) -> int:
                     "database server is running",
                     file=sys.stderr,
                 )
-                return 1
-        raise
+                return EXIT_COULD_NOT_RUN
+        if os.environ.get("QUIZLIB_DEBUG"):
+            raise
+        print(
+            f"quizlib {args.command}: could not run: {type(e).__name__} ({e}); unless the machine ran out of "
+            "memory or disk, this is a bug in quizlib: please report it (QUIZLIB_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_COULD_NOT_RUN
 
 
 if __name__ == "__main__":

@@ -409,25 +409,38 @@ def _vignette_check(q: Vignette, check: Check) -> None:
 
 
 def _walk(by_id: dict[str, Stage], start: str) -> tuple[set[str], list[str]]:
-    """Stages reachable from ``start`` and, if there is one, a loop among them (depth-first search)."""
+    """Stages reachable from ``start`` and, if there is one, a loop among them (depth-first search).
+
+    Iterative, with the path so far kept once: a case of thousands of stages neither overflows Python's stack
+    nor copies its path at every step.
+    """
     reachable: set[str] = set()
     finished: set[str] = set()
     cycle: list[str] = []
-
-    def visit(stage_id: str, trail: list[str]) -> None:
-        nonlocal cycle
-        if stage_id not in by_id or stage_id in finished:
-            return
-        if stage_id in trail:
-            cycle = cycle or [*trail[trail.index(stage_id) :], stage_id]
-            return
-        reachable.add(stage_id)
-        for o in by_id[stage_id].options:
-            if o.next and o.next != stage_id:
-                visit(o.next, [*trail, stage_id])
-        finished.add(stage_id)
-
-    visit(start, [])
+    if start not in by_id:
+        return reachable, cycle
+    trail: list[str] = [start]
+    on_trail: set[str] = {start}
+    reachable.add(start)
+    pending = [iter(by_id[start].options)]
+    while pending:
+        step = next(pending[-1], None)
+        if step is None:
+            pending.pop()
+            done = trail.pop()
+            on_trail.discard(done)
+            finished.add(done)
+            continue
+        nxt = step.next
+        if not nxt or nxt == trail[-1] or nxt not in by_id or nxt in finished:
+            continue
+        if nxt in on_trail:
+            cycle = cycle or [*trail[trail.index(nxt) :], nxt]
+            continue
+        reachable.add(nxt)
+        trail.append(nxt)
+        on_trail.add(nxt)
+        pending.append(iter(by_id[nxt].options))
     return reachable, cycle
 
 

@@ -19,16 +19,27 @@ _PLAIN = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)")
 _SPACES = re.compile("[ \t\n\r\f\v\u00a0\u202f]+")
 
 
+MAX_TYPED = 100  # characters: no number a quiz asks for is longer
+
+
 def parse_number(text: str | float | None) -> float | None:
     """A number from what a learner typed, or None if it is not one.
 
     Spaces are ignored; ``7,636`` and ``7 636`` are seven thousand six hundred and thirty-six; ``0,19``
-    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred.
+    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred. A number no float can hold (400
+    nines, an integer of 400 digits) is not one: it would be Infinity, which scores nothing and cannot be
+    written as JSON.
     """
     if isinstance(text, bool) or text is None:
         return None
     if isinstance(text, (int, float)):
-        return float(text) if math.isfinite(text) else None
+        try:
+            value = float(text)
+        except OverflowError:  # an int too large for a float
+            return None
+        return value if math.isfinite(value) else None
+    if len(str(text)) > MAX_TYPED:
+        return None
     s = _SPACES.sub("", str(text))
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
@@ -36,11 +47,14 @@ def parse_number(text: str | float | None) -> float | None:
         s = s.replace(",", ".")
     if not _PLAIN.fullmatch(s):
         return None
-    return float(s)
+    value = float(s)
+    return value if math.isfinite(value) else None
 
 
 def number_text(value: float) -> str:
     """A number as JavaScript's ``String(x)`` writes it for ordinary values (7636, 0.19, -2.5)."""
+    if not math.isfinite(value):
+        return "Infinity" if value > 0 else "-Infinity" if value < 0 else "NaN"
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
     return repr(float(value))

@@ -11,9 +11,12 @@ the demo-data command.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from quizlib.quiz import draw, score
@@ -23,6 +26,8 @@ from quizlib.results import xapi
 from quizlib.results.store import Learner, StatementConflict, StatementRecord, Store
 
 MAX_BATCH = 200  # statements in one request
+MAX_STATEMENT_BYTES = 32 * 1024  # one statement as JSON; a finished final assessment has about 6 KB
+MAX_REASON = 300  # characters of a reason: never a long value echoed back
 # Derived passed/failed statements get an id made from the completed statement's id, so that two server
 # processes (or a resend) derive the same statement and store it once.
 VERDICT_NAMESPACE = uuid.UUID("5a0c6a4e-6f0a-4c4e-9d1e-7a1b5b0e3c21")
@@ -62,10 +67,14 @@ class Accepted:
 class Ingestor:
     """Turns a learner's statements into stored, server-scored records."""
 
-    def __init__(self, course: Course, store: Store, home_page: str):
+    def __init__(self, course: Course, store: Store, home_page: str, *, own_clock: bool = False):
+        """``own_clock``: keep the server's own clock (the course server does): each statement's time is
+        clamped to between the learner's joining and now (:func:`_believable`). Off for a trusted writer
+        that dates answers itself, such as demo data spread over past weeks."""
         self.course = course
         self.store = store
         self.home_page = home_page
+        self.own_clock = own_clock
 
     def accept(self, learner: Learner, payload: Any) -> Accepted:
         """Store one statement (a JSON object) or a list of them, all or none. Raises :class:`Rejected`."""
@@ -96,18 +105,28 @@ class Ingestor:
             raise Rejected(413, f"expected at most {MAX_BATCH} statements in one request; send them in smaller batches")
         # Deleted assignments too: a browser that was offline may still send answers made under one.
         assignments = {a.id: a for a in self.store.assignments(learner.cohort_id, include_deleted=True)}
+        now = datetime.now(UTC)
         ids: list[str] = []
         records: list[StatementRecord] = []
         errors: list[dict[str, Any]] = []
         for i, item in enumerate(items):
             try:
+                size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+                if size > MAX_STATEMENT_BYTES:
+                    raise _Bad(413, f"the statement has {size:,} bytes; expected at most {MAX_STATEMENT_BYTES:,}")
                 incoming = xapi.check(item)  # read once: its id is what the request is answered with
+                if self.own_clock:
+                    incoming = dataclasses.replace(incoming, timestamp=_believable(incoming.timestamp, learner, now))
                 records += self._records(learner, incoming, assignments)
                 ids.append(incoming.id)
             except xapi.StatementError as e:
-                errors.append({"index": i, "id": _id_of(item), "status": 400, "path": e.path, "reason": e.message})
+                errors.append(
+                    {"index": i, "id": _id_of(item), "status": 400, "path": e.path, "reason": _short(e.message)}
+                )
             except _Bad as e:
-                errors.append({"index": i, "id": _id_of(item), "status": e.status, "path": e.path, "reason": e.reason})
+                errors.append(
+                    {"index": i, "id": _id_of(item), "status": e.status, "path": e.path, "reason": _short(e.reason)}
+                )
         if errors:
             status = max(e["status"] for e in errors) if len({e["status"] for e in errors}) == 1 else 400
             first = errors[0]
@@ -144,7 +163,8 @@ class Ingestor:
             # is kept, and judged by the quiz's own pass mark.
             if quiz.id in assignment.quiz_ids:
                 pass_mark = assignment.pass_mark
-        actor = xapi.agent(learner.id, incoming.home_page)
+        # The account is this server's, whatever address the client wrote (it was checked to be a web address).
+        actor = xapi.agent(learner.id, self.home_page)
         if isinstance(incoming, xapi.IncomingAnswer):
             return [self._answered(learner, quiz, incoming, actor)]
         return self._finished(learner, quiz, incoming, actor, pass_mark)
@@ -314,7 +334,23 @@ class Ingestor:
 
 
 def _id_of(item: Any) -> str | None:
-    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+    found = item.get("id") if isinstance(item, dict) else None
+    return found if isinstance(found, str) and len(found) <= 100 else None
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+
+
+def _believable(moment: datetime, learner: Learner, now: datetime) -> datetime:
+    """The time a statement is stored under: the client's, moved into the span the server can vouch for.
+
+    The server keeps its own clock. A time before the learner joined becomes the time they joined (a
+    browser may keep answers from before it joined, or have its clock wrong); a time after the server
+    received the statement becomes that moment. Such statements are clamped, not refused: no answer is lost
+    for a wrong clock, and none can be dated before the learner existed or after it arrived.
+    """
+    return min(max(moment, learner.created_at), now)
 
 
 __all__ = ["MAX_BATCH", "Accepted", "Ingestor", "Rejected", "Scored"]

@@ -8,8 +8,11 @@
 Every answered try and every finished quiz becomes an xAPI statement (:mod:`quizlib.xapi`), written to an
 outbox folder on disk (one file each, flushed to disk) before it is sent, and deleted only when the server
 acknowledges it. While the server is down the statements wait; they go with the next answer, or when
-:meth:`Recorder.flush` is called. A statement the server refuses for good is moved to ``rejected/`` with the
-reason, so one bad statement cannot block the others.
+:meth:`Recorder.flush` is called. One statement never holds back the others: one the server refuses for good
+(a 4xx) is moved to ``rejected/`` with the reason at once; when a batch meets a server error, smaller batches
+find the statement at fault, which waits behind the others and, once the server has stored others meanwhile
+and it has failed alone three times, is moved to ``rejected/`` too. A 429 is waited out (``Retry-After``),
+unless the server says retrying cannot help (``"retry": false``), when the batch is moved aside.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from quizlib.results import xapi
 HOME = Path(os.environ.get("QUIZLIB_HOME", Path.home() / ".quizlib"))
 BATCH = 50
 MAX_DELAY = 60.0
+ALONE_FAILURES = 3  # server errors a statement may meet alone, while others are stored, before it is moved aside
 
 
 class TrackingError(Exception):
@@ -79,6 +83,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _http(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 5.0) -> tuple[int, Any]:
+    status, answer, _ = _http_with_headers(method, url, body, token, timeout)
+    return status, answer
+
+
+def _http_with_headers(
+    method: str, url: str, body: Any = None, token: str | None = None, timeout: float = 5.0
+) -> tuple[int, Any, dict[str, str]]:
     data = None if body is None else json.dumps(body).encode("utf-8")
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:
@@ -87,12 +98,12 @@ def _http(method: str, url: str, body: Any = None, token: str | None = None, tim
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
+            return r.status, json.loads(r.read() or b"null"), dict(r.headers)
     except urllib.error.HTTPError as e:
         try:
-            return e.code, json.loads(e.read() or b"null")
+            return e.code, json.loads(e.read() or b"null"), dict(e.headers)
         except ValueError:
-            return e.code, None
+            return e.code, None, dict(e.headers)
         finally:
             e.close()
 
@@ -108,6 +119,9 @@ class Recorder:
         self.registrations: dict[str, str] = {}  # quiz id -> assignment id
         self._delay = 1.0
         self._next_try = 0.0
+        self._batch = BATCH  # halved after a server error, so the statement at fault is found
+        self._stored = 0  # statements the server stored since this recorder began: it is working
+        self._alone: dict[str, tuple[int, int]] = {}  # file name -> (server errors met alone, stored then)
 
     # -- making one ------------------------------------------------------------------------------------
 
@@ -235,13 +249,14 @@ class Recorder:
         if not wait and time.monotonic() < self._next_try:
             return 0
         sent = 0
+        tried_alone: set[str] = set()
         while True:
-            files = sorted(self.outbox.glob("*.json"))[:BATCH]
-            if not files:
+            files = self._waiting()[: self._batch]
+            if not files or (len(files) == 1 and files[0].name in tried_alone):
                 break
             batch = [json.loads(f.read_text(encoding="utf-8")) for f in files]
             try:
-                status, body = _http(
+                status, body, headers = _http_with_headers(
                     "POST",
                     self.credentials.server + "api/v1/statements",
                     batch,
@@ -254,23 +269,55 @@ class Recorder:
             if status == 200:
                 for f in files:
                     f.unlink()
+                    self._alone.pop(f.name, None)
                 sent += len(files)
+                self._stored += len(files)
                 self._delay, self._next_try = 1.0, 0.0
+                self._batch = min(BATCH, self._batch * 2)
                 continue
-            if status in (401, 429) or status >= 500:
-                self._backoff()
+            if status == 429 and isinstance(body, dict) and body.get("retry") is False:
+                self._reject(files, batch, body, every=True)  # the server keeps no more: waiting cannot help
+                break
+            if status in (401, 429):
+                self._backoff(_retry_after(headers))
+                break
+            if status >= 500:
+                if len(files) > 1:
+                    self._batch = max(1, len(files) // 2)
+                    continue
+                tried_alone.add(files[0].name)
+                if self._failed_alone(files[0], batch[0], status):
+                    continue  # moved aside: the others go on
+                self._backoff()  # it goes behind the others, tried first at the next flush
                 break
             self._reject(files, batch, body)
         return sent
 
-    def _backoff(self) -> None:
-        self._next_try = time.monotonic() + self._delay
+    def _waiting(self) -> list[Path]:
+        """The outbox in sending order: oldest first, but a statement that met a server error alone goes last."""
+        return sorted(self.outbox.glob("*.json"), key=lambda f: (f.name in self._alone, f.name))
+
+    def _failed_alone(self, file: Path, statement: dict, status: int) -> bool:
+        """Count a server error a statement met alone; move it aside if the server stored others meanwhile
+        and this is its third. True if it was moved aside."""
+        count, stored_then = self._alone.get(file.name, (0, self._stored))
+        count += 1
+        if count >= ALONE_FAILURES and self._stored > stored_then:
+            self._alone.pop(file.name, None)
+            reason = f"the course server could not store this statement (error {status})"
+            self._reject([file], [statement], {"error": reason}, every=True)
+            return True
+        self._alone[file.name] = (count, stored_then)
+        return False
+
+    def _backoff(self, seconds: float = 0.0) -> None:
+        self._next_try = time.monotonic() + max(self._delay, seconds)
         self._delay = min(self._delay * 2, MAX_DELAY)
 
-    def _reject(self, files: list[Path], batch: list[dict], body: Any) -> None:
+    def _reject(self, files: list[Path], batch: list[dict], body: Any, every: bool = False) -> None:
         rejected = self.outbox / "rejected"
         rejected.mkdir(exist_ok=True)
-        errors = body.get("errors", []) if isinstance(body, dict) else []
+        errors = body.get("errors", []) if isinstance(body, dict) and not every else []
         named = {e["index"]: e.get("reason", "") for e in errors if isinstance(e.get("index"), int)}
         for i, (f, statement) in enumerate(zip(files, batch)):
             if named and i not in named:
@@ -278,3 +325,8 @@ class Recorder:
             reason = named.get(i) or (body.get("error") if isinstance(body, dict) else "refused")
             _write_atomically(rejected / f.name, json.dumps({"reason": reason, "statement": statement}))
             f.unlink()
+
+
+def _retry_after(headers: dict[str, str]) -> float:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "")
+    return float(min(int(value), 3600)) if value.isdigit() else 0.0

@@ -24,7 +24,6 @@ a result extension.
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -61,6 +60,10 @@ _CHAPTER_IRI = re.compile(r"urn:quizlib:chapter:([A-Za-z0-9._~/-]+)")
 # An absolute IRI: a scheme, a colon, then no spaces, controls or characters RFC 3987 excludes.
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
 _SEED_MAX = 2**32 - 1
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+", re.IGNORECASE)
+MAX_TEXT = 1000  # characters in any identifier or address a client sends
+MAX_ANSWERS = 500  # answers in one finished attempt (a quiz file has at most 200 questions)
+MAX_TIMESTAMP = 40  # characters: 2026-11-25T10:00:00.000000+00:00 has 32
 
 
 class StatementError(ValueError):
@@ -283,10 +286,18 @@ def _obj(value: Any, path: str) -> dict:
     return value
 
 
-def _str(value: Any, path: str) -> str:
+def _str(value: Any, path: str, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or not value:
         raise StatementError(path, f"expected a non-empty string, found {_kind(value)}")
+    if len(value) > limit:
+        raise StatementError(path, f"expected at most {limit:,} characters, found {len(value):,}")
     return value
+
+
+def _show(text: str, limit: int = 60) -> str:
+    """A value for a message, cut short: a reason never echoes a long string back."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _uuid(value: Any, path: str) -> str:
@@ -295,10 +306,10 @@ def _uuid(value: Any, path: str) -> str:
         parsed = uuid.UUID(text)
     except ValueError:
         raise StatementError(
-            path, f"expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e, found {text!r}"
+            path, f"expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e, found {_show(text)}"
         ) from None
     if str(parsed) != text.lower():
-        raise StatementError(path, f"expected a UUID in its usual form (8-4-4-4-12 hex digits), found {text!r}")
+        raise StatementError(path, f"expected a UUID in its usual form (8-4-4-4-12 hex digits), found {_show(text)}")
     return text.lower()
 
 
@@ -330,17 +341,24 @@ def _kind(value: Any) -> str:
 
 
 def parse_timestamp(value: Any, path: str = "timestamp") -> datetime:
-    """An ISO 8601 timestamp with a time zone (``2026-11-25T10:00:00.000Z``)."""
-    text = _str(value, path)
+    """An ISO 8601 timestamp with a time zone (``2026-11-25T10:00:00.000Z``), in UTC.
+
+    A time that cannot be written in UTC between the years 1 and 9999 (``0001-01-01T00:00:00+01:00``) is
+    refused like any other that cannot be read. Whether a readable time is believable is for the server to
+    decide (:mod:`quizlib.results.ingest` keeps its own clock).
+    """
+    text = _str(value, path, MAX_TIMESTAMP)
+    expected = "expected a time in ISO 8601 such as 2026-11-25T10:00:00.000Z"
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise StatementError(
-            path, f"expected an ISO 8601 time such as 2026-11-25T10:00:00.000Z, found {text!r}"
-        ) from None
+        raise StatementError(path, f"{expected}, found {_show(text)}") from None
     if moment.tzinfo is None:
-        raise StatementError(path, "expected a time with its zone (end it with Z for UTC)")
-    return moment.astimezone(UTC)
+        raise StatementError(path, f"{expected}: a time with its zone (end it with Z for UTC), found {_show(text)}")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # the zone moves it before the year 1 or after 9999
+        raise StatementError(path, f"{expected}, in the years 1 to 9999 in UTC; found {_show(text)}") from None
 
 
 def _activity_ids(context: dict, key: str) -> list[str]:
@@ -373,16 +391,18 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
         raise StatementError("actor.objectType", "expected 'Agent'")
     account = _obj(actor.get("account"), "actor.account")
     home_page = _str(account.get("homePage"), "actor.account.homePage")
-    if not is_iri(home_page):
+    if not _WEB_ADDRESS.fullmatch(home_page):
+        # The learner's account is on the course server: its address, never javascript:, data: or the like.
         raise StatementError(
-            "actor.account.homePage", f"expected an IRI (the course server's address), found {home_page!r}"
+            "actor.account.homePage",
+            f"expected the course server's web address (http:// or https://), found {_show(home_page)}",
         )
     learner_id = _str(account.get("name"), "actor.account.name")
 
     verb_iri = _str(_obj(s.get("verb"), "verb").get("id"), "verb.id")
     verb = VERB_NAMES.get(verb_iri)
     if verb is None:
-        raise StatementError("verb.id", f"expected one of {', '.join(VERBS.values())}, found {verb_iri!r}")
+        raise StatementError("verb.id", f"expected one of {', '.join(VERBS.values())}, found {_show(verb_iri)}")
 
     obj = _obj(s.get("object"), "object")
     if obj.get("objectType", "Activity") != "Activity":
@@ -393,13 +413,14 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
         m = _QUESTION_IRI.fullmatch(object_id)
         if not m:
             raise StatementError(
-                "object.id", f"expected a question, urn:quizlib:quiz:<quiz>:question:<question>, found {object_id!r}"
+                "object.id",
+                f"expected a question, urn:quizlib:quiz:<quiz>:question:<question>, found {_show(object_id)}",
             )
         quiz_id, question_id = m.group(1), m.group(2)
     else:
         m = _QUIZ_IRI.fullmatch(object_id)
         if not m:
-            raise StatementError("object.id", f"expected a quiz, urn:quizlib:quiz:<quiz>, found {object_id!r}")
+            raise StatementError("object.id", f"expected a quiz, urn:quizlib:quiz:<quiz>, found {_show(object_id)}")
         quiz_id = m.group(1)
 
     result = _obj(s.get("result", {}), "result")
@@ -444,8 +465,14 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
             **common, question_id=question_id, try_number=try_number, response=result_ext[EXT_RESPONSE]
         )
     raw_answers = _obj(result_ext.get(EXT_ANSWERS), f"result.extensions[{EXT_ANSWERS}]")
+    if len(raw_answers) > MAX_ANSWERS:
+        raise StatementError(
+            f"result.extensions[{EXT_ANSWERS}]", f"expected at most {MAX_ANSWERS} answers, found {len(raw_answers):,}"
+        )
     answers = {}
     for qid, answer in raw_answers.items():
+        if len(qid) > 200:
+            raise StatementError(f"result.extensions[{EXT_ANSWERS}]", f"expected question ids, found {_show(qid)}")
         path = f"result.extensions[{EXT_ANSWERS}].{qid}"
         answer = _obj(answer, path)
         tries = answer.get("tries", [])
@@ -463,9 +490,6 @@ def _check_score(result: dict) -> None:
     if score is not None:
         scaled = _obj(score, "result.score").get("scaled")
         if scaled is not None and (
-            isinstance(scaled, bool)
-            or not isinstance(scaled, (int, float))
-            or not math.isfinite(scaled)
-            or not -1 <= scaled <= 1
-        ):
+            isinstance(scaled, bool) or not isinstance(scaled, (int, float)) or not -1 <= scaled <= 1
+        ):  # NaN fails the comparison; an int of 400 digits is compared as it is, never made a float
             raise StatementError("result.score.scaled", "expected a number from -1 to 1")

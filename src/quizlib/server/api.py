@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -66,17 +68,33 @@ async def join(request: Request) -> JSONResponse:
 
 
 async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Cohort | None:
-    """The cohort with join code ``code``, or None (an unknown code, which counts against the client's
-    address). Raises 429 while that address is paused, whatever the code: a guesser learns nothing then."""
+    """The cohort with join code ``code``, or None (an unknown code, which counts against the client's address
+    and against that code from that address). Raises 429 while the address is paused, whatever the code (a
+    guesser learns nothing then), or while this unknown code is paused for it. A known code is let through
+    otherwise: a classroom behind one address joins even after one student mistyped many times."""
     address = ctx.client_address(request)
+    code_key = f"{address} {code.strip().lower()[:64]}"
     paused = await run_in_threadpool(ctx.join_throttle.locked_until, address)
     if paused is None:
-        cohort = await run_in_threadpool(ctx.store.cohort_by_code, code)
+        cohort = await run_in_threadpool(ctx.store.cohort_by_code, code) if len(code) <= 64 else None
         if cohort is not None:
             return cohort
-        paused = await run_in_threadpool(ctx.join_throttle.failed, address)
-        if paused is None:
+        code_paused = await run_in_threadpool(ctx.join_code_throttle.locked_until, code_key)
+        if code_paused is None:
+            code_paused = await run_in_threadpool(ctx.join_code_throttle.failed, code_key)
+            paused = await run_in_threadpool(ctx.join_throttle.failed, address)
+        if paused is None and code_paused is None:
             return None
+        if paused is None:
+            assert code_paused is not None
+            minutes = throttle.minutes_left(code_paused)
+            raise BadRequest(
+                429,
+                f"This join code is not known, and it has been tried many times from your network. Check the "
+                f"link with your trainer: it ends in the code. Joining with this code is paused for {minutes} "
+                f"minute{'' if minutes == 1 else 's'}; the right link works at once.",
+                headers={"Retry-After": str(throttle.seconds_left(code_paused))},
+            )
     minutes = throttle.minutes_left(paused)
     raise BadRequest(
         429,
@@ -91,11 +109,38 @@ async def statements(request: Request) -> JSONResponse:
     ctx: ServerContext = request.app.state.ctx
     learner = await run_in_threadpool(current_learner, ctx.store, request)
     payload = await read_json(request)
+    await run_in_threadpool(_within_limits, ctx, learner, len(payload) if isinstance(payload, list) else 1)
     try:
         accepted = await run_in_threadpool(ctx.ingestor(request).accept, learner, payload)
     except Rejected as e:
         return error(e.status, e.message, errors=e.errors)
     return _no_store(accepted.ids)
+
+
+def _within_limits(ctx: ServerContext, learner, sending: int) -> None:
+    """Raise 429 if this learner has stored as much as the server keeps for one, or sent too much this minute.
+
+    Counted from the stored statements themselves (by the server's clock), so every process agrees. A full
+    store says ``"retry": false`` (waiting will not help: the browser sets the answers aside and shows
+    them); too many this minute says when to try again.
+    """
+    now = datetime.now(UTC)
+    total, recent = ctx.store.learner_usage(learner.id, since=now - timedelta(minutes=1))
+    if total >= ctx.learner_storage:
+        raise BadRequest(
+            429,
+            f"this learner already has {total:,} answers stored, the most the course server keeps for one "
+            "learner; nothing more is stored. Your trainer can ask a course lead about it.",
+            extra={"retry": False},
+        )
+    if recent + sending > ctx.learner_per_minute:
+        raise BadRequest(
+            429,
+            f"too many answers at once: {recent:,} were stored in the last minute and the limit is "
+            f"{ctx.learner_per_minute:,} a minute. They are kept in your browser and sent again shortly.",
+            headers={"Retry-After": "60"},
+            extra={"retry": True},
+        )
 
 
 def _me(ctx: ServerContext, learner) -> dict:

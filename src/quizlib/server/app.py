@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from quizlib.results.store import Store
 from quizlib.server import accounts, api, forwarding, lead, pages, trainer
@@ -19,17 +19,22 @@ from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
 from quizlib.server.context import ServerContext
+from quizlib.server.headers import BookFiles, SecurityHeaders
 from quizlib.server.http import BadRequest, error
 from quizlib.server.mail import MailSettings
+
+log = logging.getLogger("quizlib.server")
 
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(request.app.state.ctx.url("api/"))
 
 
-def _problem(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def _problem(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, extra: dict | None = None
+) -> Response:
     if _wants_json(request):
-        return error(status, message, headers)
+        return error(status, message, headers, **(extra or {}))
     ctx: ServerContext = request.app.state.ctx
     titles = {
         400: "That did not work",
@@ -55,7 +60,7 @@ async def _auth_error(request: Request, exc: Exception) -> Response:
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
     error = cast(BadRequest, exc)  # registered for BadRequest only
-    return _problem(request, error.status, error.message, error.headers)
+    return _problem(request, error.status, error.message, error.headers, error.extra)
 
 
 async def _http_error(request: Request, exc) -> Response:
@@ -65,6 +70,13 @@ async def _http_error(request: Request, exc) -> Response:
         405: "This address does not accept that kind of request.",
     }
     return _problem(request, status, messages.get(status, str(getattr(exc, "detail", "")) or "That did not work."))
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # A browser that closed the page, or a phone that lost its signal, halfway through sending: nothing to
+    # answer and nothing wrong with the server. One quiet line, never a traceback.
+    log.info("client disconnected before sending the whole request: %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def join_page(request: Request) -> Response:
@@ -140,11 +152,13 @@ def create_app(
     if book is not None:
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
-        routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
+        routes.append(Mount("/", app=BookFiles(directory=str(book), html=True), name="book"))
+    https = bool(public_url and public_url.startswith("https:"))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(CompressedResponses)],
+        middleware=[Middleware(SecurityHeaders, https=https), Middleware(CompressedResponses)],
         exception_handlers={
+            ClientDisconnect: _client_gone,
             AuthError: _auth_error,
             BadRequest: _bad_request,
             404: _http_error,

@@ -1,8 +1,10 @@
 """Who is asking: staff sessions (argon2id passwords, signed cookies, CSRF tokens) and learner tokens.
 
 The signing key lives in the database (made by the first migration), so any server process can check a
-cookie another one signed. A session names the staff account and its ``session_generation``; changing or
-resetting the password, or deactivating the account, bumps the generation and so ends every older session.
+cookie another one signed. A session names the staff account, its ``session_generation`` and a random
+session id whose hash is kept in the database: signing out deletes it, so a copy of the cookie opens nothing
+afterwards; changing or resetting the password, or deactivating the account, bumps the generation and
+deletes every session of the account.
 CSRF: each form carries an HMAC of a random per-browser value kept in a SameSite=Strict cookie (masked
 afresh on every page), checked on every POST.
 """
@@ -49,26 +51,27 @@ def _mac(secret: bytes, message: str) -> str:
     return _b64(hmac.new(secret, message.encode("utf-8"), hashlib.sha256).digest())
 
 
-def session_cookie(secret: bytes, staff: Staff, now: float | None = None) -> str:
-    payload = _b64(json.dumps({"s": staff.id, "g": staff.session_generation, "t": int(now or time.time())}).encode())
+def session_cookie(secret: bytes, staff: Staff, session_id: str, now: float | None = None) -> str:
+    data = {"s": staff.id, "g": staff.session_generation, "i": session_id, "t": int(now or time.time())}
+    payload = _b64(json.dumps(data).encode())
     return f"{payload}.{_mac(secret, 'session:' + payload)}"
 
 
-def read_session(secret: bytes, cookie: str | None, now: float | None = None) -> tuple[str, int] | None:
-    """The (staff id, generation) a valid, unexpired cookie names, or None."""
-    if not cookie or "." not in cookie:
+def read_session(secret: bytes, cookie: str | None, now: float | None = None) -> tuple[str, int, str] | None:
+    """The (staff id, generation, session id) a valid, unexpired cookie names, or None."""
+    if not cookie or "." not in cookie or len(cookie) > 1000:
         return None
     payload, mac = cookie.rsplit(".", 1)
     if not hmac.compare_digest(mac, _mac(secret, "session:" + payload)):
         return None
     try:
         data = json.loads(_unb64(payload))
-        staff_id, generation, issued = str(data["s"]), int(data["g"]), int(data["t"])
+        staff_id, generation, session_id, issued = str(data["s"]), int(data["g"]), str(data["i"]), int(data["t"])
     except (ValueError, KeyError, TypeError):
         return None
     if (now or time.time()) - issued > SESSION_SECONDS:
         return None
-    return staff_id, generation
+    return staff_id, generation, session_id
 
 
 def csrf_token(secret: bytes, nonce: str) -> str:
@@ -117,14 +120,22 @@ def current_staff(store: Store, secret: bytes, request: Request) -> Staff | None
     found = read_session(secret, request.cookies.get(SESSION_COOKIE))
     if found is None:
         return None
-    staff_id, generation = found
+    staff_id, generation, session_id = found
     try:
         staff = store.staff(staff_id)
     except NotFound:
         return None
     # Deactivating bumps the generation too; checking ``active`` as well keeps a deactivated account out
     # whatever changed it.
-    return staff if staff.active and staff.session_generation == generation else None
+    if not staff.active or staff.session_generation != generation:
+        return None
+    return staff if store.session_alive(session_id, staff.id) else None
+
+
+def session_id(secret: bytes, request: Request) -> str | None:
+    """The id of the session this request's cookie names, if the cookie is valid."""
+    found = read_session(secret, request.cookies.get(SESSION_COOKIE))
+    return found[2] if found else None
 
 
 def bearer_token(request: Request) -> str | None:

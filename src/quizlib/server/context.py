@@ -6,16 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import anyio
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from quizlib.results.ingest import MAX_BATCH, Ingestor
-from quizlib.results.store import Staff, Store
-from quizlib.server import auth
+from quizlib.results.store import Staff, Store, passwords
+from quizlib.server import auth, headers
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.mail import MailSettings
-from quizlib.server.throttle import JOIN, SIGN_IN, Throttle
+from quizlib.server.throttle import JOIN, JOIN_CODE, SIGN_IN, Throttle
 
 
 @dataclass
@@ -27,15 +28,28 @@ class ServerContext:
     book_title: str = "Course"
     max_batch: int = MAX_BATCH
     mail: MailSettings | None = None  # the SMTP server reminders go through (None: trainers copy them)
+    # Per learner: statements stored in any minute, and in all. A quiz answered by hand makes a few a minute;
+    # a browser back online sends its backlog in batches; the whole course, every quiz retaken many times,
+    # is some thousands.
+    learner_per_minute: int = 600
+    learner_storage: int = 20_000
     secret: bytes = b""
     templates: jinja2.Environment = field(init=False)
     sign_in_throttle: Throttle = field(init=False)  # failed sign-ins per name
     join_throttle: Throttle = field(init=False)  # joins with unknown codes per client address
+    join_code_throttle: Throttle = field(init=False)  # ... per client address and code
+    # Sign-ins checking a password at once (each argon2id check takes 64 MiB), and waiting to: more wait no
+    # longer but are told to try again shortly.
+    password_checks: anyio.CapacityLimiter = field(init=False)
+    password_queue: int = 50
+    waiting_to_check: int = 0
 
     def __post_init__(self) -> None:
         self.secret = self.store.session_secret()
         self.sign_in_throttle = Throttle(self.store, SIGN_IN)
         self.join_throttle = Throttle(self.store, JOIN)
+        self.join_code_throttle = Throttle(self.store, JOIN_CODE)
+        self.password_checks = anyio.CapacityLimiter(passwords.CONCURRENT)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("quizlib.server", "templates"),
             autoescape=True,
@@ -68,8 +82,13 @@ class ServerContext:
         """The client's address (uvicorn takes it from X-Forwarded-For when the proxy is trusted)."""
         return request.client.host if request.client else "unknown"
 
+    def over_https(self, request: Request) -> bool:
+        """Whether the browser reached the server over HTTPS: the public address says so, or the request came
+        over HTTPS directly or through a trusted proxy (uvicorn reads its X-Forwarded-Proto)."""
+        return bool(self.public_url and self.public_url.startswith("https:")) or request.url.scheme == "https"
+
     def ingestor(self, request: Request) -> Ingestor:
-        return Ingestor(self.catalogue.course, self.store, self.home_page(request))
+        return Ingestor(self.catalogue.course, self.store, self.home_page(request), own_clock=True)
 
     def render(
         self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200, **values
@@ -78,9 +97,11 @@ class ServerContext:
         cookie = request.cookies.get(auth.CSRF_COOKIE)
         fresh = cookie is None
         nonce = auth.new_nonce() if cookie is None else cookie
+        script_nonce = headers.new_nonce()  # this response's scripts and styles carry it (headers.page_policy)
         html = self.templates.get_template(template).render(
             staff=staff,
             csrf=auth.csrf_token(self.secret, nonce),
+            csp_nonce=script_nonce,
             u=self.url,
             book_title=self.book_title,
             has_book=self.book is not None,
@@ -91,9 +112,8 @@ class ServerContext:
             status_code=status,
             headers={
                 "Cache-Control": "no-store",
-                "X-Frame-Options": "DENY",  # staff forms must not be framed by another site (clickjacking)
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "same-origin",  # join codes in addresses stay on this server
+                "Content-Security-Policy": headers.page_policy(script_nonce),
+                # X-Frame-Options, nosniff and Referrer-Policy: on every response (headers.SecurityHeaders)
             },
         )
         if fresh:
@@ -103,6 +123,6 @@ class ServerContext:
                 httponly=True,
                 samesite="strict",
                 path=self.base_path,
-                secure=bool(self.public_url and self.public_url.startswith("https:")),
+                secure=self.over_https(request),
             )
         return response

@@ -17,10 +17,13 @@ class BadRequest(Exception):
     """A request the server cannot read or will not serve; ``status`` is a 4xx and ``message`` says what to
     change. ``headers`` go with the answer (``Retry-After`` with a 429)."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+    ):
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.extra = extra or {}  # more fields for a JSON answer (``retry`` with a 429)
         super().__init__(message)
 
 

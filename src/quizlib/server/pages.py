@@ -8,11 +8,10 @@ cannot repeat it.
 
 from __future__ import annotations
 
-import json
-
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from quizlib.results import report
 from quizlib.results.store import NotFound, passwords
@@ -48,17 +47,33 @@ async def signin(request: Request) -> Response:
         response.headers.update(headers)
         return response
 
-    locked = await run_in_threadpool(ctx.sign_in_throttle.locked_until, key)
-    if locked is not None:
+    # Counted before the password is checked, so that guesses sent at once cannot beat the count.
+    attempt, locked = await run_in_threadpool(ctx.sign_in_throttle.begin, key)
+    if attempt is None:
+        assert locked is not None
         return _locked_out(refused, locked)
-    staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name else None
-    if staff is None:
-        ok = await run_in_threadpool(passwords.verify_unknown, password)
-    else:
-        ok = await run_in_threadpool(passwords.verify_password, staff.password_hash, password)
+    if ctx.waiting_to_check >= ctx.password_queue:
+        await run_in_threadpool(ctx.sign_in_throttle.forget_attempt, attempt)
+        return refused(
+            "Many people are signing in at this moment. Wait a minute, then try again.", 429, **{"Retry-After": "60"}
+        )
+    staff = await run_in_threadpool(ctx.store.staff_by_name, name) if name and len(name) <= 100 else None
+    # At most a few passwords are checked at once (each check takes 64 MiB); the rest wait here, in the event
+    # loop, not in a thread each.
+    ctx.waiting_to_check += 1
+    try:
+        if staff is None:
+            ok = await anyio.to_thread.run_sync(passwords.verify_unknown, password, limiter=ctx.password_checks)
+        else:
+            ok = await anyio.to_thread.run_sync(
+                passwords.verify_password, staff.password_hash, password, limiter=ctx.password_checks
+            )
+    finally:
+        ctx.waiting_to_check -= 1
     if staff is None or not ok:
-        # Unknown names count too, the same way: the answer never tells which names exist.
-        locked = await run_in_threadpool(ctx.sign_in_throttle.failed, key)
+        # Unknown names count too, the same way: the answer never tells which names exist. The attempt was
+        # counted as a failure already; it pauses the name if it was the last one allowed.
+        locked = await run_in_threadpool(ctx.sign_in_throttle.locked_until, key)
         if locked is not None:
             return _locked_out(refused, locked)
         return refused(
@@ -73,7 +88,7 @@ async def signin(request: Request) -> Response:
     if passwords.needs_rehash(staff.password_hash):
         await run_in_threadpool(ctx.store.update_password_hash, staff.id, passwords.hash_password(password))
     target = ctx.url("account/password") if staff.must_change_password else safe_next(ctx, form.get("next"))
-    return start_session(ctx, RedirectResponse(target, status_code=303), staff)
+    return await run_in_threadpool(start_session, ctx, request, RedirectResponse(target, status_code=303), staff)
 
 
 def _locked_out(refused, until) -> Response:
@@ -95,8 +110,12 @@ async def signout(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await read_form(request)
     auth.check_csrf(ctx.secret, request, form)
+    # Ended on the server: a copy of the cookie (another tab, a stolen one) opens nothing afterwards.
+    ended = auth.session_id(ctx.secret, request)
+    if ended is not None:
+        await run_in_threadpool(ctx.store.end_session, ended)
     response = RedirectResponse(ctx.url("signin"), status_code=303)
-    response.delete_cookie(auth.SESSION_COOKIE, path=ctx.base_path)
+    response.delete_cookie(auth.SESSION_COOKIE, path=ctx.base_path, secure=ctx.over_https(request), httponly=True)
     return response
 
 
@@ -120,7 +139,7 @@ def password(request: Request, form=None) -> Response:
         )
     staff = ctx.store.set_password(staff.id, passwords.hash_password(new))
     # The old cookie ended with the old password; sign the new session straight away.
-    return start_session(ctx, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
+    return start_session(ctx, request, RedirectResponse(ctx.url("trainer/?done=password"), status_code=303), staff)
 
 
 # -- trainers ------------------------------------------------------------------------------------------
@@ -204,17 +223,19 @@ def learners_page(request: Request) -> Response:
 
 @page
 def learner_export(request: Request) -> Response:
+    """One learner's data as JSON, streamed: read a page of statements at a time, whatever their number."""
     ctx = ctx_of(request)
     require_staff(request, lead=True)
+    learner_id = request.path_params["learner_id"]
     try:
-        data = ctx.store.export_learner(request.path_params["learner_id"])
+        pieces = ctx.store.export_learner_json(learner_id)
     except NotFound:
         raise auth.AuthError(404, "There is no such learner. Their data may have been deleted already.") from None
-    return Response(
-        json.dumps(data, indent=2, ensure_ascii=False),
+    return StreamingResponse(
+        (piece.encode("utf-8") for piece in pieces),
         media_type="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="learner-{data["learner"]["id"]}.json"',
+            "Content-Disposition": f'attachment; filename="learner-{learner_id}.json"',
             "Cache-Control": "no-store",
         },
     )

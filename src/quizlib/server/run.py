@@ -34,8 +34,13 @@ def serve(
     mail: MailSettings | None = None,
     forward_to: Destination | None = None,
     forwarding: Settings | None = None,
+    trusted_proxies: str = "127.0.0.1,::1",
 ) -> None:
     """Serve ``book`` and the results API until interrupted. Port 0 picks a free port (printed).
+
+    ``trusted_proxies``: the addresses (comma-separated; ``*`` for any, empty for none) whose
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers are believed: the client's address (throttles count
+    by it) and whether it came over HTTPS (cookies are then ``Secure``, and HSTS is sent).
 
     With ``forward_to``, a background thread forwards every stored statement to that LRS
     (:mod:`quizlib.results.forward`), with ``forwarding``'s batch size, timeout and backoff.
@@ -73,7 +78,15 @@ def serve(
         )
         forwarding_thread.start()
     # No WebSocket protocol: the server has no WebSocket routes, so none is loaded.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5, ws="none")
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        ws="none",
+        proxy_headers=bool(trusted_proxies.strip()),
+        forwarded_allow_ips=trusted_proxies.strip() or "127.0.0.1,::1",
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -72,15 +72,17 @@ def safe_next(ctx: ServerContext, target: str | None) -> str:
     return ctx.url("trainer/")
 
 
-def start_session(ctx: ServerContext, response: Response, staff: Staff) -> Response:
-    """Sign ``staff`` in on ``response``: the signed session cookie (after a sign-in or a password change)."""
+def start_session(ctx: ServerContext, request: Request, response: Response, staff: Staff) -> Response:
+    """Sign ``staff`` in on ``response``: a new session kept on the server, and the signed cookie that names
+    it (after a sign-in or a password change). Call it in the thread pool (it writes to the store)."""
+    session_id = ctx.store.start_session(staff.id, auth.SESSION_SECONDS)
     response.set_cookie(
         auth.SESSION_COOKIE,
-        auth.session_cookie(ctx.secret, staff),
+        auth.session_cookie(ctx.secret, staff, session_id),
         max_age=auth.SESSION_SECONDS,
         httponly=True,
         samesite="lax",
         path=ctx.base_path,
-        secure=bool(ctx.public_url and ctx.public_url.startswith("https:")),
+        secure=ctx.over_https(request),
     )
     return response

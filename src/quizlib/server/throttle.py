@@ -8,6 +8,14 @@ trying; then they have a fresh allowance, a few guesses per quarter hour at most
 Failures are kept in the database (:meth:`quizlib.store.Store.add_throttle_failure`), so every server
 process sharing it counts them all. Keys are stored as SHA-256 digests: a name typed by mistake into the
 name field may be a password, and an address is personal data.
+
+Concurrent guesses cannot beat the count: a sign-in is counted as a failure *before* its password is checked
+(:meth:`Throttle.begin`), and checked only if fewer than ``failures`` others (failed, or being checked at
+that moment by any process) came before it. A right password clears the count; a wrong one leaves it.
+
+Joining is throttled twice, so that one student cannot lock a classroom out: an unknown code pauses that
+code for that address after a few tries (:data:`JOIN_CODE`), and an address as a whole only after many
+unknown codes (:data:`JOIN`); a known code is always let through unless the address as a whole is paused.
 """
 
 from __future__ import annotations
@@ -28,9 +36,11 @@ class Rule:
 
 
 SIGN_IN = Rule("signin", failures=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
-# Learners arrive by link, so an unknown code is a typo at most; a classroom behind one address can still
-# make a few. Codes have 31**10 values: ten guesses a quarter hour will find none.
-JOIN = Rule("join", failures=10, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# Learners arrive by link, so an unknown code is a typo at most; a classroom behind one address makes many,
+# and must still join with the right link. Codes have 31**10 values: a hundred guesses a quarter hour from
+# one address would take thousands of years to find one.
+JOIN = Rule("join", failures=100, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+JOIN_CODE = Rule("join-code", failures=10, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 
 
 class Throttle:
@@ -47,10 +57,38 @@ class Throttle:
         recent = self.store.throttle_failures(
             rule.scope, digest(key), since=now - rule.window - rule.lock, limit=rule.failures
         )
+        return self._until(recent, now)
+
+    def _until(self, recent: list[datetime], now: datetime) -> datetime | None:
+        rule = self.rule
         if len(recent) < rule.failures or recent[0] - recent[-1] > rule.window:
             return None
         until = recent[0] + rule.lock
         return until if now < until else None
+
+    def begin(self, key: str, now: datetime | None = None) -> tuple[int | None, datetime | None]:
+        """Count an attempt before checking it: ``(attempt, None)`` if it may be checked, where ``attempt`` is
+        for :meth:`forget_attempt` if it is never checked; ``(None, until)`` if ``key`` is paused (nothing is counted).
+
+        However many attempts arrive at once, on however many processes, at most ``failures`` are checked:
+        each sees every attempt counted before its own look, in flight or failed.
+        """
+        now = now or datetime.now(UTC)
+        rule, key_digest = self.rule, digest(key)
+        mine = self.store.add_throttle_failure(rule.scope, key_digest, now)
+        earlier = self.store.throttle_attempts(
+            rule.scope, key_digest, since=now - rule.window - rule.lock, limit=rule.failures + 1
+        )
+        others = [at for attempt, at in earlier if attempt != mine][: rule.failures]
+        until = self._until(others, now)
+        if until is not None:
+            self.store.remove_throttle_failure(mine)  # refused unchecked: not counted, so the pause ends on time
+            return None, until
+        return mine, None
+
+    def forget_attempt(self, attempt: int) -> None:
+        """Take back an attempt that was never checked (the server was too busy to check it)."""
+        self.store.remove_throttle_failure(attempt)
 
     def failed(self, key: str, now: datetime | None = None) -> datetime | None:
         """Count a failure; return when attempts may start again if this one locked ``key``."""

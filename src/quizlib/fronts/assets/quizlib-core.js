@@ -23,14 +23,19 @@
   var PLAIN = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$/;
   var SPACES = /[ \t\n\r\f\v\u00a0\u202f]+/g;
 
+  var MAX_TYPED = 100; // characters: no number a quiz asks for is longer (numbers.py MAX_TYPED)
+
   function parseNumber(text) {
     if (text === null || text === undefined || typeof text === "boolean") return null;
     if (typeof text === "number") return isFinite(text) ? text : null;
+    if (String(text).length > MAX_TYPED) return null;
     var s = String(text).replace(SPACES, "");
     if (THOUSANDS.test(s)) s = s.replace(/,/g, "");
     else if (DECIMAL_COMMA.test(s)) s = s.replace(",", ".");
     if (!PLAIN.test(s)) return null;
-    return parseFloat(s);
+    // 400 nines parse as Infinity, which scores nothing and is not JSON: not a number (as in numbers.py).
+    var value = parseFloat(s);
+    return isFinite(value) ? value : null;
   }
 
   function isStringList(v) {

@@ -4,8 +4,12 @@
  * quizlib/results/xapi.py builds from the same facts: tests/test_javascript.py) kept in localStorage BEFORE
  * anything is sent. Statements are sent, in batches,
  * to the server the learner joined, and only ever to this page's own origin; they are removed only when the
- * server acknowledges them (or rejects one for good, which moves it aside). Sending is tried on load, on
- * `online`, and on an interval with backoff while the server is unreachable.
+ * server acknowledges them (or refuses one for good, which moves it aside, where the learner sees it on the
+ * progress page). Sending is tried on load, on `online`, and on an interval with backoff while the server is
+ * unreachable. One statement never holds back the others: a refused one (4xx) is set aside at once; when a
+ * batch fails with a server error, smaller batches find the one at fault, which goes to the back and, once
+ * the server has stored others meanwhile and it has failed alone three times, is set aside too. A 429 is
+ * waited out (Retry-After), unless the server says retrying cannot help (`retry: false`).
  *
  * On a static host nothing is recorded: without a joined learner, the script asks the same origin for
  * {content_root}api/v1/config once per page; a static host answers 404 and the script stays idle.
@@ -22,12 +26,16 @@
   var KEY_OUTBOX = PREFIX + "outbox";
   var KEY_REJECTED = PREFIX + "rejected";
   var KEY_ASSIGNMENTS = PREFIX + "assignments";
+  var KEY_FAILURES = PREFIX + "failures"; // statement id -> server errors it met alone
   var NS = "urn:quizlib:";
   var EXT = { attempt: NS + "xapi:attempt-id", tryNumber: NS + "xapi:try", seed: NS + "xapi:seed",
               response: NS + "xapi:response", answers: NS + "xapi:answers" };
   var VERBS = { answered: "http://adlnet.gov/expapi/verbs/answered", completed: "http://adlnet.gov/expapi/verbs/completed" };
   var BATCH = 50;
   var MIN_DELAY = 2000, MAX_DELAY = 300000, INTERVAL = 15000;
+  var ALONE_FAILURES = 3; // server errors a statement may meet alone, while others are stored, before it is set aside
+  var batchSize = BATCH; // halved after a server error, so the statement at fault is found
+  var storedSince = 0; // statements stored since the page loaded: the server is working
   var serverSeen = false; // the same origin answered api/v1/config
   var sending = false;
   var delay = MIN_DELAY;
@@ -253,9 +261,45 @@
     write(KEY_OUTBOX, box.filter(function (s) { return !drop[s.id]; }));
   }
 
-  function backoff() {
-    nextTry = Date.now() + delay;
+  function backoff(seconds) {
+    var wait = Math.max(delay, (seconds || 0) * 1000);
+    nextTry = Date.now() + wait;
     delay = Math.min(delay * 2, MAX_DELAY);
+  }
+
+  function retryAfter(r) {
+    var v = parseInt(r.headers.get("Retry-After") || "", 10);
+    return isFinite(v) && v > 0 ? Math.min(v, 3600) : 0;
+  }
+
+  function setAside(list, reasonOf) {
+    removeIds(list.map(function (s) { return s.id; }),
+              list.map(function (s) { return { statement: s, reason: reasonOf(s) }; }));
+  }
+
+  // A server error for a batch: look for the statement at fault. A batch is halved; a statement alone goes to
+  // the back of the outbox (the others go first) and, after ALONE_FAILURES such errors while the server stored
+  // other statements, is set aside: the server is working, but not for this one.
+  function serverError(batch, status) {
+    // Halving: a short pause, not a growing one, so the statement at fault is found in seconds.
+    if (batch.length > 1) { batchSize = Math.max(1, Math.floor(batch.length / 2)); nextTry = Date.now() + MIN_DELAY; return; }
+    var s = batch[0];
+    var failures = read(KEY_FAILURES, {});
+    var seen = failures[s.id] || { count: 0, stored: storedSince };
+    seen.count += 1;
+    if (seen.count >= ALONE_FAILURES && storedSince > seen.stored) {
+      delete failures[s.id];
+      write(KEY_FAILURES, failures);
+      setAside([s], function () { return "the course server could not store this answer (error " + status + ")"; });
+      nextTry = 0;
+      return;
+    }
+    failures[s.id] = seen;
+    write(KEY_FAILURES, failures);
+    var box = outbox().filter(function (x) { return x.id !== s.id; });
+    box.push(s);
+    write(KEY_OUTBOX, box);
+    backoff(); // a server that is down fails every statement alone: wait longer each time, as for any outage
   }
 
   function flush() {
@@ -263,7 +307,7 @@
     if (!l || sending || Date.now() < nextTry) return Promise.resolve(false);
     var box = outbox();
     if (!box.length) return Promise.resolve(true);
-    var batch = box.slice(0, BATCH);
+    var batch = box.slice(0, batchSize);
     if (withActor(batch, l)) {
       var byId = {};
       batch.forEach(function (s) { byId[s.id] = s; });
@@ -275,18 +319,28 @@
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + l.token },
       body: JSON.stringify(batch)
     }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        return { status: r.status, body: body || {}, retryAfter: retryAfter(r) };
+      });
     }).then(function (res) {
       sending = false;
       if (res.status === 200) {
         removeIds(batch.map(function (s) { return s.id; }));
+        storedSince += batch.length;
         delay = MIN_DELAY;
         nextTry = 0;
+        batchSize = Math.min(BATCH, batchSize * 2);
         return outbox().length ? flush() : true;
       }
-      if (res.status === 401 || res.status === 429 || res.status >= 500) { backoff(); return false; }
+      if (res.status === 429 && res.body.retry === false) {
+        // The server will keep no more from this learner: retrying cannot help. Kept aside, shown to the learner.
+        setAside(batch, function () { return res.body.error || "the course server refused more answers"; });
+        return false;
+      }
+      if (res.status === 401 || res.status === 429) { backoff(res.retryAfter); return false; }
+      if (res.status >= 500) { serverError(batch, res.status); return false; }
       // Any other 4xx is final for the statements it names: keep them aside, send the rest.
-      var errors = (res.body && res.body.errors) || [];
+      var errors = res.body.errors || [];
       var bad = {};
       errors.forEach(function (err) {
         if (typeof err.index === "number" && batch[err.index]) bad[batch[err.index].id] = err.reason;
@@ -294,8 +348,8 @@
       });
       var named = Object.keys(bad);
       var rejected = named.length ? batch.filter(function (s) { return bad[s.id]; }) : batch;
-      if (root.console) root.console.warn("quizlib: the server refused " + rejected.length + " statement(s): " + ((res.body && res.body.error) || res.status));
-      removeIds(rejected.map(function (s) { return s.id; }), rejected.map(function (s) { return { statement: s, reason: bad[s.id] || (res.body && res.body.error) || String(res.status) }; }));
+      if (root.console) root.console.warn("quizlib: the server refused " + rejected.length + " statement(s): " + (res.body.error || res.status));
+      setAside(rejected, function (s) { return bad[s.id] || res.body.error || String(res.status); });
       return outbox().length ? flush() : true;
     }, function () {
       sending = false;
@@ -318,6 +372,16 @@
       });
   }
 
+  // Answers the server refused for good: kept in this browser, and said plainly, so nothing is lost unseen.
+  function showSetAside(section) {
+    var aside = read(KEY_REJECTED, []);
+    if (!aside.length) return;
+    var n = aside.length;
+    section.appendChild(el("p", { className: "ql-set-aside", role: "note",
+      text: (n === 1 ? "One of your answers was" : n + " of your answers were") + " not recorded on the course server. " +
+            "They are kept in this browser; your trainer can ask for them. The server said: " + aside[n - 1].reason }));
+  }
+
   function showAssigned(container) {
     if (!learner() || !container) return;
     var section = el("section", { className: "ql-assigned", "aria-labelledby": "ql-assigned-h" });
@@ -327,6 +391,7 @@
     container.insertBefore(section, container.firstChild);
     flush().then(fetchMe).then(function (me) {
       status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
+      showSetAside(section);
       if (!me.assignments.length) { section.appendChild(el("p", { text: "Nothing is assigned to you yet." })); return; }
       me.assignments.forEach(function (a) {
         var box = el("div", { className: "ql-assignment", "data-registration": a.registration });
@@ -349,6 +414,7 @@
       });
     }).catch(function () {
       status.textContent = "The course server cannot be reached just now. Your answers are kept in this browser and will be sent when it is back.";
+      showSetAside(section);
     });
   }
 

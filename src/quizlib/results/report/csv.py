@@ -15,7 +15,10 @@ from quizlib.results.report.records import ReportError
 
 # -- CSV -----------------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may take as the start of a formula: the ASCII lead-ins, their full-width forms, and ";",
+# which a spreadsheet set to split on ";" (common in Europe) reads as the end of one cell and the start of the
+# next. Cells holding ";" anywhere are also quoted, so no split can happen inside one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", ";", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _cell(value: Any) -> str:
@@ -66,5 +69,12 @@ def to_csv(rows: Iterable[Any], row_type: type | None = None, *, bom: bool = Fal
     for r in rows:
         if type(r) is not row_type:
             raise ReportError(f"to_csv expects rows of one type: {type(r).__name__} among {row_type.__name__}")
-        writer.writerow([_cell(getattr(r, name)) for name in names])
+        out.write(",".join(_field(_cell(getattr(r, name))) for name in names) + "\r\n")
     return out.getvalue()
+
+
+def _field(text: str) -> str:
+    """One RFC 4180 field, quoted if it holds a comma, a quote, a line break, or a ";" (see _FORMULA_START)."""
+    if any(c in text for c in ',";\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

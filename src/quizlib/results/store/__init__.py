@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -61,6 +62,7 @@ from quizlib.results.store.rows import (
     ReminderRow,
     SettingRow,
     StaffRow,
+    StaffSessionRow,
     StatementRow,
     ThrottleFailureRow,
 )
@@ -271,6 +273,7 @@ class Store:
             row.password_hash = password_hash
             row.must_change_password = must_change_password
             row.session_generation += 1
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
             s.flush()
             return _dc(Staff, row)
 
@@ -280,9 +283,39 @@ class Store:
             row = _get(s, StaffRow, staff_id)
             if row.active and not active:
                 row.session_generation += 1
+                s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
             row.active = active
             s.flush()
             return _dc(Staff, row)
+
+    # -- staff sessions: one row per signed-in browser, so that signing out ends it on every process ----
+
+    def start_session(self, staff_id: str, seconds: int) -> str:
+        """A new session for ``staff_id``, lasting ``seconds``; its random id (for the cookie; only a hash is
+        kept). Expired sessions of anyone go at the same time."""
+        session_id = secrets.token_urlsafe(32)
+        now = _now()
+        with self._write() as s:
+            s.add(
+                StaffSessionRow(
+                    id=digest(session_id),
+                    staff_id=staff_id,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=seconds),
+                )
+            )
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.expires_at < now))
+        return session_id
+
+    def session_alive(self, session_id: str, staff_id: str) -> bool:
+        """Whether this session of ``staff_id`` is still open (not signed out, not expired)."""
+        with self._read() as s:
+            row = s.get(StaffSessionRow, digest(session_id))
+            return row is not None and row.staff_id == staff_id and row.expires_at > _now()
+
+    def end_session(self, session_id: str) -> None:
+        with self._write() as s:
+            s.execute(sa.delete(StaffSessionRow).where(StaffSessionRow.id == digest(session_id)))
 
     def update_password_hash(self, staff_id: str, password_hash: str) -> None:
         """Store a re-hash of the same password (newer parameters); sessions stay valid."""
@@ -293,12 +326,30 @@ class Store:
 
     # -- throttles (see quizlib.server.throttle) --------------------------------------------------------
 
-    def add_throttle_failure(self, scope: str, key: str, at: datetime) -> None:
-        """Count a failed attempt; failures more than a day old go at the same time (no throttle looks back
-        that far, and the table stays small)."""
+    def add_throttle_failure(self, scope: str, key: str, at: datetime) -> int:
+        """Count a failed attempt (or one about to be checked); return its id. Failures more than a day old go
+        at the same time (no throttle looks back that far, and the table stays small)."""
         with self._write() as s:
-            s.add(ThrottleFailureRow(scope=scope, key=key, at=at))
+            row = ThrottleFailureRow(scope=scope, key=key, at=at)
+            s.add(row)
             s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.at < at - timedelta(days=1)))
+            s.flush()
+            return row.id
+
+    def throttle_attempts(self, scope: str, key: str, *, since: datetime, limit: int) -> list[tuple[int, datetime]]:
+        """The latest ``limit`` (id, time) counted for ``key`` after ``since``, newest first."""
+        q = (
+            select(ThrottleFailureRow.id, ThrottleFailureRow.at)
+            .where(ThrottleFailureRow.scope == scope, ThrottleFailureRow.key == key, ThrottleFailureRow.at > since)
+            .order_by(ThrottleFailureRow.at.desc(), ThrottleFailureRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as s:
+            return [(r.id, r.at) for r in s.execute(q)]
+
+    def remove_throttle_failure(self, failure_id: int) -> None:
+        with self._write() as s:
+            s.execute(sa.delete(ThrottleFailureRow).where(ThrottleFailureRow.id == failure_id))
 
     def throttle_failures(self, scope: str, key: str, *, since: datetime, limit: int) -> list[datetime]:
         """When the latest ``limit`` failures for ``key`` after ``since`` happened, newest first."""
@@ -639,6 +690,47 @@ class Store:
             "statements": [st.statement for st in self.statements(learner_id=learner_id)],
         }
 
+    def export_learner_json(self, learner_id: str, page: int = 500) -> Iterator[str]:
+        """:meth:`export_learner` as JSON text, in pieces: the statements are read ``page`` at a time, so a
+        learner with tens of thousands of them costs no more memory than one page. Raises :class:`NotFound`
+        before the first piece if there is no such learner."""
+        learner = self.learner(learner_id)
+        cohort = self.cohort(learner.cohort_id)
+        head = {
+            "learner": {
+                "id": learner.id,
+                "display_name": learner.display_name,
+                "email": learner.email,
+                "joined": learner.created_at.isoformat(),
+            },
+            "cohort": {"id": cohort.id, "name": cohort.name},
+        }
+
+        def pieces() -> Iterator[str]:
+            yield json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "statements": ['
+            after: tuple[datetime, str] | None = None
+            first = True
+            while True:
+                q = (
+                    select(StatementRow.timestamp, StatementRow.id, StatementRow.statement)
+                    .where(StatementRow.learner_id == learner_id)
+                    .order_by(StatementRow.timestamp, StatementRow.id)
+                    .limit(page)
+                )
+                if after is not None:
+                    q = q.where(sa.tuple_(StatementRow.timestamp, StatementRow.id) > sa.tuple_(*after))
+                with self._read() as s:
+                    rows = s.execute(q).all()
+                if not rows:
+                    break
+                text = ",".join("\n    " + json.dumps(r.statement, ensure_ascii=False) for r in rows)
+                yield text if first else "," + text
+                first = False
+                after = (rows[-1].timestamp, rows[-1].id)
+            yield "\n  ]\n}\n"
+
+        return pieces()
+
     def delete_learner(self, learner_id: str) -> int:
         """Delete a learner and every statement of theirs (with those still waiting to be forwarded to an
         external LRS); return how many statements went."""
@@ -808,6 +900,24 @@ class Store:
             q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
         with self._read() as s:
             return [Activity(**row._asdict()) for row in s.execute(q)]
+
+    def learner_usage(self, learner_id: str, since: datetime) -> tuple[int, int]:
+        """How many statements ``learner_id`` has stored in all, and how many of their own (not the server's
+        verdicts) since ``since``, by the server's clock."""
+        # Two counts, each along an index: all of theirs (learner_id), and their recent ones (learner_id, stored).
+        with self._read() as s:
+            total = s.scalar(select(sa.func.count()).where(StatementRow.learner_id == learner_id)) or 0
+            recent = (
+                s.scalar(
+                    select(sa.func.count()).where(
+                        StatementRow.learner_id == learner_id,
+                        StatementRow.stored >= since,
+                        StatementRow.verb.in_(("answered", "completed")),
+                    )
+                )
+                or 0
+            )
+        return total, recent
 
     def count_statements(self, verb: str | None = None) -> int:
         q = select(sa.func.count()).select_from(StatementRow)

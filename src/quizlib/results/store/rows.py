@@ -114,9 +114,22 @@ class ReminderRow(Base):
     channel: Mapped[str] = mapped_column(sa.String(16))
 
 
+class StaffSessionRow(Base):
+    """A signed-in browser (migration 0007); its cookie carries a random id, this row its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(sa.ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class StatementRow(Base):
     __tablename__ = "statements"
-    __table_args__ = (sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),)
+    __table_args__ = (
+        sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),
+        sa.Index("ix_statements_learner_stored", "learner_id", "stored"),  # migration 0007: recent per learner
+    )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     verb: Mapped[str] = mapped_column(sa.String(16))
