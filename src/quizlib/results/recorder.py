@@ -194,6 +194,7 @@ class Recorder:
                 when=now,
                 registration=registration,
                 seed=event.get("seed"),
+                duration=event.get("duration"),
             )
         if event["type"] == "completed":
             r = event["result"]
@@ -214,6 +215,7 @@ class Recorder:
                 when=now,
                 registration=registration,
                 seed=event.get("seed"),
+                duration=event.get("duration"),
             )
         return None
 

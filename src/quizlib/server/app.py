@@ -12,8 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from quizlib.fronts.html import PRACTICE_DIR
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, lead, pages
+from quizlib.server import accounts, api, attempts, lead, pages
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
@@ -87,6 +88,17 @@ async def join_page(request: Request) -> Response:
     )
 
 
+class BookFiles(StaticFiles):
+    """The built book, without the practice copies of summative quizzes (``_static/quizlib-practice/``): they
+    carry the keys for a book read without a server, and here the server scores those quizzes itself."""
+
+    def lookup_path(self, path: str):
+        full_path, stat_result = super().lookup_path(path)
+        if stat_result is not None and PRACTICE_DIR in Path(full_path).parts:
+            return "", None
+        return full_path, stat_result
+
+
 def create_app(
     store: Store,
     catalogue: Catalogue,
@@ -105,6 +117,7 @@ def create_app(
         Route("/api/v1/join", api.join, methods=["POST"]),
         Route("/api/v1/statements", api.statements, methods=["POST"]),
         Route("/api/v1/me", api.me, methods=["GET"]),
+        *attempts.routes(),
         Route("/join/{code}", join_page, methods=["GET"]),
         Route("/signin", pages.signin, methods=["GET", "POST"]),
         Route("/signout", pages.signout, methods=["POST"]),
@@ -122,7 +135,7 @@ def create_app(
     if book is not None:
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
-        routes.append(Mount("/", app=StaticFiles(directory=str(book), html=True), name="book"))
+        routes.append(Mount("/", app=BookFiles(directory=str(book), html=True), name="book"))
     app = Starlette(
         routes=routes,
         middleware=[Middleware(CompressedResponses)],
