@@ -640,7 +640,7 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
     out = []
     tries_so_far: dict[str, list] = {}
     spent: dict[str, float] = {}  # seconds on each question: the time since the previous try goes to this one
-    previous = attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else None
+    previous = attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else datetime.now(UTC)
     for n, t in enumerate(attempt.tries):
         spent[t.question_id] = spent.get(t.question_id, 0.0) + (t.at - previous).total_seconds()
         previous = t.at
@@ -702,7 +702,9 @@ def _submit_summative(store, ingestor, course: Course, attempt: DemoAttempt, lea
     """An attempt at a summative quiz as the course server makes it: started (with its seed), and if the
     learner finished it, submitted and scored by the server. Returns the statements stored."""
     quiz = course.quiz(attempt.quiz_id)
-    started = attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else attempt.finished_at
+    started = (
+        attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else (attempt.finished_at or datetime.now(UTC))
+    )
     issued = store.add_attempt(
         learner.id,
         quiz.id,
