@@ -477,3 +477,35 @@ def _half(q):
     if q.kind == "matching":
         return dict(list(key.items())[:1])
     return key
+
+
+# -- time spent, shown to trainers and leads ---------------------------------------------------------------
+
+
+def test_trainers_and_leads_see_the_time_spent(live, cohort, bea, course):
+    from server_fixtures import signed_in
+
+    attempt = start(bea)
+    with live.store.engine.begin() as c:  # the learner started twelve minutes ago
+        c.execute(sa.text("UPDATE attempts SET started_at = :t"), {"t": datetime.now(UTC) - timedelta(minutes=12)})
+    responses = right_responses(course, live, attempt)
+    assert submit(bea, attempt, responses, {qid: 40 for qid in responses}).status_code == 200
+    learner_id = bea.who["learner_id"]
+    trainer = signed_in(live, "Tara Trainer")
+    live.store.reassign_cohort(cohort.id, live.store.staff_by_name("Tara Trainer").id)
+    page = trainer.get(f"trainer/cohorts/{cohort.id}/learners/{learner_id}").text
+    row = re.search(rf'<tr data-attempt="{attempt["id"]}">(.*?)</tr>', page, re.S).group(1)
+    assert re.search(r'<td class="num">12 min [0-9] s</td>', row), row
+    cohort_page = trainer.get(f"trainer/cohorts/{cohort.id}").text
+    assert re.search(r'<td class="num">12 min [0-9] s</td>', cohort_page)
+    lead = signed_in(live, "Lee Lead", role="lead")
+    summary = re.search(r'<tr data-quiz="final">(.*?)</tr>', lead.get("lead/").text, re.S).group(1)
+    assert '<td class="num">12.0 min</td>' in summary or '<td class="num">12.1 min</td>' in summary, summary
+    items = lead.get("lead/quizzes/final").text
+    assert items.count('<td class="num">40 s</td>') == 16
+    csv = lead.get("lead/export/items.csv", params={"quiz": "final"}).text
+    assert csv.splitlines()[0].endswith(",median_seconds") and all(
+        line.endswith(",40.0") for line in csv.splitlines()[1:]
+    )
+    for client in (trainer, lead):
+        client.close()

@@ -178,8 +178,21 @@ def trainer_home(request: Request, form=None) -> Response:
     )
 
 
+def time_text(seconds: float | None) -> str:
+    """Time spent in words a trainer reads at a glance: "45 s", "4 min 12 s", "1 h 3 min"; "" if unknown."""
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
 def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
     learners = ctx.store.learners(cohort_id)
+    spent = ctx.store.time_spent(cohort_id)
     by_learner: dict[str, list] = {}
     for s in ctx.store.activity(cohort_id=cohort_id):
         by_learner.setdefault(s.learner_id, []).append(s)
@@ -191,6 +204,7 @@ def _learner_rows(ctx: ServerContext, cohort_id: str, assignments, today: date):
                 "learner": learner,
                 "attempts": mine,
                 "progress": [progress.assignment_progress(a, mine, today) for a in assignments],
+                "time": time_text(spent.get(learner.id)),
             }
         )
     return rows
@@ -316,6 +330,7 @@ def learner_page(request: Request, form=None) -> Response:
         cohort=cohort,
         learner=learner,
         attempts=mine,
+        durations={k: time_text(v) for k, v in ctx.store.attempt_durations(learner.id).items()},
         catalogue=ctx.catalogue,
         progress=[progress.assignment_progress(a, mine, today) for a in assignments],
         problem=problem,

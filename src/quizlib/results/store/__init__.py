@@ -738,6 +738,18 @@ class Store:
         with self._read() as s:
             return {attempt_id: duration for attempt_id, duration in s.execute(q) if duration is not None}
 
+    def time_spent(self, cohort_id: str) -> dict[str, float]:
+        """Seconds each learner of a cohort spent on their finished attempts (where recorded), by learner id."""
+        a = AttemptResultRow
+        q = (
+            select(a.learner_id, sa.func.sum(a.duration))
+            .join(LearnerRow, LearnerRow.id == a.learner_id)
+            .where(LearnerRow.cohort_id == cohort_id, a.duration.is_not(None))
+            .group_by(a.learner_id)
+        )
+        with self._read() as s:
+            return {learner_id: float(total) for learner_id, total in s.execute(q) if total is not None}
+
     def begun_attempts(self, *, cohort_id: str | None = None) -> list[tuple[str, str, str]]:
         """(learner id, quiz id, attempt id) of every attempt with at least one answer, finished or not."""
         q = (
