@@ -509,3 +509,14 @@ def test_trainers_and_leads_see_the_time_spent(live, cohort, bea, course):
     )
     for client in (trainer, lead):
         client.close()
+
+
+def test_the_course_states_the_rules_of_its_final_assessment(course, root):
+    """The final is summative, and chapter 10 tells learners what its settings say."""
+    final = course.quiz("final")
+    s = final.settings
+    assert final.summative and (s.attempts, s.review, s.time_limit, s.tries) == (2, "after_due", 0, 1)
+    chapter = (root / "chapters" / "10-final-assessment.md").read_text(encoding="utf-8")
+    assert f"**{s.attempts} attempts**" in chapter and "There is no time limit." in chapter
+    assert "shown after the due date" in chapter and "runs as practice" in chapter
+    assert "nothing is marked until you submit" in final.intro
