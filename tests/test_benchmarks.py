@@ -48,3 +48,9 @@ def test_book():
 def test_page_bytes(minibook):
     out = bench("page_bytes.py", "--book", str(minibook), "--page", "chapters/kinds.html")
     assert re.search(r"compression saves [\d,.]+ KiB", out), out
+
+
+def test_keys():
+    out = bench("keys.py", "--seeds", "20")
+    assert re.search(r"^all +\d+ +\d+ +[\d.]+% +[\d.]+% ", out, re.MULTILINE), out
+    assert re.search(r"^final \(20 draws\) +70% ", out, re.MULTILINE), out

@@ -237,3 +237,17 @@ def test_the_browser_builds_the_statements_quizlib_xapi_builds(scenario):
     assert not problems, "\n".join(problems)
     for statement in js:  # and the server accepts what the browser sends
         xapi.check(statement)
+
+
+def test_the_browser_decodes_the_practice_copy_quizlib_encodes():
+    """A summative quiz's practice copy (quizlib.fronts.html.encode_practice) reads back in the browser as
+    the same data, text outside ASCII included; its text shows none of the quiz."""
+    from quizlib.fronts.html import decode_practice, encode_practice, quiz_data
+
+    data = quiz_data(fixture_course(), "kinds")
+    data["quiz"]["title"] = "Ça va ? \U0001f324 “quoted” <b>"
+    encoded = encode_practice("kinds", data)
+    assert decode_practice("kinds", encoded) == data
+    assert "Blue" not in encoded and "feedback" not in encoded and "correct" not in encoded
+    decoded = run_in_node("QuizLibUI.practiceData('kinds', input)", RUNTIME, encoded)
+    assert decoded == data

@@ -1150,6 +1150,10 @@
   Assessment.prototype.start = function () {
     var self = this;
     this.actions.textContent = "";
+    this.questionsBox.textContent = "";  // the last attempt's questions go: the new one draws its own
+    this.views = [];
+    this.summary.hidden = true;
+    this.summary.textContent = "";
     this.say("Starting your attempt\u2026");
     this.api("POST", "api/v1/attempts", { quiz_id: this.quiz.id }).then(function (res) {
       if (res.status === 200 || res.status === 201) self.run(res.body);
@@ -1189,6 +1193,7 @@
     this.say("");
     this.history.textContent = "";
     this.summary.hidden = true;
+    this.summary.textContent = "";
     this.questionsBox.textContent = "";
     var shown = attempt.questions;
     this.views = shown.map(function (q, i) {
