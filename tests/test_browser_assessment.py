@@ -370,6 +370,7 @@ def test_an_assessment_keeps_answers_until_submitted_and_reviews_after_the_due_d
         page.get_by_role("button", name="See the answers of attempt 1").click()
         review = page.locator(".ql-history .ql-review")
         expect(review.locator(".ql-question")).to_have_count(16)
+        expect(review.locator(".ql-prompt").first).not_to_be_empty()
         expect(review.locator(".ql-answer").first).to_contain_text("The answer:")
         assert _violations(page) == []
     finally:

@@ -184,7 +184,13 @@ def _review(ctx: ServerContext, quiz: Quiz, attempt: IssuedAttempt) -> list[dict
     for number, q in enumerate(_questions(ctx, quiz, attempt), start=1):
         kind = kind_of(q)
         response = responses.get(q.id)
-        item: dict[str, Any] = {"id": q.id, "number": number, "answered": response is not None, "feedback": []}
+        item: dict[str, Any] = {
+            "id": q.id,
+            "number": number,
+            "prompt": q.prompt,
+            "answered": response is not None,
+            "feedback": [],
+        }
         if response is not None:
             result = score_response(q, response, quiz.settings)
             item["credit"] = result.credit if result.complete else 0.0
