@@ -297,6 +297,10 @@ def test_nothing_a_learner_receives_before_submitting_holds_a_key_of_the_final(
         if path == "_static/quizlib.js":
             sizes["the quiz runtime (_static/quizlib.js)"] = len(data)
     assert fetched > 20
+    # The practice copy that a static host serves instead holds the keys, but not as text anyone reads.
+    practice = (built_book / "_static" / "quizlib-practice" / "final.js").read_text(encoding="utf-8")
+    assert len(practice) > 100_000 and leaks(practice, secrets) == []
+    sizes["the practice copy (static hosts only)"] = len(practice.encode())
     api = [
         ("GET", "api/v1/config", None),
         ("GET", "api/v1/me", None),
