@@ -69,31 +69,56 @@ def statements(who: dict, course, n: int) -> list[dict]:
     return out
 
 
-def finished_quizzes(who: dict, course, n: int) -> list[dict]:
-    """``n`` completed statements of whole attempts at the quiz, every answer right at the first try."""
+def finished_quizzes(who: dict, course, n: int) -> list[list[dict]]:
+    """``n`` whole attempts at the quiz, every answer right at the first try: each its answered statements, then
+    its completed one (which the server scores over the answers it recorded for the attempt)."""
     quiz = course.quiz(QUIZ)
     answers = {q.id: {"tries": [score.full_credit_response(q)], "revealed": False} for q in quiz.questions}
     result = score.score_quiz(quiz, answers)
     now = datetime.now(UTC)
-    return [
-        xapi.finished(
-            verb="completed",
-            statement_id=str(uuid.uuid4()),
-            actor=xapi.agent(who["learner_id"], who["home_page"]),
-            quiz_id=quiz.id,
-            chapter=quiz.chapter,
-            title=quiz.title,
-            answers=answers,
-            points=result.points,
-            max_points=result.max_points,
-            percentage=result.percentage,
-            passed=result.passed,
-            complete=True,
-            attempt_id=str(uuid.uuid4()),
-            when=now,
+    actor = xapi.agent(who["learner_id"], who["home_page"])
+    attempts = []
+    for _ in range(n):
+        attempt = str(uuid.uuid4())
+        sent = [
+            xapi.answered(
+                statement_id=str(uuid.uuid4()),
+                actor=actor,
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                question_id=q.id,
+                kind=q.kind,
+                prompt=q.prompt,
+                response=score.full_credit_response(q),
+                try_number=1,
+                attempt_id=attempt,
+                credit=1,
+                correct=True,
+                final=True,
+                when=now,
+            )
+            for q in quiz.questions
+        ]
+        sent.append(
+            xapi.finished(
+                verb="completed",
+                statement_id=str(uuid.uuid4()),
+                actor=actor,
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                title=quiz.title,
+                answers=answers,
+                points=result.points,
+                max_points=result.max_points,
+                percentage=result.percentage,
+                passed=result.passed,
+                complete=True,
+                attempt_id=attempt,
+                when=now,
+            )
         )
-        for _ in range(n)
-    ]
+        attempts.append(sent)
+    return attempts
 
 
 class Client:
@@ -159,12 +184,15 @@ def main() -> None:
                     work.append((c, shares))
                 before = store.count_statements()
 
-                def send(c: Client, shares: list[tuple[dict, list[dict]]]) -> None:
+                def send(c: Client, shares: list[tuple[dict, list]]) -> None:
                     for who, items in shares:
                         c.headers["Authorization"] = f"Bearer {who['token']}"
                         for i in range(0, len(items), batch):
                             chunk = items[i : i + batch]
-                            c.post("api/v1/statements", chunk[0] if batch == 1 else chunk)
+                            if make is finished_quizzes:  # whole attempts: their statements in one request
+                                c.post("api/v1/statements", [s for attempt in chunk for s in attempt])
+                            else:
+                                c.post("api/v1/statements", chunk[0] if batch == 1 else chunk)
 
                 threads = [threading.Thread(target=send, args=w) for w in work]
                 start = time.perf_counter()
@@ -175,8 +203,9 @@ def main() -> None:
                 elapsed = time.perf_counter() - start
                 sent = per_client * clients
                 stored = store.count_statements() - before
-                # A finished quiz is stored with the server's verdict: two statements for each one sent.
-                assert stored == sent * (2 if make is finished_quizzes else 1), (stored, sent)
+                # A finished quiz is its answers, its completed statement and the server's verdict.
+                per_quiz = len(course.quiz(QUIZ).questions) + 2
+                assert stored == sent * (per_quiz if make is finished_quizzes else 1), (stored, sent)
                 for c, _ in work:
                     c.close()
                 what = "quizzes" if make is finished_quizzes else "answers"
@@ -189,9 +218,12 @@ def main() -> None:
             run("batches of 200, 1 client", args.batched, 200, 1)
             run("batches of 50, 4 clients at once", args.batched, 50, 4)
             quiz = course.quiz(QUIZ)
-            print(f"finished quizzes ({QUIZ}: {len(quiz.questions)} questions each, scored and stored per question):")
+            print(
+                f"finished quizzes ({QUIZ}: {len(quiz.questions)} answers and the completed statement, "
+                "scored and stored per question):"
+            )
             run("finished quizzes, one per request", args.finished, 1, 1, finished_quizzes)
-            run("finished quizzes, batches of 50", args.finished * 4, 50, 1, finished_quizzes)
+            run("finished quizzes, 10 per request", args.finished * 4, 10, 1, finished_quizzes)
             store.close()
         finally:
             proc.terminate()

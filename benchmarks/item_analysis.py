@@ -2,11 +2,13 @@
 
 1. Fills a real database (a temporary SQLite file by default, or --database URL) with finished quiz attempts
    at the course's real quizzes: learners of varied ability answer every question (a second try where the
-   quiz allows one), some retake a quiz. Each attempt goes in as the *completed* statement a browser sends,
-   through the server's ingest logic (``Ingestor.score``, which checks and re-scores it), and the records of
-   many learners are stored in one transaction (``Store.add_statements``, which writes each finished
-   attempt's narrow result rows with it). ``--answered`` also stores one *answered* statement per try, as a
-   live course would, to measure reading past them (item analysis never reads them).
+   quiz allows one), some retake a quiz. Each attempt goes through the server's ingest logic as a browser
+   sends it, its *answered* statements then its *completed* one (``Ingestor.score``, which checks it and
+   re-scores it over the answers recorded for the attempt); an attempt at the summative final assessment as
+   the server scores a submitted one (``Ingestor.submitted``). The records of many learners are stored in one
+   transaction (``Store.add_statements``, which writes each finished attempt's narrow result rows with it):
+   the completed statements and verdicts, and with ``--answered`` the *answered* statements too, as a live
+   course would, to measure reading past them (item analysis never reads them).
 2. Times, end to end, streaming first attempts' records from the store into the item analysis (with
    response frequencies and flags), as the course lead's page does; then the same from lists of every
    attempt; then the computation alone on records already in memory. Measures the peak memory of each with
@@ -48,19 +50,23 @@ from quizlib.results import (
     xapi,
 )
 from quizlib.results.demo import DEMO_HOME_PAGE, SimulatedLearner, question_traits
-from quizlib.results.ingest import MAX_BATCH, Ingestor
+from quizlib.results.ingest import Ingestor
 from quizlib.results.source import ReportSource
-from quizlib.results.store import Store, current_revision, head_revision
+from quizlib.results.store import IssuedAttempt, Store, current_revision, head_revision
 
 STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 
 
-def attempts_for(course, rng, learner_id, ability, traits, start, answered):
+def attempts_for(course, rng, learner_id, ability, traits, start):
+    """A learner's attempts at every quiz: each ``("sent", statements)`` (what a browser sends for a practice
+    quiz) or ``("submitted", quiz, attempt, answers)`` (a summative attempt the server scores); and the
+    number of answers."""
     """One learner's statements: a completed statement per attempt (and answered ones if asked), and answers."""
     person = SimulatedLearner(rng, ability)
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     clock = start
-    statements, answers_stored = [], 0
+    attempts: list[tuple] = []
+    answers_stored = 0
     for quiz in course.quizzes.values():
         if not (quiz.questions or quiz.draw):
             continue
@@ -71,6 +77,7 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
             shown = draw.draw_questions(quiz, course.quizzes, seed) if quiz.draw else quiz.questions
             attempt_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             answers = {}
+            sent: list[dict] = []
             for question in shown:
                 bank, _, own = question.id.rpartition("/")
                 t = traits[(bank or quiz.id, own)]
@@ -81,13 +88,30 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
                         person.respond(question, t, 0.5 * (number - 1) + 1.2 * n, avoid=tries[-1] if tries else None)
                     )
                     clock += timedelta(seconds=rng.randint(20, 120))
-                    if answered:
-                        statements.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed))
+                    sent.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed))
                     if score.score_response(question, tries[-1], quiz.settings).correct:
                         break
                 answers[question.id] = {"tries": tries, "revealed": False}
+            answers_stored += len(shown)
+            if quiz.summative:
+                issued = IssuedAttempt(
+                    id=attempt_id,
+                    learner_id=learner_id,
+                    quiz_id=quiz.id,
+                    number=number,
+                    seed=seed if seed is not None else 0,
+                    registration=None,
+                    started_at=start,
+                    deadline=None,
+                    submitted_at=None,
+                    percentage=None,
+                    passed=None,
+                    result=None,
+                )
+                attempts.append(("submitted", quiz, issued, answers, clock))
+                continue
             result = score.score_quiz(quiz, answers, shown)
-            statements.append(
+            sent.append(
                 xapi.finished(
                     verb="completed",
                     statement_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -106,8 +130,8 @@ def attempts_for(course, rng, learner_id, ability, traits, start, answered):
                     seed=seed,
                 )
             )
-            answers_stored += len(shown)
-    return statements, answers_stored
+            attempts.append(("sent", sent))
+    return attempts, answers_stored
 
 
 def _answered(actor, quiz, question, tries, attempt_id, when, seed):
@@ -146,9 +170,16 @@ def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[
     pending = []
     while stored < target:
         learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
-        statements, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, start, answered)
-        for i in range(0, len(statements), MAX_BATCH):
-            pending += ingestor.score(learner, statements[i : i + MAX_BATCH]).records
+        attempts, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, start)
+        for attempt in attempts:
+            if attempt[0] == "sent":  # one request per attempt: its answers, then its completed statement
+                records = ingestor.score(learner, attempt[1]).records
+            else:
+                _, quiz, issued, answers, when = attempt
+                records = ingestor.submitted(
+                    learner, quiz, issued, answers, {}, pass_mark=quiz.settings.pass_mark, when=when
+                )[1]
+            pending += records if answered else [r for r in records if r.verb != "answered"]
         stored += n
         learners += 1
         if len(pending) >= STORE_AT_ONCE or stored >= target:

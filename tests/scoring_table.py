@@ -34,5 +34,7 @@ def quiz_with(settings: dict | None) -> Quiz:
 def case_id(case: dict) -> str:
     if "name" in case:
         return case["name"]
+    if "order" in case:
+        return f"{case['question']}-seed-{case['seed']}"
     what = case.get("response", case.get("tries", case.get("seed")))
     return f"{case.get('question', 'draw')}-{what!r}"[:60]

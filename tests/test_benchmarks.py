@@ -84,3 +84,9 @@ def test_kill9():
 def test_export():
     out = bench("export.py", "--statements", "300")
     assert re.search(r"four at once: [\d.]+ s; peak \d+ MB", out), out
+
+
+def test_keys():
+    out = bench("keys.py", "--seeds", "20")
+    assert re.search(r"^all +\d+ +\d+ +[\d.]+% +[\d.]+% ", out, re.MULTILINE), out
+    assert re.search(r"^final \(20 draws\) +70% ", out, re.MULTILINE), out

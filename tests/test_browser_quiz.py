@@ -139,8 +139,15 @@ def test_every_kind_by_keyboard_alone(page, minibook_url):
     page.goto(f"{minibook_url}/chapters/kinds.html")
     kb = page.keyboard
 
-    tab_to(page, q("sc", "input[type=radio]"))
-    kb.press("ArrowDown")  # Green -> Blue
+    # Choices come in the order drawn for this attempt: find where each wanted one is, then use the keys.
+    def shown(qid, selector="input"):
+        return page.locator(q(qid, selector)).evaluate_all("els => els.map(e => e.value)")
+
+    tab_to(page, q("sc", "input[type=radio]"))  # the first radio of the group takes focus
+    for _ in range(shown("sc").index("b")):
+        kb.press("ArrowDown")  # arrows move to the next radio and choose it
+    if shown("sc").index("b") == 0:
+        kb.press("Space")
     kb.press("Tab")
     kb.press("Enter")
     expect(feedback(page, "sc")).to_contain_text("Correct.")
@@ -148,7 +155,10 @@ def test_every_kind_by_keyboard_alone(page, minibook_url):
     assert page.evaluate("document.activeElement.classList.contains('ql-feedback')")
 
     tab_to(page, q("mr", "input[type=checkbox]"))
-    for key in ("Space", "Tab", "Tab", "Space", "Tab", "Tab", "Space", "Tab", "Enter"):  # 2, 5, 11, Check
+    keys = []
+    for n, value in enumerate(shown("mr")):
+        keys += (["Tab"] if n else []) + (["Space"] if value in ("a", "c", "e") else [])  # 2, 5, 11
+    for key in keys + ["Tab", "Enter"]:  # then Check answer
         kb.press(key)
     expect(feedback(page, "mr")).to_contain_text("Correct.")
 
@@ -177,24 +187,30 @@ def test_every_kind_by_keyboard_alone(page, minibook_url):
     kb.press("Enter")
     expect(feedback(page, "ord")).to_contain_text("Correct.")
 
-    # matching: choices are sorted: Choose…, 29 (a long distractor), 7,636, 81, 88
+    # matching: Choose…, then the choices in the attempt's order
+    choices = page.locator(q("match", "select")).first.evaluate("s => [...s.options].map(o => o.value)")
     tab_to(page, q("match", "select"))
-    for downs in (3, 2, 4):  # studies 81, families 7,636, outcomes 88
-        for _ in range(downs):
+    for pair in ("studies", "families", "outcomes"):
+        for _ in range(choices.index(pair)):
             kb.press("ArrowDown")
         kb.press("Tab")
     kb.press("Enter")  # Tab from the last select lands on Check answer
     expect(feedback(page, "match")).to_contain_text("Correct.")
 
+    def decide(stage, option):
+        # Space chooses the radio that has focus (the first); arrows move on and choose.
+        values = shown("case", f'.ql-stage[data-stage="{stage}"] input[type=radio]')
+        kb.press("Space")
+        for _ in range(values.index(option)):
+            kb.press("ArrowDown")
+        kb.press("Tab")
+        kb.press("Enter")
+
     tab_to(page, q("case", "input[type=radio]"))
-    kb.press("Space")  # Call to ask how she is
-    kb.press("Tab")
-    kb.press("Enter")  # Decide: the next stage appears and takes focus
+    decide("s1", "a")  # Call to ask how she is: the next stage appears and takes focus
     expect(page.locator(q("case", ".ql-stage"))).to_have_count(2)
     assert page.evaluate("document.activeElement.closest('.ql-stage').dataset.stage") == "s2"
-    kb.press("Space")  # Offer a different time
-    kb.press("Tab")
-    kb.press("Enter")
+    decide("s2", "a")  # Offer a different time
     expect(page.locator(q("case"))).to_contain_text("Your decisions earned 100% of the credit.")
 
     expect(summary(page)).to_have_text(

@@ -10,6 +10,7 @@ import pytest
 
 import quizlib.results.store as store_module
 from quizlib.quiz import score
+from quizlib.quiz.draw import draw_questions
 from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
 from quizlib.results.ingest import Ingestor, Rejected
@@ -114,3 +115,72 @@ def test_a_finished_attempt_and_its_result_rows_are_stored_together_or_not_at_al
     monkeypatch.undo()
     ingestor.accept(learner, sent)
     assert len(ReportSource(store).attempt_scores()) == 1 and store.count_statements() == len(sent) + 1
+
+
+def test_a_drawn_practice_assessment_is_scored_on_the_questions_its_seed_drew(tmp_path):
+    """A formative quiz that draws (the fixture's exam): the client's seed says which questions it showed."""
+    from scoring_table import fixture_course
+
+    course = fixture_course()
+    store = Store(f"sqlite:///{tmp_path / 'course.sqlite3'}")
+    store.upgrade()
+    try:
+        trainer = store.add_staff("Tess", "trainer", "hash")
+        learner, _ = store.add_learner(store.add_cohort("Spring", trainer.id).id, "Bea")
+        ingestor = Ingestor(course, store, "http://127.0.0.1:8000/")
+        exam = course.quiz("exam")
+        shown = {q.id: q for q in draw_questions(exam, course.quizzes, 1)}
+        actor = xapi.agent(learner.id, "http://127.0.0.1:8000/")
+
+        def answer(question_id, response):
+            q = shown.get(question_id) or course.quiz("kinds").question(question_id.split("/")[1])
+            return xapi.answered(
+                statement_id=str(uuid.uuid4()),
+                actor=actor,
+                quiz_id=exam.id,
+                chapter=exam.chapter,
+                question_id=question_id,
+                kind=q.kind,
+                prompt=q.prompt,
+                response=response,
+                try_number=1,
+                attempt_id=str(uuid.uuid4()),
+                credit=0,
+                correct=False,
+                final=True,
+                when=datetime.now(UTC),
+                seed=1,
+            )
+
+        drawn = "kinds/mr"
+        ingestor.accept(learner, answer(drawn, _right(shown[drawn])))
+        assert store.statements()[0].credit == 1.0
+        with pytest.raises(Rejected, match="drawn with this seed"):
+            ingestor.accept(learner, answer("kinds/sc", "b"))  # seed 1 drew mr, ord and match
+    finally:
+        store.close()
+
+
+def test_a_completed_statement_counts_only_the_answers_recorded_for_its_attempt(setting, course):
+    """A completed statement claiming answers the server never received is scored over what it received."""
+    store, learner, ingestor = setting
+    sent = _attempt(learner, course)
+    answers, done = sent[:-1], sent[-1]
+    with pytest.raises(Rejected, match="not finished by the answers recorded for this attempt"):
+        ingestor.accept(learner, done)  # every answer claimed right, none recorded
+    wrong = dict(answers[0])
+    quiz = course.quiz("sensitivity")
+    first = quiz.questions[0]
+    wrong_response = (
+        next(o.id for o in first.options if not o.correct) if hasattr(first, "options") else not _right(first)
+    )
+    wrong["result"] = {**wrong["result"], "extensions": {xapi.EXT_RESPONSE: wrong_response}}
+    again = {**wrong, "id": str(uuid.uuid4())}  # a second wrong try: the question is over
+    again["context"] = {**wrong["context"], "extensions": {**wrong["context"]["extensions"], xapi.EXT_TRY: 2}}
+    ingestor.accept(learner, [wrong, again, *answers[1:], done])  # the completed statement still claims all right
+    stored = next(s for s in store.statements(verb="completed"))
+    result = score.score_quiz(
+        quiz, {q.id: {"tries": [wrong_response] * 2 if q.id == first.id else [_right(q)]} for q in quiz.questions}
+    )
+    assert stored.percentage == result.percentage < 100
+    assert stored.statement["result"]["extensions"][xapi.EXT_ANSWERS][first.id]["tries"] == [wrong_response] * 2

@@ -105,6 +105,16 @@ def _steps(quiz: Quiz, shown, wrong_first: set[str]) -> list[tuple[str, Any]]:
     return steps
 
 
+def _durations(steps) -> list[float]:
+    """Seconds spent on each step's question so far: awkward values for the ISO 8601 text (whole seconds, a
+    hundredth, minutes and hours, a value that rounds up)."""
+    values = [0, 0.01, 7.5, 59.999, 61.25, 3600, 3723.456, 0.005]
+    return [values[i % len(values)] + i for i in range(len(steps))]
+
+
+ATTEMPT_SECONDS = 4321.987
+
+
 def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> list[dict]:
     """What quizlib.results.xapi makes of the same attempt (the tries and the finished quiz)."""
     actor = xapi.agent(LEARNER["learner_id"], LEARNER["home_page"])
@@ -120,7 +130,7 @@ def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> lis
         "seed": seed if quiz.draw else None,
     }
     out = []
-    for (qid, response), statement_id in zip(steps, ids):
+    for (qid, response), statement_id, seconds in zip(steps, ids, _durations(steps)):
         q = by_id[qid]
         tries = answers.setdefault(qid, {"tries": [], "revealed": False})["tries"]
         if q.kind == "vignette":
@@ -138,6 +148,7 @@ def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> lis
                 credit=o.credit,
                 correct=score.score_response(q, response, quiz.settings).correct,
                 final=o.final,
+                duration=seconds,
                 **common,
             )
         )
@@ -153,6 +164,7 @@ def _python_statements(quiz: Quiz, shown, steps, ids, seed, registration) -> lis
             percentage=result.percentage,
             passed=result.passed,
             complete=result.complete,
+            duration=ATTEMPT_SECONDS,
             **common,
         )
     )
@@ -212,7 +224,8 @@ def test_the_browser_builds_the_statements_quizlib_xapi_builds(scenario):
             "timestamp": xapi.timestamp(WHEN),
             "learner": LEARNER,
             "ids": ids,
-            "steps": [{"question": qid, "response": r} for qid, r in steps],
+            "steps": [{"question": qid, "response": r, "duration": d} for (qid, r), d in zip(steps, _durations(steps))],
+            "duration": ATTEMPT_SECONDS,
         },
     )
     assert len(js) == len(expected)
@@ -224,3 +237,17 @@ def test_the_browser_builds_the_statements_quizlib_xapi_builds(scenario):
     assert not problems, "\n".join(problems)
     for statement in js:  # and the server accepts what the browser sends
         xapi.check(statement)
+
+
+def test_the_browser_decodes_the_practice_copy_quizlib_encodes():
+    """A summative quiz's practice copy (quizlib.fronts.html.encode_practice) reads back in the browser as
+    the same data, text outside ASCII included; its text shows none of the quiz."""
+    from quizlib.fronts.html import decode_practice, encode_practice, quiz_data
+
+    data = quiz_data(fixture_course(), "kinds")
+    data["quiz"]["title"] = "Ça va ? \U0001f324 “quoted” <b>"
+    encoded = encode_practice("kinds", data)
+    assert decode_practice("kinds", encoded) == data
+    assert "Blue" not in encoded and "feedback" not in encoded and "correct" not in encoded
+    decoded = run_in_node("QuizLibUI.practiceData('kinds', input)", RUNTIME, encoded)
+    assert decoded == data

@@ -29,6 +29,10 @@ EXPECTED = {
         "11: draw[3].quiz: a quiz cannot draw questions from itself",
         "12: draw[4].kinds: expected kinds among: single_choice, multiple_response, true_false, numeric, ordering, matching, vignette; found 'essay'",
     ],
+    "formative-rules.yaml": [
+        "7: settings.attempts: only a summative quiz has `attempts`; add `mode: summative` to the settings, or remove `attempts`",
+        "8: settings.time_limit: only a summative quiz has `time_limit`; add `mode: summative` to the settings, or remove `time_limit`",
+    ],
     "duplicate-ids.yaml": [
         "7: settings.pass_mark: duplicate field; it is already set on line 6",
         "10: objectives[2].id: duplicate objective id 'o'; it is already used by objectives[1]",
@@ -63,10 +67,25 @@ EXPECTED = {
         "17: questions[1].order: step 'c' is missing; expected every step id once: b, a, c",
         "23: questions[2].items: the steps are listed in the correct order, which gives the answer away; expected them shuffled (the correct order goes in `order`)",
     ],
+    "positions.yaml": [
+        "16: questions[1].options[3].text: refers to other choices by their place ('Both of the above'), but choices are shown in an order drawn for each learner; name the choices it means in words",
+        "24: questions[2].options[2].text: refers to other choices by their place ('Option A'), but choices are shown in an order drawn for each learner; name the choices it means in words",
+        "26: questions[2].options[4].text: refers to other choices by their place ('first answer'), but choices are shown in an order drawn for each learner; name the choices it means in words",
+        "39: questions[3].stages[1].options[2].text: refers to other choices by their place ('previous choice'), but choices are shown in an order drawn for each learner; name the choices it means in words",
+        "48: questions[4].distractors[1].text: refers to other choices by their place ('None of the above'), but choices are shown in an order drawn for each learner; keep it and add `fixed: true` so it stays where it is written, or name the choices it means",
+    ],
     "references-and-objectives.yaml": [
         "11: questions[1].objective: no objective 'recal' in this quiz; expected one of: recall",
         "14: questions[1].cite: no source 'alpha2030' in references.yaml (did you mean 'alpha2003'?)",
         "21: questions[2].options[1].cite: no source 'nobody' in references.yaml",
+    ],
+    "review.yaml": [
+        "8: settings.review: expected 'after_submit' or 'after_due' or 'never', found 'after_the_course'",
+        "10: settings.attempts: expected at least 1, found 0",
+    ],
+    "summative.yaml": [
+        "6: settings.attempts: a summative quiz needs `attempts`, the number of attempts a learner may make; write for example `attempts: 2`",
+        "8: settings.tries: a summative quiz has one try at each question (answers are held until the attempt is submitted); expected `tries: 1`, found 2",
     ],
     "types.yaml": [
         "2: id: expected an id of lower-case letters, digits and hyphens, found 'Types'",
@@ -81,7 +100,7 @@ EXPECTED = {
         "25: questions[3]: expected a question (a mapping of fields), found 'just a line'",
     ],
     "unknown-field.yaml": [
-        "7: settings.retries: unknown field (did you mean 'tries'?); expected one of: numeric_tolerance, pass_mark, retry_penalty, reveal_after, tries",
+        "7: settings.retries: unknown field (did you mean 'tries'?); expected one of: attempts, mode, numeric_tolerance, pass_mark, retry_penalty, reveal_after, review, time_limit, tries",
         "14: questions[1].promt: unknown field (did you mean 'prompt'?); expected one of: cite, id, kind, objective, options, points, prompt",
         "19: questions[2].kind: expected one of: single_choice, multiple_response, true_false, numeric, ordering, matching, vignette; found 'multiple_choice'",
     ],

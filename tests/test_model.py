@@ -27,6 +27,10 @@ def test_as_json_is_plain_json_with_option_ids():
         "reveal_after": 1,
         "retry_penalty": 0.0,
         "numeric_tolerance": 0.0,
+        "mode": "formative",
+        "review": "after_submit",
+        "attempts": None,
+        "time_limit": 0,
     }
 
 

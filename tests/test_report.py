@@ -592,7 +592,8 @@ def test_to_csv_is_rfc4180_with_a_header():
     ]
     text = report.to_csv(rows)
     assert text.startswith(
-        "quiz_id,question_id,kind,prompt,n,max_points,mean_mark,facility,standard_deviation,discrimination,flags\r\n"
+        "quiz_id,question_id,kind,prompt,n,max_points,mean_mark,facility,standard_deviation,discrimination,flags,"
+        "median_seconds\r\n"
     )
     assert '"He said ""hi""\nthen left"' in text
     assert text.endswith("\r\n")
@@ -609,6 +610,7 @@ def test_to_csv_is_rfc4180_with_a_header():
         "",
         "-12.5",
         "very-hard; unused-distractor:c",
+        "",
     ]
     assert parsed[2][1:4] == ["é", "true_false", "Ça va ?"]
     assert text.encode("utf-8").decode("utf-8") == text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scoring_table import case_id, fixture_course, quiz_with, table
 
-from quizlib.quiz import draw, score
+from quizlib.quiz import draw, score, shuffle
 
 T = table()
 
@@ -66,6 +66,45 @@ def test_generator_table():
     for case in T["generator"]:
         rand = draw.mulberry32(case["seed"])
         assert [rand() for _ in case["values"]] == case["values"]
+
+
+@pytest.mark.parametrize("case", T["arrangements"], ids=case_id)
+def test_arrangement_table(case):
+    question = fixture_course().quiz("kinds").question(case["question"])
+    assert {k: list(v) for k, v in shuffle.arrangement(question, case["seed"]).items()} == case["order"]
+
+
+@pytest.mark.parametrize("text,value", T["hashes"], ids=lambda v: repr(v))
+def test_hash_table(text, value):
+    assert shuffle.fnv1a(text) == value
+
+
+def test_shuffle_properties():
+    """Every choice once; fixed choices in place; the same seed the same order; every order comes up, about
+    equally often; each question and part draws its own order."""
+    items = [("a", False), ("b", False), ("c", False), ("none", True)]
+    seen: dict[tuple, int] = {}
+    for seed in range(6000):
+        order = shuffle.shuffled(seed, "q#options", items)
+        assert sorted(order) == ["a", "b", "c", "none"] and order[3] == "none"
+        assert order == shuffle.shuffled(seed, "q#options", items)
+        seen[order] = seen.get(order, 0) + 1
+    assert len(seen) == 6 and min(seen.values()) > 850  # 6 orders of 3 movable choices, 1000 each expected
+    firsts = {shuffle.shuffled(7, f"q{n}#options", items)[0] for n in range(30)}
+    assert firsts == {"a", "b", "c"}  # the same seed gives different questions different orders
+    assert shuffle.shuffled(1, "k", [("x", True), ("y", True)]) == ("x", "y")
+
+
+def test_the_key_moves_across_attempts(course):
+    """With shuffling, the keyed option of every single-choice question is first for about one learner in
+    as many as it has options, not for everyone."""
+    for quiz in course.quizzes.values():
+        for q in quiz.questions:
+            if q.kind != "single_choice":
+                continue
+            key = score.full_credit_response(q)
+            first = sum(shuffle.arrangement(q, seed)["options"][0] == key for seed in range(2000))
+            assert abs(first / 2000 - 1 / len(q.options)) < 0.05, f"{quiz.id}/{q.id}: first in {first} of 2000"
 
 
 def test_draw_properties():

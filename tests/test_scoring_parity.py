@@ -1,7 +1,8 @@
 """quizlib-core.js against the same table of cases as quizlib/quiz/score.py, under Node and in Chromium.
 
 This is what lets the published pages score without a kernel: their scorer gives exactly the results of
-the Python one on every case of the table (every kind, edge cases, partial credit, tries, draws). Node runs
+the Python one on every case of the table (every kind, edge cases, partial credit, tries, draws, the
+order choices are shown in). Node runs
 the whole table in well under a second; Chromium, the browser learners use, runs it too.
 """
 
@@ -16,7 +17,7 @@ from scoring_table import case_id, fixture_course, quiz_with, table
 from quizlib.quiz.model import as_json
 
 T = table()
-SECTIONS = ["responses", "outcomes", "quizzes", "numbers", "draws", "generator"]
+SECTIONS = ["responses", "outcomes", "quizzes", "numbers", "draws", "generator", "arrangements", "hashes"]
 CORE = ASSETS / "quizlib-core.js"
 RUNNER = TESTS_JS / "scoring_cases.js"
 
@@ -55,8 +56,10 @@ def chromium(browser):
 
 def _expected(section: str, case, got: dict) -> tuple[dict, dict]:
     """What the table expects of ``case``, and the part of ``got`` that the table speaks of."""
-    if section == "numbers":
+    if section in ("numbers", "hashes"):
         return {"value": case[1]}, got
+    if section == "arrangements":
+        return {"order": case["order"]}, got
     if isinstance(case, dict) and case.get("error"):
         return {"error": True}, got
     if section == "responses":

@@ -199,24 +199,25 @@ def test_a_batch_is_stored_whole_or_not_at_all(live, learner, course):
     assert live.store.count_statements() == 0
 
 
-def test_a_drawn_assessment_is_scored_on_the_questions_its_seed_drew(live, learner, course):
-    final = next(q for q in course.quizzes.values() if q.draw)
-    banks = {d.quiz: course.quiz(d.quiz) for d in final.draw}
-    shown = draw.draw_questions(final, banks, 424242)
+def test_the_final_assessment_takes_no_statement_the_server_did_not_make(live, learner, course):
+    """The final is summative: its attempts are started and scored by the server (tests/test_attempts.py), so a
+    client's statement for it is refused, naming the field: a seed the server never issued, no seed, or (for an
+    attempt it did start) any statement at all, which it makes itself when the attempt is submitted."""
+    final = course.quiz("final")
+    shown = draw.draw_questions(final, course.quizzes, 424242)
     q = shown[-1]
-    ok = answered(learner, final, q, _right(q), seed=424242)
-    assert post(learner, ok).status_code == 200
-    assert live.store.statement(ok["id"]).credit == 1.0
-    not_drawn = next(
-        f"{b.id}/{x.id}" for b in banks.values() for x in b.questions if f"{b.id}/{x.id}" not in {s.id for s in shown}
-    )
-    bad = answered(learner, final, q, _right(q), seed=424242)
-    bad["object"]["id"] = xapi.question_iri(final.id, not_drawn)
-    r = post(learner, bad)
-    assert r.status_code == 422 and "drawn with this seed" in r.json()["error"]
-    no_seed = answered(learner, final, q, _right(q))
-    r = post(learner, no_seed)
-    assert r.status_code == 422 and "seed" in r.json()["error"]
+    r = post(learner, answered(learner, final, q, _right(q), seed=424242))
+    assert r.status_code == 422 and "not one the server issued" in r.json()["error"]
+    assert r.json()["errors"][0]["path"] == f"context.extensions[{xapi.EXT_SEED}]"
+    r = post(learner, answered(learner, final, q, _right(q)))
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == f"context.extensions[{xapi.EXT_SEED}]"
+    started = learner["client"].post("api/v1/attempts", json={"quiz_id": "final"}).json()
+    seed = live.store.attempt(started["id"]).seed
+    issued = draw.draw_questions(final, course.quizzes, seed)[0]
+    r = post(learner, answered(learner, final, issued, _right(issued), seed=seed, attempt=started["id"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "verb.id"
+    assert f"api/v1/attempts/{started['id']}/submit" in r.json()["error"]
+    assert live.store.count_statements() == 0
 
 
 # -- bad requests: a 4xx with a reason, never a 5xx --------------------------------------------------------

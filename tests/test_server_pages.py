@@ -51,6 +51,28 @@ def course_with_results(live, course):
     store.add_learner(cohort.id, "Cy")
     answers = {q.id: {"tries": [_right(q)], "revealed": False} for q in quiz.questions}
     r = score.score_quiz(quiz, answers)
+    attempt = str(uuid.uuid4())
+    sent = [
+        xapi.answered(
+            statement_id=str(uuid.uuid4()),
+            actor=xapi.agent(bea.id, live.url),
+            quiz_id=quiz.id,
+            chapter=quiz.chapter,
+            question_id=q.id,
+            kind=q.kind,
+            prompt=q.prompt,
+            response=_right(q),
+            try_number=1,
+            attempt_id=attempt,
+            credit=1,
+            correct=True,
+            final=True,
+            when=datetime.now(UTC),
+            registration=assignment.id,
+            duration=30.0,
+        )
+        for q in quiz.questions
+    ]
     done = xapi.finished(
         verb="completed",
         statement_id=str(uuid.uuid4()),
@@ -64,11 +86,11 @@ def course_with_results(live, course):
         percentage=r.percentage,
         passed=r.passed,
         complete=True,
-        attempt_id=str(uuid.uuid4()),
+        attempt_id=attempt,
         when=datetime.now(UTC),
         registration=assignment.id,
     )
-    Ingestor(course, store, live.url).accept(bea, [done])
+    Ingestor(course, store, live.url).accept(bea, [*sent, done])
     return {"cohort": cohort, "learner": bea, "quiz": quiz}
 
 
@@ -217,7 +239,7 @@ def test_a_lead_exports_then_deletes_a_learners_data(live, course_with_results):
     assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
     data = exported.json()
     assert data["learner"]["display_name"] == "Bea"
-    assert {s["verb"]["display"]["en"] for s in data["statements"]} == {"completed", "passed"}
+    assert {s["verb"]["display"]["en"] for s in data["statements"]} == {"answered", "completed", "passed"}
     refused = lead.post(f"lead/learners/{learner.id}/delete", data={"csrf": lead.csrf})
     assert refused.status_code == 400 and live.store.statements(learner_id=learner.id)
     r = lead.post(f"lead/learners/{learner.id}/delete", data={"csrf": lead.csrf, "confirm": "yes"})

@@ -135,3 +135,71 @@ print(json.dumps({{"ids": [q.question.id for q in e.questions]}}))
 
     c = load_course(DATA / "course" / "quizzes")
     assert r["ids"] == [q.id for q in draw.draw_questions(c.quiz("exam"), c.quizzes, seed)]
+
+
+def test_the_widgets_show_choices_in_the_order_the_published_pages_draw():
+    """The same seed gives the same order as quizlib.quiz.shuffle (whose JavaScript twin the page uses); a
+    choice marked fixed keeps its place."""
+    code = (
+        SETUP
+        + """
+k = QuizWidget(course, "kinds", seed=4294967295)
+case = k.question("case")
+print(json.dumps({
+    "sc": [v for _, v in k.question("sc").choice.options],
+    "mr": list(k.question("mr").boxes),
+    "match": [v for _, v in k.question("match").selects["studies"].options][1:],
+    "case": [v for _, v in case.current_stage.choice.options],
+}))
+"""
+    )
+    (r,) = run_cells(code)
+    from quizlib.quiz.load import load_course
+    from quizlib.quiz.shuffle import arrangement
+
+    kinds = load_course(DATA / "course" / "quizzes").quiz("kinds")
+    assert r == {
+        "sc": list(arrangement(kinds.question("sc"), 4294967295)["options"]),
+        "mr": list(arrangement(kinds.question("mr"), 4294967295)["options"]),
+        "match": list(arrangement(kinds.question("match"), 4294967295)["choices"]),
+        "case": list(arrangement(kinds.question("case"), 4294967295)["s1"]),
+    }
+    assert r["mr"][-1] == "e" and r["case"][-1] == "c"
+
+
+SUMMATIVE = """
+import dataclasses
+exam = course.quiz("kinds")
+rules = dataclasses.replace(exam.settings, mode="summative", attempts=2, tries=1, reveal_after=0)
+course.quizzes["assess"] = dataclasses.replace(exam, id="assess", settings=rules)
+a = QuizWidget(course, "assess", seed=7)
+seen = []
+a.on(seen.append)
+sc = a.question("sc"); sc.choice.value = "b"
+a.question("tf").choice.value = True
+case = a.question("case")
+case.current_stage.choice.value = "a"; case.current_stage.decide.click()
+before = dict(check_shown=sc.check_button in sc.children, feedback=sc.feedback.value + a.question("tf").feedback.value,
+              case=case.stage_box.children[0].out.value, stages=len(case.stage_box.children), summary=a.summary.value)
+r = a.submit()
+print(json.dumps(dict(before=before, events=len(seen), percentage=r.percentage, sc=sc.feedback.value,
+                      tf=a.question("tf").feedback.value, num=a.question("num").feedback.value,
+                      case=case.stage_box.children[0].out.value, summary=a.summary.value,
+                      again=a.submit() is None)))
+"""
+
+
+def test_a_summative_quiz_in_a_notebook_is_answered_whole_then_submitted():
+    (r,) = run_cells(SETUP, SUMMATIVE)
+    before = r["before"]
+    assert before["check_shown"] is False and before["feedback"] == "" and before["stages"] == 2
+    assert "Your decision is kept." in before["case"] and "strong choice" not in before["case"]
+    assert r["events"] == 0  # practice in a notebook: nothing is sent to a server
+    # sc right (1), tf wrong (0), the case left after its first decision (0), the steps as they stand (film,
+    # goals, review, edit: 0.5), the rest unanswered: 1.5 of 8
+    assert r["percentage"] == 18.75
+    assert "Correct." in r["sc"] and "Not correct." in r["tf"] and "The answer:" in r["tf"]
+    assert "Not answered." in r["num"] and "The answer:" in r["num"]
+    assert "A strong choice." in r["case"]
+    assert "Your answers are submitted. Your score: 1.5 out of 8 (18.75%)" in r["summary"]
+    assert "This was practice" in r["summary"] and r["again"] is True

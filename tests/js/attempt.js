@@ -4,8 +4,9 @@
 "use strict";
 
 // input: {quiz, banks, seed, attempt_id, registration, timestamp, learner, ids: [one per statement],
-//         steps: [{question, response}]}: each step a try, in order; for a case, each step one more decision
-//         (the response is the path so far, recorded as the case's one try, as quizlib-ui.js does).
+//         steps: [{question, response, duration}], duration}: each step a try, in order, with the seconds spent
+//         on its question so far; for a case, each step one more decision (the response is the path so far,
+//         recorded as the case's one try, as quizlib-ui.js does); `duration` the seconds on the whole attempt.
 // Returns every "answered" statement, then the "completed" one, each with the actor it is sent with.
 /* exported attemptStatements */
 function attemptStatements(Core, Sync, input) {
@@ -28,10 +29,10 @@ function attemptStatements(Core, Sync, input) {
     if (Core.KINDS[q.kind].singleTry) a.tries = [];
     a.tries.push(step.response);
     var o = Core.scoreQuiz(quiz, answers, shown).questions.filter(function (x) { return x.question_id === q.id; })[0];
-    var event = Object.assign({ type: "answered", question: q, response: step.response, result: result, outcome: o, try_number: a.tries.length }, base);
+    var event = Object.assign({ type: "answered", question: q, response: step.response, result: result, outcome: o, try_number: a.tries.length, duration: step.duration }, base);
     return sent(Sync.statementFor(event, facts({})));
   });
-  var finished = Object.assign({ type: "completed", result: Core.scoreQuiz(quiz, answers, shown) }, base);
+  var finished = Object.assign({ type: "completed", result: Core.scoreQuiz(quiz, answers, shown), duration: input.duration }, base);
   out.push(sent(Sync.statementFor(finished, facts({ answers: answers }))));
   return out;
 }

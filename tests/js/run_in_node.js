@@ -17,7 +17,8 @@ function main(argv) {
     process.stderr.write("usage: node run_in_node.js EXPRESSION FILE... < input.json\n");
     return 2;
   }
-  const sandbox = vm.createContext({ document: { readyState: "complete" } });
+  // atob and TextDecoder, as every page has them (quizlib-ui.js decodes a practice copy with them).
+  const sandbox = vm.createContext({ document: { readyState: "complete" }, atob, TextDecoder });
   for (const file of files) vm.runInContext(fs.readFileSync(file, "utf8"), sandbox, { filename: file });
   sandbox.inputText = fs.readFileSync(0, "utf8");
   // Parsed inside the context, so that its arrays and objects are the context's own (Array.isArray, instanceof).

@@ -25,6 +25,8 @@ function runScoringCases(C, kind, cases, quizzes, banks) {
       }
       if (kind === "numbers") return { value: C.parseNumber(c[0]) };
       if (kind === "draws") return { questions: C.drawQuestions(banks.exam, banks, c.seed).map(function (q) { return q.id; }) };
+      if (kind === "arrangements") return { order: C.arrangement(question(), c.seed) };
+      if (kind === "hashes") return { value: C.fnv1a(c[0]) };
       if (kind === "generator") {
         var rand = C.mulberry32(c.seed);
         return { values: c.values.map(function () { return rand(); }) };

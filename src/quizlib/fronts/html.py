@@ -14,13 +14,17 @@ whether it runs before the blocks are read or after.
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
+import math
 from importlib import resources
 from typing import Any
 
+from quizlib.quiz.draw import mulberry32
 from quizlib.quiz.model import Course, Quiz, as_json
+from quizlib.quiz.shuffle import fnv1a
 
 # In this order: the DOM helper, the scorer, the quiz itself, and the outbox for the course server.
 SCRIPTS = ("quizlib-dom.js", "quizlib-core.js", "quizlib-ui.js", "quizlib-sync.js")
@@ -28,6 +32,9 @@ STYLESHEET = "quizlib.css"
 # Mount the blocks on the page now, and those still to be read if the page is still loading.
 _MOUNT = 'QuizLibUI.mountAll();\nif (document.readyState === "loading") document.addEventListener("DOMContentLoaded", QuizLibUI.mountAll);\n'
 _BLOCK = '<div class="quizlib" data-quizlib="'
+# Where the book keeps the practice copy of each summative quiz (``<quiz id>.js``), under ``_static``; the
+# course server never serves this folder (``quizlib.server.app.BookFiles``).
+PRACTICE_DIR = "quizlib-practice"
 
 
 @functools.cache
@@ -73,7 +80,8 @@ def _cited(quiz: Quiz) -> set[str]:
 
 
 def quiz_data(course: Course, quiz_id: str) -> dict[str, Any]:
-    """What the JavaScript front needs to show ``quiz_id``: the quiz, its banks and the sources it cites."""
+    """What the JavaScript front needs to show and score ``quiz_id`` by itself: the quiz, its banks and the
+    sources it cites (for a summative quiz, what its practice copy holds: see :func:`practice_script`)."""
     quiz = course.quiz(quiz_id)
     banks = {d.quiz: course.quiz(d.quiz) for d in quiz.draw}
     cited = _cited(quiz).union(*(_cited(b) for b in banks.values()))
@@ -84,6 +92,62 @@ def quiz_data(course: Course, quiz_id: str) -> dict[str, Any]:
         "banks": {k: as_json(v) for k, v in banks.items()},
         "references": {k: as_json(refs[k]) for k in sorted(cited) if k in refs},
     }
+
+
+def summative_data(course: Course, quiz_id: str, *, practice: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a page carries of a summative quiz: its title, rules and size, and no question, key or feedback.
+
+    Served by ``quizlib serve``, the browser asks the server for an attempt. Without a server (a static host,
+    a file, an LMS package) it runs the quiz as practice from its practice copy: ``practice`` (the encoded copy,
+    inline, where the block must stand alone), or else ``_static/quizlib-practice/<quiz id>.js``.
+    """
+    quiz = course.quiz(quiz_id)
+    public = {
+        "id": quiz.id,
+        "title": quiz.title,
+        "chapter": quiz.chapter,
+        "intro": quiz.intro,
+        "settings": as_json(quiz.settings),
+        "questions": [],
+        "draw": [],
+        "question_count": len(quiz.questions) + sum(d.count for d in quiz.draw),
+    }
+    data: dict[str, Any] = {"type": "quiz", "quiz": public, "summative": True}
+    if practice is not None:
+        data["practice"] = practice
+    return data
+
+
+def _keystream(quiz_id: str, n: int) -> bytes:
+    rand = mulberry32(fnv1a("quizlib-practice:" + quiz_id))
+    return bytes(math.floor(rand() * 256) for _ in range(n))
+
+
+def encode_practice(quiz_id: str, data: dict[str, Any]) -> str:
+    """A summative quiz's practice data (:func:`quiz_data`) as text that does not read as its questions, keys
+    or feedback: its UTF-8 JSON XORed with a stream drawn from the quiz id, in base64. Anyone with the page
+    can decode it (``practiceData`` in quizlib-ui.js does): it keeps the answers out of plain sight, no more."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(bytes(a ^ b for a, b in zip(raw, _keystream(quiz_id, len(raw))))).decode("ascii")
+
+
+def decode_practice(quiz_id: str, text: str) -> dict[str, Any]:
+    raw = base64.b64decode(text)
+    return json.loads(bytes(a ^ b for a, b in zip(raw, _keystream(quiz_id, len(raw)))).decode("utf-8"))
+
+
+def practice_script(course: Course, quiz_id: str) -> str:
+    """``_static/quizlib-practice/<quiz id>.js``: the encoded practice copy of a summative quiz, for a book
+    read without a server (or an LMS package, which has none)."""
+    encoded = encode_practice(quiz_id, quiz_data(course, quiz_id))
+    return (
+        "/* The practice copy of a quizlib assessment, for pages read without the course server. */\n"
+        f"(window.QuizLibPractice = window.QuizLibPractice || {{}})[{json.dumps(quiz_id)}] = {json.dumps(encoded)};\n"
+    )
+
+
+def summative_quizzes(course: Course) -> list[str]:
+    return [q.id for q in course.quizzes.values() if q.summative]
 
 
 def block(data: dict[str, Any], label: str, *, standalone: bool = True) -> str:
@@ -98,8 +162,14 @@ def block(data: dict[str, Any], label: str, *, standalone: bool = True) -> str:
 
 
 def quiz_html(course: Course, quiz_id: str, *, standalone: bool = True) -> str:
+    """A quiz's block. A summative quiz's block carries no question; standing alone it carries its encoded
+    practice copy, in the book it names the copy in ``_static`` (written by ``quizlib.fronts.sphinx_ext``)."""
     quiz = course.quiz(quiz_id)
-    return block(quiz_data(course, quiz_id), f"The quiz “{quiz.title}”", standalone=standalone)
+    label = f"The quiz “{quiz.title}”"
+    if quiz.summative:
+        practice = {"encoded": encode_practice(quiz_id, quiz_data(course, quiz_id))} if standalone else {"script": True}
+        return block(summative_data(course, quiz_id, practice=practice), label, standalone=standalone)
+    return block(quiz_data(course, quiz_id), label, standalone=standalone)
 
 
 def progress_html(course: Course, chapter_titles: dict[str, str], *, standalone: bool = True) -> str:

@@ -13,6 +13,9 @@
   must stand alone), which would put 64 KB into every page with a quiz. The book's pages carry only the
   quiz's data; the runtime is written to ``_static/quizlib.js`` and ``_static/quizlib.css`` and linked, with
   Sphinx's ``?v=`` checksum, from the pages that have a quiz or progress block, so a browser fetches it once.
+- Keep the answers of assessments out of the pages: a summative quiz's block carries no question. Its
+  practice copy (keys included, encoded) is written to ``_static/quizlib-practice/<quiz id>.js`` and fetched
+  only by a page read without the course server; ``quizlib serve`` never serves that folder.
 - Keep published quizzes current: executed notebooks are cached, so a quiz output can be older than the
   quiz files and scripts it was made from. Each marked quizlib output is made afresh when a page is read,
   and the page is re-read whenever one of those files changes (see ``quizlib.fronts.notebook.render``).
@@ -53,12 +56,21 @@ def _write_runtime(app) -> None:
     writes the pages (which need the files to compute their ``?v=`` checksums)."""
     if app.builder.format != "html":
         return
+    from quizlib import course as course_folder
     from quizlib.fronts import html
 
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     (static / RUNTIME_JS).write_text(html.script(), encoding="utf-8")
     (static / RUNTIME_CSS).write_text(html.asset(html.STYLESHEET), encoding="utf-8")
+    practice = static / html.PRACTICE_DIR
+    if practice.exists():
+        for old in practice.glob("*.js"):
+            old.unlink()
+    course = course_folder.quizzes(Path(app.srcdir))
+    for quiz_id in html.summative_quizzes(course):
+        practice.mkdir(exist_ok=True)
+        (practice / f"{quiz_id}.js").write_text(html.practice_script(course, quiz_id), encoding="utf-8")
 
 
 def _link_runtime(app, pagename, templatename, context, doctree) -> None:

@@ -1,15 +1,21 @@
 """The live-Jupyter front: ipywidgets that score through :mod:`quizlib.score`.
 
 A :class:`QuizWidget` works in JupyterLab, Notebook and VS Code. Its state follows the same rules as the
-published pages (tries, revealing the answer, vignettes walked once), because both ask :mod:`quizlib.score`
-or its JavaScript twin. Listeners added with :meth:`QuizWidget.on` receive the same events as the
-JavaScript front's ``QuizLibUI.on``: ``answered`` after each try and ``completed`` once per attempt.
+published pages (tries, revealing the answer, vignettes walked once, choices in the order drawn for the
+attempt's seed), because both ask :mod:`quizlib.score` and :mod:`quizlib.quiz.shuffle` or their JavaScript
+twins. Listeners added with :meth:`QuizWidget.on` receive the same events as the JavaScript front's
+``QuizLibUI.on``: ``answered`` after each try and ``completed`` once per attempt, each with the seconds spent.
+
+A summative quiz is answered whole and then submitted (*Submit your answers*); nothing is said about an
+answer before. The kernel holds the keys, so in a notebook it is practice: it says so, and sends no event
+(the course server scores summative quizzes itself, through ``/api/v1/attempts``).
 """
 
 from __future__ import annotations
 
 import html
 import random
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -30,8 +36,10 @@ from quizlib.quiz.model import (
     TrueFalse,
     Vignette,
 )
+from quizlib.quiz.shuffle import arrangement
 
 Listener = Callable[[dict[str, Any]], None]
+IDLE = 600.0  # seconds: a longer gap between two actions counts as this much (the learner was away)
 _FULL = w.Layout(width="auto")
 
 
@@ -62,8 +70,11 @@ class QuestionWidget(w.VBox, Generic[Q]):
         self.quiz_widget = quiz_widget
         self.question = question
         self.settings = quiz_widget.quiz.settings
+        self.shown_order = arrangement(question, quiz_widget.seed)  # the order its choices are shown in
+        self.summative = quiz_widget.quiz.summative  # answers held until the quiz is submitted
         self.tries: list[Any] = []
         self.revealed = False
+        self.reviewing = False  # a submitted summative quiz: the answer is shown with the feedback
         self.heading = w.HTML(f"<h3>{html.escape(self.heading_text(number, total))}</h3>")
         self.prompt = w.HTML(_paragraphs(question.prompt))
         self.feedback = w.HTML("")
@@ -75,7 +86,7 @@ class QuestionWidget(w.VBox, Generic[Q]):
         self.inputs = self.build_inputs()
         controls = w.HBox([self.check_button, self.reveal_button, self.tries_note])
         children = [self.heading, self.prompt, self.inputs]
-        if self.checked:
+        if self.checked and not self.summative:
             children += [controls]
         super().__init__(children + [self.feedback])
 
@@ -121,6 +132,20 @@ class QuestionWidget(w.VBox, Generic[Q]):
         self._show(result)
         return result
 
+    def review(self) -> None:
+        """After a summative quiz is submitted: the response held, scored as one try, with its feedback."""
+        self.summative = False
+        response = self.response()
+        if response is None:
+            for x in self.input_widgets():
+                x.disabled = True
+            answer = html.escape(kind_of(self.question).answer_text(self.question))
+            self.feedback.value = f'<div role="alert"><p><strong>Not answered.</strong></p><p><strong>The answer:</strong> {answer}</p></div>'
+            return
+        self.reviewing = True  # the answer is shown with the feedback
+        self.tries = [response]
+        self._show(score.score_response(self.question, response, self.settings))
+
     def reveal(self) -> None:
         if self.settings.reveal_after and len(self.tries) >= self.settings.reveal_after and not self.is_final:
             self.revealed = True
@@ -156,7 +181,7 @@ class QuestionWidget(w.VBox, Generic[Q]):
             self.check_button.disabled = True
             self.reveal_button.layout.display = "none"
             self.tries_note.value = ""
-            if (can_reveal or self.revealed) and not (result and result.correct):
+            if (can_reveal or self.revealed or self.reviewing) and not (result and result.correct):
                 parts.append(
                     f"<p><strong>The answer:</strong> {html.escape(kind_of(self.question).answer_text(self.question))}</p>"
                 )
@@ -195,7 +220,8 @@ class ChoiceWidget(RadioWidget[SingleChoice]):
     hint = "Please choose an option first."
 
     def choices(self) -> list[tuple[str, Any]]:
-        return [(o.text, o.id) for o in self.question.options]
+        texts = {o.id: o.text for o in self.question.options}
+        return [(texts[oid], oid) for oid in self.shown_order["options"]]
 
 
 class TrueFalseWidget(RadioWidget[TrueFalse]):
@@ -209,8 +235,10 @@ class MultipleResponseWidget(QuestionWidget[MultipleResponse]):
     hint = "Please select at least one option first."
 
     def build_inputs(self) -> w.Widget:
+        texts = {o.id: o.text for o in self.question.options}
         self.boxes = {
-            o.id: w.Checkbox(description=o.text, value=False, indent=False, layout=_FULL) for o in self.question.options
+            oid: w.Checkbox(description=texts[oid], value=False, indent=False, layout=_FULL)
+            for oid in self.shown_order["options"]
         }
         return w.VBox([w.HTML("<em>Select all that apply.</em>"), *self.boxes.values()])
 
@@ -298,7 +326,8 @@ class MatchingWidget(QuestionWidget[Matching]):
 
     def build_inputs(self) -> w.Widget:
         q = self.question
-        choices = sorted([(p.right, p.id) for p in q.pairs] + [(d.text, d.id) for d in q.distractors])
+        texts = {**{p.id: p.right for p in q.pairs}, **{d.id: d.text for d in q.distractors}}
+        choices = [(texts[cid], cid) for cid in self.shown_order["choices"]]
         self.selects = {
             p.id: w.Dropdown(
                 options=[("Choose…", ""), *choices],
@@ -344,12 +373,27 @@ class VignetteWidget(QuestionWidget[Vignette]):
         for option_id in response:
             self.decide(option_id)
 
+    def review(self) -> None:
+        """After a summative quiz is submitted: the case walked again, with the feedback on each decision."""
+        path = list(self.path)
+        self.summative = False
+        self.path, self.tries = [], []
+        self.stage_box.children = ()
+        self._show_stage(self.question.start)
+        for option_id in path:
+            self.decide(option_id, record=False)
+        last = self.current_stage  # a case left part way: its open stage is closed now
+        last.choice.disabled = last.decide.disabled = True
+
     def input_widgets(self) -> list[w.Widget]:
         return []
 
     def _show_stage(self, stage_id: str) -> None:
         stage = next(s for s in self.question.stages if s.id == stage_id)
-        choice = w.RadioButtons(options=[(o.text, o.id) for o in stage.options], value=None, layout=_FULL)
+        texts = {o.id: o.text for o in stage.options}
+        choice = w.RadioButtons(
+            options=[(texts[oid], oid) for oid in self.shown_order[stage.id]], value=None, layout=_FULL
+        )
         decide = w.Button(description="Decide", button_style="primary")
         out = w.HTML("")
         box = w.VBox(
@@ -368,8 +412,9 @@ class VignetteWidget(QuestionWidget[Vignette]):
     def current_stage(self) -> w.VBox:
         return self.stage_box.children[-1]
 
-    def decide(self, option_id: str | None) -> score.QuestionResult | None:
-        """Take a decision at the current stage of a vignette; return the result of the path so far."""
+    def decide(self, option_id: str | None, record: bool = True) -> score.QuestionResult | None:
+        """Take a decision at the current stage of a vignette; return the result of the path so far (in a
+        summative quiz before it is submitted, the decision is kept and nothing is said about it)."""
         box = self.current_stage
         if option_id is None:
             box.out.value = '<div role="alert"><p><strong>Please choose what you would do first.</strong></p></div>'
@@ -380,10 +425,17 @@ class VignetteWidget(QuestionWidget[Vignette]):
         path = self.path + [option_id]
         result = score.score_response(self.question, path, self.settings)
         self.path = path
-        self.tries = [path]
-        self.quiz_widget._record(self, path, result)
-        box.choice.disabled = box.decide.disabled = True
         option = next(o for o in box.stage.options if o.id == option_id)
+        box.choice.disabled = box.decide.disabled = True
+        if self.summative:
+            kept = "The case goes on." if option.next else "This is the end of the case."
+            box.out.value = f'<div role="status"><p><strong>Your decision is kept.</strong> {kept}</p></div>'
+            if option.next:
+                self._show_stage(option.next)
+            return result
+        self.tries = [path]
+        if record:
+            self.quiz_widget._record(self, path, result)
         verdict = (
             "A strong choice."
             if option.credit == 1
@@ -424,16 +476,63 @@ class QuizWidget(w.VBox):
         self.attempt_id = str(uuid.uuid4())
         self.listeners: list[Listener] = []
         self._completed = False
+        self.submitted = False
+        self.spent: dict[str, float] = {}  # question id -> seconds (see _spend)
+        self._last_action = time.monotonic()
         shown = self.shown = draw.shown_questions(self.quiz, course.quizzes, self.seed)
         self.questions = [WIDGETS[q.kind](self, q, n, len(shown)) for n, q in enumerate(shown, start=1)]
         s = self.quiz.settings
         rules = (
             f"Pass mark: {s.pass_mark:g}%. You have {s.tries} {'try' if s.tries == 1 else 'tries'} at each question."
         )
-        title = w.HTML(f"<h2>{html.escape(self.quiz.title)}</h2><p>{html.escape(self.quiz.intro)} {rules}</p>")
+        parts = [
+            title := w.HTML(f"<h2>{html.escape(self.quiz.title)}</h2><p>{html.escape(self.quiz.intro)} {rules}</p>")
+        ]
+        if self.quiz.summative:
+            title.value += (
+                "<p><strong>Practice mode.</strong> In a notebook this assessment is practice: it is marked here "
+                "and sent to no one, and the answers travel with the notebook. Answer every question, then submit "
+                "your answers; nothing is marked before.</p>"
+            )
+            self.submit_button = w.Button(description="Submit your answers", button_style="primary", layout=_FULL)
+            self.submit_button.on_click(lambda _: self.submit())
         self.summary = w.HTML("")
-        super().__init__([title, *self.questions, self.summary])
+        parts += [*self.questions, *([self.submit_button] if self.quiz.summative else []), self.summary]
+        super().__init__(parts)
         self._update_summary()
+
+    def _spend(self, question_id: str) -> float:
+        """Add the time since the learner's previous action in this quiz (at most :data:`IDLE` seconds) to
+        ``question_id``; return its seconds so far. The same measure as the published pages' Clock."""
+        now = time.monotonic()
+        gap = min(max(0.0, now - self._last_action), IDLE)
+        self._last_action = now
+        self.spent[question_id] = round(self.spent.get(question_id, 0.0) + gap, 2)
+        return self.spent[question_id]
+
+    def submit(self) -> score.QuizResult | None:
+        """Submit a summative quiz's answers: score them, each as one try, and show the result and feedback
+        (unless the quiz's review is ``never``)."""
+        if not self.quiz.summative or self.submitted:
+            return None
+        self.submitted = True
+        self.submit_button.disabled = True
+        for qw in self.questions:
+            if self.quiz.settings.review == "never":
+                qw.summative = False
+                response = qw.response()
+                qw.tries = [response] if response is not None and response != [] else []
+                for x in qw.input_widgets():
+                    x.disabled = True
+            else:
+                qw.review()
+        r = self.result()
+        verdict = "you passed." if r.passed else "not passed this time."
+        self.summary.value = (
+            f'<div role="status"><p>{html.escape(f"Your answers are submitted. Your score: {r.points:g} out of {r.max_points:g} ({r.percentage:g}%). The pass mark is {self.quiz.settings.pass_mark:g}%: {verdict}")}</p>'
+            "<p>This was practice: the result is not recorded.</p></div>"
+        )
+        return r
 
     def on(self, listener: Listener) -> None:
         """Call ``listener(event)`` after each try (``answered``) and when the quiz is complete (``completed``).
@@ -459,6 +558,9 @@ class QuizWidget(w.VBox):
         return score.score_quiz(self.quiz, self.answers(), self.shown)
 
     def _record(self, qw: QuestionWidget, response: Any, result: score.QuestionResult | None) -> None:
+        seconds = self._spend(qw.question.id)
+        if self.quiz.summative:
+            return  # practice in a notebook: nothing is recorded (the server scores summative quizzes)
         quiz_result = self.result()
         base = {
             "quiz": self.quiz,
@@ -477,12 +579,16 @@ class QuizWidget(w.VBox):
                     "result": result,
                     "outcome": outcome,
                     "try_number": len(qw.tries),
+                    "duration": seconds,
                     **base,
                 }
             )
         if quiz_result.complete and not self._completed:
             self._completed = True
-            self._emit({"type": "completed", "result": quiz_result, "answers": self.answers(), **base})
+            total = round(sum(self.spent.values()), 2)
+            self._emit(
+                {"type": "completed", "result": quiz_result, "answers": self.answers(), "duration": total, **base}
+            )
         self._update_summary(quiz_result)
 
     def _emit(self, event: dict[str, Any]) -> None:

@@ -24,8 +24,9 @@ vignette             the list of option ids chosen, one per stage, along the pat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from quizlib.quiz.model import (
@@ -90,6 +91,15 @@ class Check(Protocol):
         """Report every key that names no source in the bibliography."""
 
 
+# Who picks a choice: a callable from (role, id) to the name the learner's browser sees for it. Roles:
+# "option" (single choice, multiple response), "step" (ordering), "pair" and "choice" (matching: the left
+# items and the right-hand choices), "stage" and "decision" (a case; a decision is named "<stage>/<option>").
+Rename = Callable[[str, str], str]
+# The choices a learner picks from, by part, in the order written, each with whether it is ``fixed``:
+# "options" (single choice, multiple response), "choices" (matching) and, in a case, each stage by its id.
+Choices = dict[str, list[tuple[str, bool]]]
+
+
 @dataclass(frozen=True)
 class Kind:
     """The rules of one question kind."""
@@ -103,6 +113,15 @@ class Kind:
     answer_text: Callable[[Any], str]  # the answer, as shown when it is revealed
     response_string: Callable[[Any], str]  # the xAPI ``result.response`` of a response
     check: Callable[[Any, Check], None]  # the loader's checks across the question's fields
+    # The choices shown in an order drawn for each learner and attempt (quiz/shuffle.py); none by default.
+    choices: Callable[[Any], Choices] = field(default=lambda q: {})
+    # The question as a learner may see it before an attempt is submitted (no key, no feedback), as JSON:
+    # (question, order of each part of ``choices``, rename) -> the kind's own fields. ``from_public`` turns a
+    # response given in those names back into the question's ids, or raises ResponseError.
+    public: Callable[[Any, Mapping[str, Sequence[str]], Rename], dict] = field(default=lambda q, order, rename: {})
+    from_public: Callable[[Any, Any, Rename], Any] = field(default=lambda q, response, rename: response)
+    # What a feedback item (by its ``ref``) is about, in words: an option's text, a step, a left item.
+    feedback_label: Callable[[Any, str], str] = field(default=lambda q, ref: "")
 
     def tries_allowed(self, settings: Settings) -> int:
         return 1 if self.one_try else settings.tries
@@ -126,6 +145,49 @@ def _check_options(q: SingleChoice | MultipleResponse, check: Check) -> None:
     check.unique(q.options, "option")
     for i, o in enumerate(q.options, start=1):
         check.cites(o.cite, f"options[{i}]")
+        check_position_words(o.text, o.fixed, f"options[{i}].text", check)
+
+
+# Choices are shown in an order drawn for each learner, so wording that points at other choices by place
+# would point at the wrong ones. "None of these" (or "all of the above") may stay, on a choice that is fixed.
+_WHOLE_SET = re.compile(r"\b(all|none|any) of (the )?(above|below|these|those|the others?|them)\b", re.IGNORECASE)
+_BY_PLACE = re.compile(
+    r"\b(both|either|neither|each) of (the )?(above|below|these|those|them)\b"
+    r"|\b(above|below)\b"
+    r"|\b(options?|answers?|choices?) [A-Ea-e1-5]\b"
+    r"|\b[A-E] (and|or) [A-E]\b"
+    r"|\b(first|second|third|fourth|last|previous|next) (option|answer|choice)\b",
+    re.IGNORECASE,
+)
+
+
+def position_words(text: str, fixed: bool) -> str | None:
+    """The words of ``text`` that refer to other choices by their place, or None.
+
+    A choice kept in its place (``fixed``) may speak of the whole set ("None of these", "All of the above");
+    no choice may name others by letter, number or place ("Both A and B", "the first option").
+    """
+    whole = _WHOLE_SET.search(text)
+    if whole and not fixed:
+        return whole.group(0)
+    rest = _WHOLE_SET.sub("", text) if whole else text
+    by_place = _BY_PLACE.search(rest)
+    return by_place.group(0) if by_place else None
+
+
+def check_position_words(text: str, fixed: bool, field: str, check: Check) -> None:
+    words = position_words(text, fixed)
+    if words is None:
+        return
+    if _WHOLE_SET.fullmatch(words):
+        instead = "keep it and add `fixed: true` so it stays where it is written, or name the choices it means"
+    else:
+        instead = "name the choices it means in words"
+    check.problem(
+        field,
+        f"refers to other choices by their place ({words!r}), but choices are shown in an order drawn for each "
+        f"learner; {instead}",
+    )
 
 
 # -- single choice ----------------------------------------------------------------------------------------
@@ -330,6 +392,10 @@ def _matching_check(q: Matching, check: Check) -> None:
             check.problem(
                 f"distractors[{i}].text", "the same text as a correct right-hand item; expected a different one"
             )
+    for i, p in enumerate(q.pairs, start=1):
+        check_position_words(p.right, False, f"pairs[{i}].right", check)
+    for i, d in enumerate(q.distractors, start=1):
+        check_position_words(d.text, d.fixed, f"distractors[{i}].text", check)
 
 
 # -- vignette --------------------------------------------------------------------------------------------
@@ -392,6 +458,7 @@ def _vignette_check(q: Vignette, check: Check) -> None:
             )
         for i, o in enumerate(stage.options, start=1):
             check.cites(o.cite, f"{spath}.options[{i}]")
+            check_position_words(o.text, o.fixed, f"{spath}.options[{i}].text", check)
             if o.next and o.next not in stage_ids:
                 check.problem(f"{spath}.options[{i}].next", f"no stage {o.next!r}; expected one of: {known}")
             if o.next == stage.id:
@@ -448,6 +515,148 @@ def _no_check(q: Question, check: Check) -> None:
     return None
 
 
+# -- shown before submitting: choices in order, no key, no feedback ----------------------------------------
+# For a summative quiz served by ``quizlib serve``, the browser gets each question without its key and
+# feedback, and with every id it answers with renamed for the attempt (``Rename``): an option's id could
+# itself give the answer away ("right-one"), and in matching the right-hand choice of a pair has the pair's
+# own id. ``from_public`` maps a response back, refusing names the attempt never showed.
+
+
+def _unknown(what: str) -> ResponseError:
+    return ResponseError(f"expected {what} shown in this attempt")
+
+
+def _inverse(role: str, ids: Sequence[str], rename: Rename) -> dict[str, str]:
+    return {rename(role, i): i for i in ids}
+
+
+def _real(table: Mapping[str, str], name: Any, what: str) -> str:
+    if not isinstance(name, str) or name not in table:
+        raise _unknown(what)
+    return table[name]
+
+
+def _option_choices(q: SingleChoice | MultipleResponse) -> Choices:
+    return {"options": [(o.id, o.fixed) for o in q.options]}
+
+
+def _public_options(q: SingleChoice | MultipleResponse, order: Mapping[str, Sequence[str]], rename: Rename) -> dict:
+    texts = {o.id: o.text for o in q.options}
+    return {"options": [{"id": rename("option", i), "text": texts[i]} for i in order["options"]]}
+
+
+def _single_from_public(q: SingleChoice, response: Any, rename: Rename) -> Any:
+    return _real(_inverse("option", [o.id for o in q.options], rename), response, "one of the options")
+
+
+def _multiple_from_public(q: MultipleResponse, response: Any, rename: Rename) -> Any:
+    table = _inverse("option", [o.id for o in q.options], rename)
+    return [_real(table, r, "options") for r in _ids(response, "option")]
+
+
+def _option_label(q: SingleChoice | MultipleResponse, ref: str) -> str:
+    return next((o.text for o in q.options if o.id == ref), "")
+
+
+def _public_ordering(q: Ordering, order: Mapping[str, Sequence[str]], rename: Rename) -> dict:
+    return {"items": [{"id": rename("step", i.id), "text": i.text} for i in q.items]}
+
+
+def _ordering_from_public(q: Ordering, response: Any, rename: Rename) -> Any:
+    table = _inverse("step", [i.id for i in q.items], rename)
+    return [_real(table, r, "the steps") for r in _ids(response, "step")]
+
+
+def _matching_choices(q: Matching) -> Choices:
+    return {"choices": [(p.id, False) for p in q.pairs] + [(d.id, d.fixed) for d in q.distractors]}
+
+
+def _public_matching(q: Matching, order: Mapping[str, Sequence[str]], rename: Rename) -> dict:
+    texts = {**{p.id: p.right for p in q.pairs}, **{d.id: d.text for d in q.distractors}}
+    return {
+        "pairs": [{"id": rename("pair", p.id), "left": p.left} for p in q.pairs],
+        "choices": [{"id": rename("choice", i), "text": texts[i]} for i in order["choices"]],
+    }
+
+
+def _matching_from_public(q: Matching, response: Any, rename: Rename) -> Any:
+    if not isinstance(response, Mapping):
+        raise ResponseError("expected a mapping of pair id to chosen id")
+    pairs = _inverse("pair", [p.id for p in q.pairs], rename)
+    choices = _inverse("choice", [p.id for p in q.pairs] + [d.id for d in q.distractors], rename)
+    return {_real(pairs, k, "the items to match"): _real(choices, v, "the choices") for k, v in response.items()}
+
+
+def _matching_label(q: Matching, ref: str) -> str:
+    for p in q.pairs:
+        if p.id == ref:
+            return p.left
+    return next((d.text for d in q.distractors if d.id == ref), "")
+
+
+def _vignette_choices(q: Vignette) -> Choices:
+    return {s.id: [(o.id, o.fixed) for o in s.options] for s in q.stages}
+
+
+def _public_vignette(q: Vignette, order: Mapping[str, Sequence[str]], rename: Rename) -> dict:
+    stages = []
+    for s in q.stages:
+        options = {o.id: o for o in s.options}
+        stages.append(
+            {
+                "id": rename("stage", s.id),
+                "text": s.text,
+                "prompt": s.prompt,
+                "options": [
+                    {
+                        "id": rename("decision", f"{s.id}/{i}"),
+                        "text": options[i].text,
+                        "next": rename("stage", options[i].next) if options[i].next else "",
+                    }
+                    for i in order[s.id]
+                ],
+            }
+        )
+    return {"title": q.title, "start": rename("stage", q.start), "stages": stages}
+
+
+def _vignette_from_public(q: Vignette, response: Any, rename: Rename) -> Any:
+    table = _inverse("decision", [f"{s.id}/{o.id}" for s in q.stages for o in s.options], rename)
+    stages = {s.id: s for s in q.stages}
+    path: list[str] = []
+    stage: Stage | None = stages[q.start]
+    for name in _ids(response, "option"):
+        if stage is None:
+            raise ResponseError(f"the case ends after {len(path)} decisions; expected no more")
+        stage_id, _, option_id = _real(table, name, "decisions").partition("/")
+        if stage_id != stage.id:
+            raise _unknown(f"a decision of stage {len(path) + 1}")
+        option = next(o for o in stage.options if o.id == option_id)
+        path.append(option_id)
+        stage = stages[option.next] if option.next else None
+    return path
+
+
+def _vignette_label(q: Vignette, ref: str) -> str:
+    stage_id, _, option_id = ref.partition("/")
+    for s in q.stages:
+        if s.id == stage_id:
+            return next((o.text for o in s.options if o.id == option_id), "")
+    return ""
+
+
+def _public_numeric(q: Numeric, order: Mapping[str, Sequence[str]], rename: Rename) -> dict:
+    return {"unit": q.unit}
+
+
+def _step_label(q: Ordering, ref: str) -> str:
+    return next((i.text for i in q.items if i.id == ref), "")
+
+
+def _true_false_label(q: TrueFalse, ref: str) -> str:
+    return "True" if ref == "true" else "False"
+
+
 # -- the registry ----------------------------------------------------------------------------------------
 
 KINDS: dict[str, Kind] = {
@@ -463,6 +672,10 @@ KINDS: dict[str, Kind] = {
             _correct_options_text,
             str,
             _single_check,
+            choices=_option_choices,
+            public=_public_options,
+            from_public=_single_from_public,
+            feedback_label=_option_label,
         ),
         Kind(
             "multiple_response",
@@ -474,6 +687,10 @@ KINDS: dict[str, Kind] = {
             _correct_options_text,
             _joined,
             _multiple_check,
+            choices=_option_choices,
+            public=_public_options,
+            from_public=_multiple_from_public,
+            feedback_label=_option_label,
         ),
         Kind(
             "true_false",
@@ -485,6 +702,7 @@ KINDS: dict[str, Kind] = {
             lambda q: "True" if q.answer else "False",
             lambda r: "true" if r else "false",
             _no_check,
+            feedback_label=_true_false_label,
         ),
         Kind(
             "numeric",
@@ -496,6 +714,7 @@ KINDS: dict[str, Kind] = {
             lambda q: f"{q.answer:g} {q.unit}".strip(),
             _numeric_response_string,
             _numeric_check,
+            public=_public_numeric,
         ),
         Kind(
             "ordering",
@@ -507,6 +726,9 @@ KINDS: dict[str, Kind] = {
             _ordering_text,
             _joined,
             _ordering_check,
+            public=_public_ordering,
+            from_public=_ordering_from_public,
+            feedback_label=_step_label,
         ),
         Kind(
             "matching",
@@ -518,9 +740,25 @@ KINDS: dict[str, Kind] = {
             lambda q: "; ".join(f"{p.left} → {p.right}" for p in q.pairs),
             lambda r: "[,]".join(f"{k}[.]{r[k]}" for k in sorted(r)),
             _matching_check,
+            choices=_matching_choices,
+            public=_public_matching,
+            from_public=_matching_from_public,
+            feedback_label=_matching_label,
         ),
         Kind(
-            "vignette", Vignette, "other", True, _vignette_score, _vignette_key, lambda q: "", _joined, _vignette_check
+            "vignette",
+            Vignette,
+            "other",
+            True,
+            _vignette_score,
+            _vignette_key,
+            lambda q: "",
+            _joined,
+            _vignette_check,
+            choices=_vignette_choices,
+            public=_public_vignette,
+            from_public=_vignette_from_public,
+            feedback_label=_vignette_label,
         ),
     )
 }

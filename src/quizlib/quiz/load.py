@@ -671,6 +671,32 @@ def _check_quiz(quiz: Quiz, reader: _Reader, bibliography: Bibliography | None) 
             "settings.reveal_after",
             f"expected at most the number of tries ({quiz.settings.tries}), found {quiz.settings.reveal_after}",
         )
+    _check_mode(quiz.settings, reader)
+
+
+def _check_mode(settings: Settings, reader: _Reader) -> None:
+    """A summative quiz says how many attempts it allows and has one try at each question; the attempt rules
+    mean nothing in a practice quiz."""
+    if settings.mode == "summative":
+        if settings.attempts is None:
+            reader.at(
+                "settings.attempts",
+                "a summative quiz needs `attempts`, the number of attempts a learner may make; "
+                "write for example `attempts: 2`",
+            )
+        if settings.tries != 1:
+            reader.at(
+                "settings.tries",
+                "a summative quiz has one try at each question (answers are held until the attempt is submitted); "
+                f"expected `tries: 1`, found {settings.tries}",
+            )
+        return
+    for name, value in (("attempts", settings.attempts), ("time_limit", settings.time_limit)):
+        if value:
+            reader.at(
+                f"settings.{name}",
+                f"only a summative quiz has `{name}`; add `mode: summative` to the settings, or remove `{name}`",
+            )
 
 
 # -- the course -------------------------------------------------------------------------------------------

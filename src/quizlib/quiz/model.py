@@ -34,6 +34,10 @@ def spec(help: str, *, default=MISSING, **constraints):
 
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+FIXED_HELP = (
+    "Keep this choice where it is written when the choices are shown in an order drawn for each learner, "
+    "e.g. 'None of these' last."
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +77,22 @@ class Settings:
     numeric_tolerance: float = spec(
         "Default allowed distance from the answer for numeric questions.", default=0.0, minimum=0
     )
+    mode: Literal["formative", "summative"] = spec(
+        "formative: a practice quiz, with feedback after each try. summative: an assessment; answers are held "
+        "until the attempt is submitted, and when the course is served by `quizlib serve` the server scores them.",
+        default="formative",
+    )
+    review: Literal["after_submit", "after_due", "never"] = spec(
+        "For a summative quiz: when a learner sees the answers and feedback of a submitted attempt: after_submit "
+        "(at once), after_due (after the due date of the assignment, never without one) or never.",
+        default="after_submit",
+    )
+    attempts: int | None = spec(
+        "For a summative quiz (required there): how many attempts a learner may make.", default=None, minimum=1
+    )
+    time_limit: int = spec(
+        "For a summative quiz: the minutes a learner has for an attempt; 0 means no time limit.", default=0, minimum=0
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +102,7 @@ class Option:
     id: str = spec("Stable id of the option; defaults to a, b, c... by position.", default="", pattern=ID_PATTERN)
     correct: bool = spec("Whether choosing this option is right.", default=False)
     cite: tuple[str, ...] = spec("Keys of sources (from references.yaml) shown with the feedback.", default=())
+    fixed: bool = spec(FIXED_HELP, default=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +143,7 @@ class Distractor:
     id: str = spec("Id of the extra right-hand choice.", pattern=ID_PATTERN)
     text: str = spec("A right-hand choice that matches no left item.")
     feedback: str = spec("Why it matches nothing.")
+    fixed: bool = spec(FIXED_HELP, default=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +154,7 @@ class StageOption:
     id: str = spec("Stable id of the decision; defaults to a, b, c... by position.", default="", pattern=ID_PATTERN)
     next: str = spec("Id of the stage this decision leads to; leave out to end the case here.", default="")
     cite: tuple[str, ...] = spec("Keys of sources shown with the feedback.", default=())
+    fixed: bool = spec(FIXED_HELP, default=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +260,11 @@ class Quiz:
         "For an assessment: questions drawn afresh from other quizzes at each attempt.", default=()
     )
     intro: str = spec("A sentence shown above the questions.", default="")
+
+    @property
+    def summative(self) -> bool:
+        """An assessment: answers held until submitted, attempts limited (``settings.mode``)."""
+        return self.settings.mode == "summative"
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:

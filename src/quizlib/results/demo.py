@@ -535,6 +535,8 @@ def _learner_attempts(rng, course, learner, plan, traits, now) -> list[DemoAttem
             boost = 0.0
             while True:
                 number += 1
+                if quiz.summative and number > (quiz.settings.attempts or 0):
+                    break  # an assessment allows so many attempts
                 clock += timedelta(hours=rng.uniform(3, 96))
                 if clock >= now:
                     return out
@@ -637,7 +639,11 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     out = []
     tries_so_far: dict[str, list] = {}
+    spent: dict[str, float] = {}  # seconds on each question: the time since the previous try goes to this one
+    previous = attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else datetime.now(UTC)
     for n, t in enumerate(attempt.tries):
+        spent[t.question_id] = spent.get(t.question_id, 0.0) + (t.at - previous).total_seconds()
+        previous = t.at
         question = shown[t.question_id]
         tries_so_far.setdefault(t.question_id, []).append(t.response)
         o = score.outcome(question, tries_so_far[t.question_id], quiz.settings)
@@ -660,6 +666,7 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
                 when=t.at,
                 registration=registration,
                 seed=seed,
+                duration=spent[t.question_id],
             )
         )
     if attempt.result is not None and attempt.finished_at is not None:
@@ -685,9 +692,54 @@ def client_statements(course: Course, attempt: DemoAttempt, learner_id: str, reg
                 when=attempt.finished_at,
                 registration=registration,
                 seed=seed,
+                duration=sum(spent.values()),
             )
         )
     return out
+
+
+def _submit_summative(store, ingestor, course: Course, attempt: DemoAttempt, learner, assignment) -> int:
+    """An attempt at a summative quiz as the course server makes it: started (with its seed), and if the
+    learner finished it, submitted and scored by the server. Returns the statements stored."""
+    quiz = course.quiz(attempt.quiz_id)
+    started = (
+        attempt.tries[0].at - timedelta(seconds=60) if attempt.tries else (attempt.finished_at or datetime.now(UTC))
+    )
+    issued = store.add_attempt(
+        learner.id,
+        quiz.id,
+        number=attempt.number,
+        seed=attempt.seed,
+        registration=assignment.id,
+        started_at=started,
+        deadline=None,
+    )
+    if attempt.result is None or attempt.finished_at is None:
+        return 0  # left open: nothing is scored or stated until an attempt is submitted
+    answers = {t.question_id: {"tries": [t.response]} for t in attempt.tries}
+    durations, previous = {}, started
+    for t in attempt.tries:
+        durations[t.question_id] = (t.at - previous).total_seconds()
+        previous = t.at
+    result, records = ingestor.submitted(
+        learner, quiz, issued, answers, durations, pass_mark=assignment.pass_mark, when=attempt.finished_at
+    )
+    store.submit_attempt(
+        issued.id,
+        records,
+        submitted_at=attempt.finished_at,
+        percentage=result.percentage,
+        passed=result.percentage >= assignment.pass_mark,
+        result={
+            "points": result.points,
+            "max_points": result.max_points,
+            "pass_mark": assignment.pass_mark,
+            "duration": (attempt.finished_at - started).total_seconds(),
+            "responses": {qid: a["tries"][0] for qid, a in answers.items()},
+            "durations": durations,
+        },
+    )
+    return len(records)
 
 
 def fill(store, course: Course, data: DemoData) -> FillSummary:
@@ -732,8 +784,13 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
         learners[person.key], _token = store.add_learner(cohort_ids[person.cohort], person.display_name)
     ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
     by_learner: dict[str, list[dict]] = {}
+    stored_by_server = 0  # the statements of summative attempts, which the server makes
     for attempt in data.attempts:
         learner = learners[attempt.learner]
+        if course.quiz(attempt.quiz_id).summative:
+            assignment = store.assignment(assignment_ids[attempt.assignment])
+            stored_by_server += _submit_summative(store, ingestor, course, attempt, learner, assignment)
+            continue
         by_learner.setdefault(attempt.learner, []).extend(
             client_statements(course, attempt, learner.id, assignment_ids[attempt.assignment])
         )
@@ -744,6 +801,7 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
             ingestor.accept(learners[key], statements[i : i + MAX_BATCH])
         sent += len(statements)
     finished = sum(1 for a in data.attempts if a.result is not None)
+    finished_by_client = sum(1 for a in data.attempts if a.result is not None and not course.quiz(a.quiz_id).summative)
     return FillSummary(
         trainers=passwords,
         cohorts=len(cohort_ids),
@@ -752,5 +810,5 @@ def fill(store, course: Course, data: DemoData) -> FillSummary:
         attempts=len(data.attempts),
         finished_attempts=finished,
         statements_sent=sent,
-        statements_stored=sent + finished,
+        statements_stored=sent + finished_by_client + stored_by_server,
     )

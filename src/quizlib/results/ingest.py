@@ -22,8 +22,9 @@ from typing import Any
 from quizlib.quiz import draw, score
 from quizlib.quiz.kinds import kind_of
 from quizlib.quiz.model import Course, Question, Quiz
+from quizlib.quiz.score import QuizResult
 from quizlib.results import xapi
-from quizlib.results.store import Learner, StatementConflict, StatementRecord, Store
+from quizlib.results.store import IssuedAttempt, Learner, StatementConflict, StatementRecord, Store
 
 MAX_BATCH = 200  # statements in one request
 MAX_STATEMENT_BYTES = 32 * 1024  # one statement as JSON; a finished final assessment has about 6 KB
@@ -31,6 +32,8 @@ MAX_REASON = 300  # characters of a reason: never a long value echoed back
 # Derived passed/failed statements get an id made from the completed statement's id, so that two server
 # processes (or a resend) derive the same statement and store it once.
 VERDICT_NAMESPACE = uuid.UUID("5a0c6a4e-6f0a-4c4e-9d1e-7a1b5b0e3c21")
+# The statements of a submitted summative attempt get ids made from the attempt's id and the question's.
+ATTEMPT_NAMESPACE = uuid.UUID("2f6e3c1a-8b4d-4f2e-a7c9-51d0e8b3a64f")
 CLIENT_VERBS = ("answered", "completed")
 
 
@@ -109,6 +112,7 @@ class Ingestor:
         ids: list[str] = []
         records: list[StatementRecord] = []
         errors: list[dict[str, Any]] = []
+        sent = _Answers()  # the answers of this request, which a completed statement in it counts too
         for i, item in enumerate(items):
             try:
                 size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
@@ -117,7 +121,10 @@ class Ingestor:
                 incoming = xapi.check(item)  # read once: its id is what the request is answered with
                 if self.own_clock:
                     incoming = dataclasses.replace(incoming, timestamp=_believable(incoming.timestamp, learner, now))
-                records += self._records(learner, incoming, assignments)
+                made = self._records(learner, incoming, assignments, sent)
+                records += made
+                if isinstance(incoming, xapi.IncomingAnswer):
+                    sent.add(incoming.quiz_id, incoming.attempt_id, made[0])
                 ids.append(incoming.id)
             except xapi.StatementError as e:
                 errors.append(
@@ -137,7 +144,11 @@ class Ingestor:
     # -- one statement ---------------------------------------------------------------------------------
 
     def _records(
-        self, learner: Learner, incoming: xapi.IncomingAnswer | xapi.IncomingAttempt, assignments: dict
+        self,
+        learner: Learner,
+        incoming: xapi.IncomingAnswer | xapi.IncomingAttempt,
+        assignments: dict,
+        sent: _Answers,
     ) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
             raise _Bad(422, f"clients send answered or completed; the server decides {incoming.verb}", "verb.id")
@@ -148,6 +159,8 @@ class Ingestor:
                 "actor.account.name",
             )
         quiz = self._quiz(incoming.quiz_id)
+        if quiz.summative:
+            self._refuse_summative(learner, quiz, incoming)
         if incoming.chapter is not None and incoming.chapter != quiz.chapter:
             raise _Bad(
                 422,
@@ -167,7 +180,27 @@ class Ingestor:
         actor = xapi.agent(learner.id, self.home_page)
         if isinstance(incoming, xapi.IncomingAnswer):
             return [self._answered(learner, quiz, incoming, actor)]
-        return self._finished(learner, quiz, incoming, actor, pass_mark)
+        return self._finished(learner, quiz, incoming, actor, pass_mark, sent)
+
+    def _refuse_summative(self, learner: Learner, quiz: Quiz, s: xapi.Incoming) -> None:
+        """A summative quiz's attempts are started and scored by the server (``/api/v1/attempts``): a seed it
+        did not issue to this learner is refused, and so is a statement for an attempt it did issue (the
+        server makes those statements itself when the attempt is submitted)."""
+        seed_field = f"context.extensions[{xapi.EXT_SEED}]"
+        issued = [a for a in self.store.attempts(learner.id, quiz.id) if a.seed == s.seed]
+        if not issued:
+            raise _Bad(
+                422,
+                f"quiz {quiz.id!r} is an assessment scored by the server, and this seed is not one the server "
+                "issued to you: start an attempt with POST /api/v1/attempts, which draws the seed",
+                seed_field,
+            )
+        raise _Bad(
+            422,
+            f"attempts at quiz {quiz.id!r} are scored by the server: send the responses to "
+            f"POST /api/v1/attempts/{issued[0].id}/submit; the server makes the statements",
+            "verb.id",
+        )
 
     def _quiz(self, quiz_id: str) -> Quiz:
         quiz = self.course.quizzes.get(quiz_id)
@@ -224,6 +257,7 @@ class Ingestor:
             when=s.timestamp,
             registration=s.registration,
             seed=s.seed,
+            duration=s.duration,
         )
         return StatementRecord(
             id=s.id,
@@ -244,15 +278,33 @@ class Ingestor:
                 "try_credit": result.credit,
                 "kind": question.kind,
                 "max_points": question.points,
+                "duration": s.duration,
             },
         )
 
     def _finished(
-        self, learner: Learner, quiz: Quiz, s: xapi.IncomingAttempt, actor: dict, pass_mark: float
+        self, learner: Learner, quiz: Quiz, s: xapi.IncomingAttempt, actor: dict, pass_mark: float, sent: _Answers
     ) -> list[StatementRecord]:
+        """A finished attempt, scored over the answers the server recorded for it (stored, or sent earlier in
+        the same request), never over the answers the completed statement claims: those only say which
+        questions the learner asked to see the answer of."""
         shown = self._shown(quiz, s.seed)
+        recorded = _Answers()
+        for question_id, try_number, response, duration in self.store.recorded_answers(
+            learner.id, quiz.id, s.attempt_id
+        ):
+            recorded.put(quiz.id, s.attempt_id, question_id, try_number, response, duration)
+        recorded.merge(sent, quiz.id, s.attempt_id)
+        tries = recorded.tries(quiz.id, s.attempt_id)
+        answers = {
+            qid: {"tries": responses, "revealed": bool(s.answers.get(qid, {}).get("revealed", False))}
+            for qid, responses in tries.items()
+        }
+        for qid, claimed in s.answers.items():
+            if claimed.get("revealed") and qid not in answers:
+                answers[qid] = {"tries": [], "revealed": True}
         try:
-            result = score.score_quiz(quiz, s.answers, shown)
+            result = score.score_quiz(quiz, answers, shown)
         except score.ResponseError as e:
             raise _Bad(
                 422, f"the answers do not fit quiz {quiz.id!r}: {e}", f"result.extensions[{xapi.EXT_ANSWERS}]"
@@ -261,9 +313,49 @@ class Ingestor:
             open_ = [o.question_id for o in result.questions if not o.final]
             raise _Bad(
                 422,
-                f"the quiz is not finished: {', '.join(open_)} can still be answered",
+                f"the quiz is not finished by the answers recorded for this attempt: {', '.join(open_)} can still "
+                "be answered (send the answered statements before the completed one)",
                 f"result.extensions[{xapi.EXT_ANSWERS}]",
             )
+        durations = recorded.durations(quiz.id, s.attempt_id)
+        return self._finished_records(
+            learner=learner,
+            quiz=quiz,
+            shown=shown,
+            statement_id=s.id,
+            actor=actor,
+            answers=answers,
+            result=result,
+            pass_mark=pass_mark,
+            attempt_id=s.attempt_id,
+            when=s.timestamp,
+            registration=s.registration,
+            seed=s.seed,
+            duration=s.duration,
+            durations=durations,
+            received=s.raw,
+        )
+
+    def _finished_records(
+        self,
+        *,
+        learner: Learner,
+        quiz: Quiz,
+        shown: Sequence[Question],
+        statement_id: str,
+        actor: dict,
+        answers: dict[str, Any],
+        result: QuizResult,
+        pass_mark: float,
+        attempt_id: str,
+        when: datetime,
+        registration: str | None,
+        seed: int | None,
+        duration: float | None,
+        durations: dict[str, float],
+        received: dict | None,
+    ) -> list[StatementRecord]:
+        """The completed statement of a scored attempt and the server's passed or failed verdict."""
         passed = result.percentage >= pass_mark
         kinds = {q.id: q.kind for q in shown}
         questions = [
@@ -272,7 +364,8 @@ class Ingestor:
                 "credit": o.credit,
                 "max_points": o.max_points,
                 "kind": kinds[o.question_id],
-                "first_response": (s.answers.get(o.question_id, {}).get("tries") or [None])[0],
+                "first_response": (answers.get(o.question_id, {}).get("tries") or [None])[0],
+                "duration": durations.get(o.question_id),
             }
             for o in result.questions
         ]
@@ -281,27 +374,28 @@ class Ingestor:
             "quiz_id": quiz.id,
             "chapter": quiz.chapter,
             "title": quiz.title,
-            "answers": s.answers,
+            "answers": answers,
             "points": result.points,
             "max_points": result.max_points,
             "percentage": result.percentage,
             "passed": passed,
             "complete": True,
-            "attempt_id": s.attempt_id,
-            "when": s.timestamp,
-            "registration": s.registration,
-            "seed": s.seed,
+            "attempt_id": attempt_id,
+            "when": when,
+            "registration": registration,
+            "seed": seed,
+            "duration": duration,
         }
-        completed = xapi.finished(verb="completed", statement_id=s.id, **common)
-        verdict_id = str(uuid.uuid5(VERDICT_NAMESPACE, s.id))
+        completed = xapi.finished(verb="completed", statement_id=statement_id, **common)
+        verdict_id = str(uuid.uuid5(VERDICT_NAMESPACE, statement_id))
         verb = "passed" if passed else "failed"
         verdict = xapi.finished(verb=verb, statement_id=verdict_id, **common)
         base: dict[str, Any] = {
             "learner_id": learner.id,
             "quiz_id": quiz.id,
-            "attempt_id": s.attempt_id,
-            "registration": s.registration,
-            "timestamp": s.timestamp,
+            "attempt_id": attempt_id,
+            "registration": registration,
+            "timestamp": when,
             "credit": round(result.percentage / 100, 4),
             "final": True,
             "percentage": result.percentage,
@@ -309,16 +403,17 @@ class Ingestor:
         }
         return [
             StatementRecord(
-                id=s.id,
+                id=statement_id,
                 verb="completed",
                 statement=completed,
-                received=s.raw,
+                received=received if received is not None else completed,
                 detail={
                     "points": result.points,
                     "max_points": result.max_points,
                     "pass_mark": pass_mark,
                     "quiz_passed": result.passed,
                     "questions": questions,
+                    "duration": duration,
                 },
                 **base,
             ),
@@ -327,10 +422,146 @@ class Ingestor:
                 verb=verb,
                 statement=verdict,
                 received=verdict,
-                detail={"derived_from": s.id, "pass_mark": pass_mark},
+                detail={"derived_from": statement_id, "pass_mark": pass_mark},
                 **base,
             ),
         ]
+
+    # -- an attempt the server started and scores (a summative quiz) ----------------------------------
+
+    def submitted(
+        self,
+        learner: Learner,
+        quiz: Quiz,
+        attempt: IssuedAttempt,
+        answers: dict[str, dict[str, Any]],
+        durations: dict[str, float],
+        *,
+        pass_mark: float,
+        when: datetime,
+    ) -> tuple[QuizResult, list[StatementRecord]]:
+        """Score a submitted summative attempt (``answers`` in the questions' own ids, one try each) and make
+        its statements: one *answered* per question answered, *completed*, and *passed* or *failed*.
+
+        Every question is final once the attempt is submitted; one left unanswered earns nothing. Statement
+        ids derive from the attempt's id, so a repeated submission makes the same statements.
+        """
+        shown = self._shown(quiz, attempt.seed)
+        result = score.score_quiz(quiz, answers, shown)  # raises ResponseError
+        actor = xapi.agent(learner.id, self.home_page)
+        records = []
+        by_id = {q.id: q for q in shown}
+        for o in result.questions:
+            if o.last is None:
+                continue
+            question = by_id[o.question_id]
+            response = answers[o.question_id]["tries"][0]
+            statement_id = str(uuid.uuid5(ATTEMPT_NAMESPACE, f"{attempt.id}:{question.id}"))
+            statement = xapi.answered(
+                statement_id=statement_id,
+                actor=actor,
+                quiz_id=quiz.id,
+                chapter=quiz.chapter,
+                question_id=question.id,
+                kind=question.kind,
+                prompt=question.prompt,
+                response=response,
+                try_number=1,
+                attempt_id=attempt.id,
+                credit=o.credit,
+                correct=o.last.correct,
+                final=True,
+                when=when,
+                registration=attempt.registration,
+                seed=attempt.seed,
+                duration=durations.get(question.id),
+            )
+            records.append(
+                StatementRecord(
+                    id=statement_id,
+                    learner_id=learner.id,
+                    verb="answered",
+                    quiz_id=quiz.id,
+                    question_id=question.id,
+                    attempt_id=attempt.id,
+                    try_number=1,
+                    registration=attempt.registration,
+                    timestamp=when,
+                    credit=o.credit,
+                    final=True,
+                    statement=statement,
+                    received=statement,
+                    detail={
+                        "response": response,
+                        "try_credit": o.last.credit,
+                        "kind": question.kind,
+                        "max_points": question.points,
+                        "duration": durations.get(question.id),
+                    },
+                )
+            )
+        records += self._finished_records(
+            learner=learner,
+            quiz=quiz,
+            shown=shown,
+            statement_id=str(uuid.uuid5(ATTEMPT_NAMESPACE, f"{attempt.id}:completed")),
+            actor=actor,
+            answers=answers,
+            result=result,
+            pass_mark=pass_mark,
+            attempt_id=attempt.id,
+            when=when,
+            registration=attempt.registration,
+            seed=attempt.seed,
+            duration=(when - attempt.started_at).total_seconds(),
+            durations=durations,
+            received=None,
+        )
+        return result, records
+
+
+class _Answers:
+    """Answers of attempts by (quiz, attempt): question id -> try number -> (response, duration), the later
+    of two with the same try winning (each decision of a case is sent as try 1 with the path so far)."""
+
+    def __init__(self) -> None:
+        self.by_attempt: dict[tuple[str, str], dict[str, dict[int, tuple[Any, Any]]]] = {}
+
+    def put(self, quiz_id: str, attempt_id: str, question_id: str, try_number: int, response: Any, duration: Any):
+        self.by_attempt.setdefault((quiz_id, attempt_id), {}).setdefault(question_id, {})[try_number] = (
+            response,
+            duration,
+        )
+
+    def add(self, quiz_id: str, attempt_id: str, record: StatementRecord) -> None:
+        assert record.question_id is not None and record.try_number is not None
+        self.put(
+            quiz_id,
+            attempt_id,
+            record.question_id,
+            record.try_number,
+            record.detail["response"],
+            record.detail.get("duration"),
+        )
+
+    def merge(self, other: _Answers, quiz_id: str, attempt_id: str) -> None:
+        for question_id, tries in other.by_attempt.get((quiz_id, attempt_id), {}).items():
+            for n, (response, duration) in tries.items():
+                self.put(quiz_id, attempt_id, question_id, n, response, duration)
+
+    def tries(self, quiz_id: str, attempt_id: str) -> dict[str, list[Any]]:
+        return {
+            qid: [tries[n][0] for n in sorted(tries)]
+            for qid, tries in self.by_attempt.get((quiz_id, attempt_id), {}).items()
+        }
+
+    def durations(self, quiz_id: str, attempt_id: str) -> dict[str, float]:
+        out = {}
+        for qid, tries in self.by_attempt.get((quiz_id, attempt_id), {}).items():
+            duration = tries[max(tries)][1]
+            if duration is not None:
+                out[qid] = duration
+        return out
 
 
 def _id_of(item: Any) -> str | None:

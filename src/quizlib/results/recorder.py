@@ -208,6 +208,7 @@ class Recorder:
                 when=now,
                 registration=registration,
                 seed=event.get("seed"),
+                duration=event.get("duration"),
             )
         if event["type"] == "completed":
             r = event["result"]
@@ -228,6 +229,7 @@ class Recorder:
                 when=now,
                 registration=registration,
                 seed=event.get("seed"),
+                duration=event.get("duration"),
             )
         return None
 

@@ -330,7 +330,17 @@ def _maker(cls: type, columns: list[str]) -> Callable[..., Any]:
 
 _make_attempt = _maker(
     AttemptScore,
-    ["learner", "cohort", "quiz_id", "attempt_id", "attempt_number", "percentage", "passed", "completed_at"],
+    [
+        "learner",
+        "cohort",
+        "quiz_id",
+        "attempt_id",
+        "attempt_number",
+        "percentage",
+        "passed",
+        "completed_at",
+        "duration",
+    ],
 )
 _make_question = _maker(
     QuestionScore,
@@ -345,6 +355,7 @@ _make_question = _maker(
         "max_points",
         "first_response",
         "kind",
+        "duration",
     ],
 )
 
@@ -436,7 +447,16 @@ def attempt_scores(
     """Every finished attempt (or each learner's first at each quiz) as :class:`AttemptScore`."""
     a = AttemptResultRow
     q = _attempts(
-        [a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at],
+        [
+            a.learner_id,
+            LearnerRow.cohort_id,
+            a.quiz_id,
+            a.attempt_id,
+            a.percentage,
+            a.quiz_passed,
+            a.completed_at,
+            a.duration,
+        ],
         cohort_id,
         quiz_id,
         scope,
@@ -444,12 +464,12 @@ def attempt_scores(
     period = scope.period if scope.dated else None
     with _reading(engine) as conn, _stream(conn, q) as rows:
         last, number = None, 0
-        for learner, cohort, quiz, attempt, percentage, passed, completed_at in rows:
+        for learner, cohort, quiz, attempt, percentage, passed, completed_at, duration in rows:
             # Rows come by quiz, then learner, then as finished: count each learner's attempts at a quiz.
             number = number + 1 if (quiz, learner) == last else 1
             last = (quiz, learner)
             if (number == 1 or not first_only) and (period is None or period.holds(cohort, completed_at)):
-                yield _make_attempt(learner, cohort, quiz, attempt, number, percentage, passed, completed_at)
+                yield _make_attempt(learner, cohort, quiz, attempt, number, percentage, passed, completed_at, duration)
 
 
 def question_scores(
@@ -470,9 +490,9 @@ def question_scores(
     attempts = _attempts(
         [a.statement_id, a.learner_id, LearnerRow.cohort_id, a.quiz_id, a.attempt_id], cohort_id, quiz_id, scope
     )
-    questions = select(r.statement_id, r.question_id, r.credit, r.max_points, r.first_response, r.kind).order_by(
-        r.quiz_id, r.learner_id, r.completed_at, r.statement_id, r.position
-    )
+    questions = select(
+        r.statement_id, r.question_id, r.credit, r.max_points, r.first_response, r.kind, r.duration
+    ).order_by(r.quiz_id, r.learner_id, r.completed_at, r.statement_id, r.position)
     if cohort_id is not None:
         questions = questions.where(r.learner_id.in_(select(LearnerRow.id).where(LearnerRow.cohort_id == cohort_id)))
     if quiz_id is not None:
@@ -488,7 +508,7 @@ def question_scores(
     ):
         current = learner = cohort = quiz = attempt = None
         number, keep = 0, False
-        for statement_id, question, credit, max_points, response, kind in question_rows:
+        for statement_id, question, credit, max_points, response, kind, duration in question_rows:
             if statement_id != current:
                 # Both streams hold the same attempts in the same order, but an attempt with no question is
                 # only among the attempts: so walk forward to this question's attempt, counting as we go.
@@ -519,4 +539,5 @@ def question_scores(
                     max_points,
                     value if how is None else how(value),
                     kind,
+                    duration,
                 )

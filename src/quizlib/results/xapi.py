@@ -24,6 +24,7 @@ a result extension.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -120,6 +121,34 @@ def response_string(kind: str, response: Any) -> str:
     return KINDS[kind].response_string(response)
 
 
+def duration_text(seconds: float) -> str:
+    """Seconds as the ISO 8601 duration xAPI's ``result.duration`` holds, to the hundredth: ``PT1M23.46S``
+    (``durationText`` in quizlib-sync.js writes the same)."""
+    centis = math.floor(seconds * 100 + 0.5)
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    whole, hundredths = divmod(rest, 100)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text + (f"{whole}S" if not hundredths else f"{whole}.{hundredths:02d}".rstrip("0") + "S")
+
+
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
+MAX_DURATION = 24 * 3600.0  # time spent on one attempt or question, in seconds
+
+
+def parse_duration(value: Any, path: str = "result.duration") -> float:
+    """An ISO 8601 duration in days, hours, minutes and seconds (``PT1M23.46S``) as seconds, at most a day."""
+    text = _str(value, path)
+    m = _DURATION.fullmatch(text)
+    if not m or text in ("P", "PT") or text.endswith("T"):
+        raise StatementError(path, f"expected an ISO 8601 duration such as PT1M23.5S, found {text!r}")
+    days, hours, minutes, secs = (float(g) if g else 0.0 for g in m.groups())
+    seconds = ((days * 24 + hours) * 60 + minutes) * 60 + secs
+    if seconds > MAX_DURATION:
+        raise StatementError(path, f"expected at most a day (PT24H), found {text!r}")
+    return seconds
+
+
 def _first_line(text: str, limit: int = 200) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -169,13 +198,15 @@ def answered(
     when: datetime,
     registration: str | None = None,
     seed: int | None = None,
+    duration: float | None = None,
 ) -> dict:
     """The statement of one try at one question.
 
     ``credit`` is the question's credit after this try (retry penalty applied), ``correct`` whether this
-    try was right, ``final`` whether the question allows no further try.
+    try was right, ``final`` whether the question allows no further try, ``duration`` the seconds spent on
+    the question in this attempt so far (``result.duration``; left out when not known).
     """
-    return {
+    statement: dict[str, Any] = {
         "id": statement_id,
         "actor": actor,
         "verb": {"id": VERBS["answered"], "display": {"en": "answered"}},
@@ -199,6 +230,9 @@ def answered(
         "timestamp": timestamp(when),
         "version": VERSION,
     }
+    if duration is not None:
+        statement["result"]["duration"] = duration_text(duration)
+    return statement
 
 
 def finished(
@@ -219,11 +253,13 @@ def finished(
     when: datetime,
     registration: str | None = None,
     seed: int | None = None,
+    duration: float | None = None,
 ) -> dict:
-    """The statement of a finished quiz attempt: ``verb`` is completed, passed or failed."""
+    """The statement of a finished quiz attempt: ``verb`` is completed, passed or failed; ``duration`` the
+    seconds spent on the attempt (``result.duration``; left out when not known)."""
     if verb not in ("completed", "passed", "failed"):
         raise ValueError(f"a finished quiz is completed, passed or failed, not {verb!r}")
-    return {
+    statement: dict[str, Any] = {
         "id": statement_id,
         "actor": actor,
         "verb": {"id": VERBS[verb], "display": {"en": verb}},
@@ -242,6 +278,9 @@ def finished(
         "timestamp": timestamp(when),
         "version": VERSION,
     }
+    if duration is not None:
+        statement["result"]["duration"] = duration_text(duration)
+    return statement
 
 
 # -- checking what a client sends ------------------------------------------------------------------------
@@ -262,6 +301,7 @@ class Incoming:
     registration: str | None
     timestamp: datetime
     raw: dict
+    duration: float | None  # result.duration in seconds, if sent
 
 
 @dataclass(frozen=True)
@@ -455,6 +495,7 @@ def check(statement: Any) -> IncomingAnswer | IncomingAttempt:
         "registration": registration,
         "timestamp": parse_timestamp(s.get("timestamp")),
         "raw": s,
+        "duration": parse_duration(result["duration"]) if result.get("duration") is not None else None,
     }
     _check_score(result)
     if question_id is not None:

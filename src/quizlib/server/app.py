@@ -13,8 +13,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from quizlib.fronts.html import PRACTICE_DIR
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, forwarding, lead, pages, trainer
+from quizlib.server import accounts, api, attempts, forwarding, lead, pages, trainer
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
@@ -113,6 +114,18 @@ async def staff_script(request: Request) -> Response:
     )
 
 
+class ServedBook(BookFiles):
+    """The built book (with its pages' security policies), without the practice copies of summative quizzes
+    (``_static/quizlib-practice/``): they carry the keys for a book read without a server, and here the server
+    scores those quizzes itself."""
+
+    def lookup_path(self, path: str):
+        full_path, stat_result = super().lookup_path(path)
+        if stat_result is not None and PRACTICE_DIR in Path(full_path).parts:
+            return "", None
+        return full_path, stat_result
+
+
 def create_app(
     store: Store,
     catalogue: Catalogue,
@@ -135,6 +148,7 @@ def create_app(
         Route("/api/v1/join", api.join, methods=["POST"]),
         Route("/api/v1/statements", api.statements, methods=["POST"]),
         Route("/api/v1/me", api.me, methods=["GET"]),
+        *attempts.routes(),
         Route("/join/{code}", join_page, methods=["GET"]),
         Route("/signin", pages.signin, methods=["GET", "POST"]),
         Route("/signout", pages.signout, methods=["POST"]),
@@ -152,7 +166,7 @@ def create_app(
     if book is not None:
         if not (Path(book) / "index.html").exists():
             raise FileNotFoundError(f"no index.html in {book}: build the book first (jupyter-book build .)")
-        routes.append(Mount("/", app=BookFiles(directory=str(book), html=True), name="book"))
+        routes.append(Mount("/", app=ServedBook(directory=str(book), html=True), name="book"))
     https = bool(public_url and public_url.startswith("https:"))
     app = Starlette(
         routes=routes,

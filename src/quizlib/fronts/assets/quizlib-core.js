@@ -90,16 +90,25 @@
 
   function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
 
+  function optionChoices(q) {
+    return { options: q.options.map(function (o) { return [o.id, !!o.fixed]; }) };
+  }
+
+  function noChoices() { return {}; }
+
   // -- the kinds of question ------------------------------------------------------------------------------
   // One entry per kind, and the only place a kind's scoring rule lives. Each entry has exactly:
   //   score(q, response, settings)  -> {credit: 0..1, feedback: [{ref, text, correct, cite}], complete}
   //                                    or throws ResponseError when the response does not fit the question
   //   singleTry                     true when each decision is final: one try, no retry penalty (a case)
+  //   choices(q)                    the choices shown in an order drawn per attempt, by part, as written:
+  //                                 {part: [[id, fixed], ...]} (quizlib/quiz/kinds.py, Kind.choices)
   // Adding a kind: an entry here, a view in quizlib-ui.js (VIEWS), an xAPI entry in quizlib-sync.js
   // (XAPI_KINDS), and the Python side (quizlib/quiz/score.py); tests/test_javascript.py checks the lists agree.
   var KINDS = {
     single_choice: {
       singleTry: false,
+      choices: optionChoices,
       score: function (q, response) {
         var options = byId(q.options);
         if (typeof response !== "string" || !has(options, response))
@@ -111,6 +120,7 @@
 
     multiple_response: {
       singleTry: false,
+      choices: optionChoices,
       score: function (q, response) {
         var options = byId(q.options);
         var picked = ids(response, "option");
@@ -132,6 +142,7 @@
 
     true_false: {
       singleTry: false,
+      choices: noChoices,
       score: function (q, response) {
         if (typeof response !== "boolean") throw new ResponseError("expected true or false");
         var right = response === q.answer;
@@ -142,6 +153,7 @@
 
     numeric: {
       singleTry: false,
+      choices: noChoices,
       score: function (q, response, settings) {
         if (typeof response !== "string" && typeof response !== "number")
           throw new ResponseError("expected a number or the text typed");
@@ -161,6 +173,7 @@
 
     ordering: {
       singleTry: false,
+      choices: noChoices,
       score: function (q, response) {
         var order = ids(response, "step");
         if (order.slice().sort().join("\u0000") !== q.order.slice().sort().join("\u0000"))
@@ -179,6 +192,11 @@
 
     matching: {
       singleTry: false,
+      choices: function (q) {
+        if (q.choices) return { choices: q.choices.map(function (c) { return [c.id, false]; }) };  // as the server shows it
+        return { choices: q.pairs.map(function (p) { return [p.id, false]; })
+          .concat((q.distractors || []).map(function (d) { return [d.id, !!d.fixed]; })) };
+      },
       score: function (q, response) {
         if (response === null || typeof response !== "object" || Array.isArray(response) ||
             !Object.keys(response).every(function (k) { return typeof response[k] === "string"; }))
@@ -203,6 +221,11 @@
 
     vignette: {
       singleTry: true,
+      choices: function (q) {
+        var out = {};
+        q.stages.forEach(function (s) { out[s.id] = s.options.map(function (o) { return [o.id, !!o.fixed]; }); });
+        return out;
+      },
       score: function (q, response) {
         var path = vignettePath(q, response);
         var sum = 0;
@@ -301,9 +324,53 @@
     return chosen;
   }
 
+  // -- shuffled choices: the twin of quizlib/quiz/shuffle.py ------------------------------------------------
+
+  // The 32-bit FNV-1a hash of the text's UTF-8 bytes.
+  function fnv1a(text) {
+    var h = 0x811C9DC5;
+    function mix(byte) { h = Math.imul(h ^ byte, 0x01000193) >>> 0; }
+    for (var i = 0; i < text.length; i++) {
+      var c = text.codePointAt(i);
+      if (c > 0xFFFF) i++;
+      if (c < 0x80) mix(c);
+      else if (c < 0x800) { mix(0xC0 | (c >> 6)); mix(0x80 | (c & 63)); }
+      else if (c < 0x10000) { mix(0xE0 | (c >> 12)); mix(0x80 | ((c >> 6) & 63)); mix(0x80 | (c & 63)); }
+      else { mix(0xF0 | (c >> 18)); mix(0x80 | ((c >> 12) & 63)); mix(0x80 | ((c >> 6) & 63)); mix(0x80 | (c & 63)); }
+    }
+    return h >>> 0;
+  }
+
+  // The ids of items ([id, fixed] pairs, as written) in the order drawn for seed and key: the choices that are
+  // not fixed shuffled (Fisher-Yates, mulberry32 seeded with seed XOR fnv1a(key)); a fixed one keeps its place.
+  function shuffled(seed, key, items) {
+    var rand = mulberry32(((seed ^ fnv1a(key)) >>> 0));
+    var places = [], moving = [];
+    items.forEach(function (item, i) { if (!item[1]) { places.push(i); moving.push(item[0]); } });
+    for (var i = moving.length - 1; i > 0; i--) {
+      var j = Math.floor(rand() * (i + 1));
+      var tmp = moving[i]; moving[i] = moving[j]; moving[j] = tmp;
+    }
+    var out = items.map(function (item) { return item[0]; });
+    places.forEach(function (place, n) { out[place] = moving[n]; });
+    return out;
+  }
+
+  // The order shown for each part of question q at seed: {part: [id, ...]}. A question the server already
+  // arranged for its attempt (q.arranged) is shown as it came.
+  function arrangement(q, seed) {
+    var parts = kindOf(q).choices(q);
+    var out = {};
+    Object.keys(parts).forEach(function (part) {
+      out[part] = q.arranged ? parts[part].map(function (item) { return item[0]; }) : shuffled(seed, q.id + "#" + part, parts[part]);
+    });
+    return out;
+  }
+
   root.QuizLibCore = {
     ResponseError: ResponseError, roundHalfUp: roundHalfUp, parseNumber: parseNumber,
     KINDS: KINDS, scoreResponse: scoreResponse, outcome: outcome, scoreQuiz: scoreQuiz,
-    mulberry32: mulberry32, drawQuestions: drawQuestions, longestIncreasingRun: longestIncreasingRun
+    mulberry32: mulberry32, drawQuestions: drawQuestions, longestIncreasingRun: longestIncreasingRun,
+    fnv1a: fnv1a, shuffled: shuffled, arrangement: arrangement
   };
 })(typeof window !== "undefined" ? window : globalThis);

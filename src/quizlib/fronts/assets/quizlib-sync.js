@@ -13,7 +13,9 @@
  *
  * On a static host nothing is recorded: without a joined learner, the script asks the same origin for
  * {content_root}api/v1/config once per page; a static host answers 404 and the script stays idle.
- * On the progress page (event `progress-shown`) a joined learner sees "Assigned to you" from the server.
+ * On the progress page (event `progress-shown`) a joined learner sees "Assigned to you" from the server, and
+ * every quiz shows and applies the pass mark of the learner's assignment (QuizLibUI.refresh).
+ * An assessment (a summative quiz) asks where() it is and talks to /api/v1/attempts through api().
  */
 (function (root) {
   "use strict";
@@ -96,6 +98,18 @@
 
   function joined(r) { return r.map(String).join("[,]"); }
 
+  // Seconds as the ISO 8601 duration of xAPI's result.duration, to the hundredth (xapi.duration_text).
+  function durationText(seconds) {
+    var centis = Math.floor(seconds * 100 + 0.5);
+    var hours = Math.floor(centis / 360000), rest = centis % 360000;
+    var minutes = Math.floor(rest / 6000);
+    rest = rest % 6000;
+    var whole = Math.floor(rest / 100), hundredths = rest % 100;
+    var text = "PT" + (hours ? hours + "H" : "") + (minutes ? minutes + "M" : "");
+    if (!hundredths) return text + whole + "S";
+    return text + whole + "." + (hundredths < 10 ? "0" : "") + String(hundredths).replace(/0$/, "") + "S";
+  }
+
   // One entry per kind: its xAPI interactionType, and response(r), the xAPI response string of a quizlib
   // response r: choice "a[,]c"; true-false "true"; numeric the number; sequencing "s1[,]s2"; matching
   // "p1[.]x[,]p2[.]y" by pair id; a case (other) its decisions "a[,]b". The JSON response goes in an extension.
@@ -163,13 +177,18 @@
       object: { objectType: "Activity", id: quizIri(e.quiz_id) + ":question:" + q.id,
                 definition: { type: "http://adlnet.gov/expapi/activities/cmi.interaction",
                               name: { en: firstLine(q.prompt, 200) || q.id }, interactionType: kind.interactionType } },
-      result: { score: { scaled: e.outcome.credit, raw: e.outcome.credit, min: 0, max: 1 },
+      result: withDuration({ score: { scaled: e.outcome.credit, raw: e.outcome.credit, min: 0, max: 1 },
                 success: e.result.credit === 1, completion: e.outcome.final,
-                response: kind.response(e.response), extensions: resultExt },
+                response: kind.response(e.response), extensions: resultExt }, e.duration),
       context: context(e, facts.registration, e.try_number, true),
       timestamp: facts.timestamp,
       version: "1.0.3"
     };
+  }
+
+  function withDuration(result, seconds) {
+    if (typeof seconds === "number" && isFinite(seconds) && seconds >= 0) result.duration = durationText(seconds);
+    return result;
   }
 
   function completedStatement(e, facts) {
@@ -187,8 +206,8 @@
       verb: { id: VERBS.completed, display: { en: "completed" } },
       object: { objectType: "Activity", id: quizIri(e.quiz_id),
                 definition: { type: "http://adlnet.gov/expapi/activities/assessment", name: { en: firstLine(e.quiz.title, 200) || e.quiz_id } } },
-      result: { score: { scaled: Math.round(r.percentage * 100) / 10000, raw: r.points, min: 0, max: r.max_points },
-                success: r.passed, completion: true, extensions: resultExt },
+      result: withDuration({ score: { scaled: Math.round(r.percentage * 100) / 10000, raw: r.points, min: 0, max: r.max_points },
+                success: r.passed, completion: true, extensions: resultExt }, e.duration),
       context: context(e, facts.registration, null, false),
       timestamp: facts.timestamp,
       version: "1.0.3"
@@ -366,8 +385,9 @@
       .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.json(); })
       .then(function (me) {
         write(KEY_ASSIGNMENTS, me.assignments.map(function (a) {
-          return { registration: a.registration, quizzes: a.quizzes.map(function (q) { return q.id; }) };
+          return { registration: a.registration, pass_mark: a.pass_mark, quizzes: a.quizzes.map(function (q) { return q.id; }) };
         }));
+        if (UI.refresh) UI.refresh();  // every quiz shows and applies the assignment's pass mark
         return me;
       });
   }
@@ -418,12 +438,42 @@
     });
   }
 
+  // -- assessments: where they are taken, and the attempts API -------------------------------------------
+  // "joined" (a learner joined on this origin: the server starts and scores attempts), "server" (a course
+  // server answers, but nobody joined in this browser) or "none" (no server: the assessment is practice).
+  function where() {
+    if (!canTalk()) return Promise.resolve("none");
+    if (learner()) return Promise.resolve("joined");
+    return (probing || probe()).then(function () { return serverSeen ? "server" : "none"; });
+  }
+
+  // A request to the joined learner's server: resolves to {status, body}, rejects when it cannot be reached.
+  function api(method, path, body) {
+    var l = learner();
+    if (!l) return Promise.reject(new Error("not joined"));
+    var headers = { "Authorization": "Bearer " + l.token };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return root.fetch(l.server + path, {
+      method: method, credentials: "omit", cache: "no-store", headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (b) { return { status: r.status, body: b }; });
+    });
+  }
+
   // -- start ----------------------------------------------------------------------------------------------
+  var probing = null;
+
   function probe() {
     // Only the same origin is asked; a static host answers 404 and nothing is recorded.
-    return root.fetch(contentRoot() + "api/v1/config", { credentials: "omit", cache: "no-store" })
+    probing = root.fetch(contentRoot() + "api/v1/config", { credentials: "omit", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (c) { serverSeen = !!(c && c.server === "quizlib"); }, function () { serverSeen = false; });
+    return probing;
+  }
+
+  function canTalk() {
+    return !!root.fetch && hasStorage() && /^https?:$/.test(root.location.protocol);
   }
 
   // Some browsers throw on the very access to localStorage when a site may keep no data.
@@ -436,7 +486,7 @@
   }
 
   function start() {
-    if (!root.fetch || !hasStorage() || !/^https?:$/.test(root.location.protocol)) return;
+    if (!canTalk()) return;
     if (learner()) {
       flush();
       fetchMe().catch(function () {});
@@ -453,6 +503,9 @@
     pending: function () { return outbox().length; },
     rejected: function () { return read(KEY_REJECTED, []); },
     apiBase: apiBase,
+    where: where,
+    api: api,
+    durationText: durationText,
     statementFor: statementFor,
     actorFor: actorFor,
     XAPI_KINDS: XAPI_KINDS

@@ -1,7 +1,10 @@
 /* quizlib in the published pages: draws a quiz from its JSON, scores it with QuizLibCore, keeps the
  * learner's answers in localStorage, and tells listeners (QuizLibUI.on) what happened, so results can be sent
- * on. It makes no network request and needs only the quiz runtime's other files (quizlib-dom.js and
- * quizlib-core.js, loaded before it).
+ * on. Choices are shown in an order drawn for the attempt (QuizLibCore.arrangement), and the time spent on
+ * each question is measured (see Clock). A practice quiz makes no network request and needs only the quiz
+ * runtime's other files (quizlib-dom.js and quizlib-core.js, loaded before it). A summative quiz (see
+ * Assessment) holds its answers until they are submitted: to the course server through quizlib-sync.js when
+ * there is one, else scored here as practice from the quiz's encoded practice copy.
  */
 (function (root) {
   "use strict";
@@ -10,6 +13,7 @@
   var el = root.QuizLibDOM.el;
   var STORE_PREFIX = "quizlib:v1:";
   var listeners = [];
+  var quizzes = [];  // every quiz and assessment mounted on the page (QuizLibUI.refresh)
   var uid = 0;
 
   // -- storage ------------------------------------------------------------------------------------------
@@ -72,7 +76,81 @@
   }
 
   function newState(attempt) {
-    return { version: 1, attempt: attempt, attempt_id: uuid4(), seed: randomSeed(), started: new Date().toISOString(), answers: {} };
+    return { version: 1, attempt: attempt, attempt_id: uuid4(), seed: randomSeed(), started: new Date().toISOString(), answers: {}, spent: {} };
+  }
+
+  // The learner's assignment that includes a quiz, if their trainer assigned it: the first of the list
+  // quizlib-sync.js keeps from /api/v1/me (the server's order, oldest first), as the server itself chooses.
+  function assignmentFor(quizId) {
+    var s = storage();
+    if (!s) return null;
+    try {
+      var list = JSON.parse(s.getItem(STORE_PREFIX + "assignments") || "[]");
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].quizzes.indexOf(quizId) >= 0) return typeof list[i].pass_mark === "number" ? list[i] : null;
+      }
+    } catch (e) {
+      return null;
+    }
+    return null;
+  }
+
+  // The pass mark a quiz shows and applies: the assignment's for a learner it is assigned to, else its own.
+  function passMarkFor(quizId, own) {
+    var a = assignmentFor(quizId);
+    return a ? a.pass_mark : own;
+  }
+
+  function withPassMark(quiz, passMark) {
+    var copy = Object.assign({}, quiz);
+    copy.settings = Object.assign({}, quiz.settings, { pass_mark: passMark });
+    return copy;
+  }
+
+  // -- time spent ---------------------------------------------------------------------------------------
+  // The time a learner spends on each question, in seconds: the time since their previous action in the quiz
+  // goes to the question they act on next (choose, type, move, check), so a quiz answered from top to bottom
+  // gives each question the time it took. Time while the page is hidden does not count, nor any gap beyond
+  // IDLE (the learner was away). `spent` (question id -> seconds) is kept with the attempt across reloads.
+  var IDLE = 10 * 60 * 1000;
+
+  function Clock(spent) {
+    this.spent = spent;
+    this.last = Date.now();
+    this.hiddenAt = null;
+  }
+
+  Clock.prototype.hidden = function (isHidden) {
+    var now = Date.now();
+    if (isHidden) this.hiddenAt = now;
+    else if (this.hiddenAt !== null) { this.last += now - this.hiddenAt; this.hiddenAt = null; }
+  };
+
+  Clock.prototype.mark = function (qid) {
+    var now = Date.now();
+    if (this.hiddenAt !== null) return;
+    var gap = Math.min(Math.max(0, now - this.last), IDLE);
+    this.last = now;
+    this.spent[qid] = Math.round(((this.spent[qid] || 0) + gap / 1000) * 100) / 100;
+  };
+
+  Clock.prototype.total = function () {
+    var spent = this.spent;
+    return Math.round(Object.keys(spent).reduce(function (t, k) { return t + spent[k]; }, 0) * 100) / 100;
+  };
+
+  // Marks the question of every action inside `container` (a quiz) on its owner's clock (owner.clock, which
+  // a new attempt replaces), and follows the page's visibility. Actions are seen before the controls act.
+  function watch(container, owner) {
+    ["click", "input", "change", "keydown"].forEach(function (type) {
+      container.addEventListener(type, function (e) {
+        var section = e.target && e.target.closest ? e.target.closest("[data-question]") : null;
+        if (section && owner.clock) owner.clock.mark(section.getAttribute("data-question"));
+      }, true);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (owner.clock) owner.clock.hidden(document.visibilityState === "hidden");
+    });
   }
 
   // -- small helpers ------------------------------------------------------------------------------------
@@ -111,12 +189,20 @@
     this.refs = data.references || {};
     this.state = loadState(this.quiz.id);
     if (!this.state) {
-      // Saved at once, so an assessment's seed (which questions were drawn) survives a reload.
+      // Saved at once, so the seed (which questions were drawn, in which order) survives a reload.
       this.state = newState(1);
       this.save();
     }
+    if (!this.state.spent) this.state.spent = {};
+    this.clock = new Clock(this.state.spent);
+    watch(container, this);
+    quizzes.push(this);
     this.render();
   }
+
+  Quiz.prototype.seed = function () { return this.state.seed; };
+
+  Quiz.prototype.passMark = function () { return passMarkFor(this.quiz.id, this.quiz.settings.pass_mark); };
 
   Quiz.prototype.questions = function () {
     if (this.quiz.draw && this.quiz.draw.length) return Core.drawQuestions(this.quiz, this.data.banks || {}, this.state.seed);
@@ -130,7 +216,25 @@
 
   Quiz.prototype.save = function () {
     this.state.updated = new Date().toISOString();
+    this.state.spent = this.clock ? this.clock.spent : this.state.spent;
     saveState(this.quiz.id, this.state);
+  };
+
+  Quiz.prototype.rulesText = function () {
+    var shown = this.shown;
+    var intro = this.quiz.intro ? this.quiz.intro + " " : "";
+    var own = this.passMark() === this.quiz.settings.pass_mark;
+    var rules = "Pass mark: " + this.passMark() + "%" + (own ? ". " : " (set by your trainer). ");
+    rules += "You have " + plural(this.quiz.settings.tries, "try", "tries") + " at each question";
+    rules += shown.some(function (q) { return Core.KINDS[q.kind].singleTry; }) ? "; each decision in a case is final." : ".";
+    return intro + rules;
+  };
+
+  // Show the pass mark that applies now (quizlib-sync.js calls this through QuizLibUI.refresh when the
+  // learner's assignments arrive from the server).
+  Quiz.prototype.refresh = function () {
+    if (this.rulesNode) this.rulesNode.textContent = this.rulesText();
+    this.updateSummary(false);
   };
 
   Quiz.prototype.render = function () {
@@ -142,11 +246,8 @@
     var section = el("section", { className: "ql-card", "aria-labelledby": titleId });
     section.appendChild(el("h2", { id: titleId, className: "ql-title", text: this.quiz.title }));
     var shown = this.shown = this.questions();
-    var intro = this.quiz.intro ? this.quiz.intro + " " : "";
-    var rules = "Pass mark: " + this.quiz.settings.pass_mark + "%. ";
-    rules += "You have " + plural(this.quiz.settings.tries, "try", "tries") + " at each question";
-    rules += shown.some(function (q) { return Core.KINDS[q.kind].singleTry; }) ? "; each decision in a case is final." : ".";
-    section.appendChild(el("p", { className: "ql-intro", text: intro + rules }));
+    this.rulesNode = el("p", { className: "ql-intro", text: this.rulesText() });
+    section.appendChild(this.rulesNode);
     if (!storage()) section.appendChild(el("p", { className: "ql-warning", text: "Your browser is not keeping data for this site, so your answers will be lost when you leave the page." }));
     shown.forEach(function (q, i) {
       section.appendChild(new QuestionView(self, q, i + 1, shown.length).node);
@@ -166,6 +267,7 @@
     var previous = this.state;
     this.state = newState(previous.attempt + 1);
     if (previous.best !== undefined) this.state.best = previous.best;
+    this.clock = new Clock(this.state.spent);
     this.save();
     this.render();
     var first = this.container.querySelector("input, select, button");
@@ -176,7 +278,7 @@
     var answers = {};
     var self = this;
     this.shown.forEach(function (q) { if (self.state.answers[q.id]) answers[q.id] = self.state.answers[q.id]; });
-    return Core.scoreQuiz(this.quiz, answers, this.shown);
+    return Core.scoreQuiz(withPassMark(this.quiz, this.passMark()), answers, this.shown);
   };
 
   Quiz.prototype.updateSummary = function (announce) {
@@ -185,7 +287,7 @@
     var text;
     if (r.complete) {
       text = "Quiz complete. Your score: " + formatNumber(r.points) + " out of " + formatNumber(r.max_points) +
-        " (" + formatNumber(r.percentage) + "%). The pass mark is " + this.quiz.settings.pass_mark + "%: " +
+        " (" + formatNumber(r.percentage) + "%). The pass mark is " + this.passMark() + "%: " +
         (r.passed ? "you passed." : "not passed yet. You can read the chapter again and start the quiz again.");
     } else {
       text = "Answered " + answered + " of " + r.questions.length + " questions.";
@@ -214,9 +316,9 @@
     var base = { quiz: this.quiz, quiz_id: this.quiz.id, chapter: this.quiz.chapter, attempt: this.state.attempt, attempt_id: this.state.attempt_id, seed: this.state.seed };
     if (response !== undefined) {
       var o = r.questions.filter(function (x) { return x.question_id === q.id; })[0];
-      emit(Object.assign({ type: "answered", question: q, response: response, result: result, outcome: o, try_number: a.tries.length }, base));
+      emit(Object.assign({ type: "answered", question: q, response: response, result: result, outcome: o, try_number: a.tries.length, duration: this.clock.spent[q.id] || 0 }, base));
     }
-    if (r.complete && !wasComplete) emit(Object.assign({ type: "completed", result: r }, base));
+    if (r.complete && !wasComplete) emit(Object.assign({ type: "completed", result: r, duration: this.clock.total() }, base));
     this.updateSummary(true);
     return r;
   };
@@ -228,6 +330,8 @@
     this.quiz = quiz;
     this.q = q;
     this.settings = quiz.quiz.settings;
+    this.order = Core.arrangement(q, quiz.seed());  // the order its choices are shown in
+    this.reviewing = false;
     var headingId = nextId("q");
     this.node = el("section", { className: "ql-question ql-" + q.kind, "aria-labelledby": headingId, "data-question": q.id });
     var heading = el("h3", { id: headingId, className: "ql-qtitle" });
@@ -239,8 +343,13 @@
     heading.textContent = this.view.heading(number, total);
     if (!this.view.stepwise) this.controls();
     this.node.appendChild(this.live);
-    this.restore();
+    if (this.summative()) this.restoreDraft();
+    else this.restore();
   }
+
+  // In a summative quiz, before the attempt is submitted: answers are kept, not checked, and nothing is said
+  // about them (QuestionView.review shows them afterwards).
+  QuestionView.prototype.summative = function () { return !!this.quiz.assessing && !this.reviewing; };
 
   QuestionView.prototype.answer = function () { return this.quiz.state.answers[this.q.id] || { tries: [], revealed: false }; };
 
@@ -263,7 +372,7 @@
     row.appendChild(this.revealButton);
     this.triesNote = el("span", { className: "ql-tries" });
     row.appendChild(this.triesNote);
-    this.body.appendChild(row);
+    if (!this.quiz.assessing) this.body.appendChild(row);  // an assessment is answered whole, then submitted
   };
 
   QuestionView.prototype.outcome = function () {
@@ -283,7 +392,8 @@
     if (label) head.appendChild(document.createTextNode(" About \u201c" + label + "\u201d:"));
     box.appendChild(head);
     box.appendChild(paragraphs(f.text, "ql-fbtext"));
-    var cite = this.citeText(f.cite && f.cite.length ? f.cite : this.q.cite);
+    // The server's review gives the sources as text; the page's own data gives their keys.
+    var cite = typeof f.cite === "string" ? (f.cite ? "Source: " + f.cite + "." : "") : this.citeText(f.cite && f.cite.length ? f.cite : this.q.cite);
     if (cite) box.appendChild(el("p", { className: "ql-cite", text: cite }));
     return box;
   };
@@ -308,7 +418,7 @@
     if (o.final) {
       this.lock();
       this.triesNote.textContent = result && result.credit === 1 ? "" : (o.tries ? "No more tries for this question." : "");
-      if ((canReveal || this.answer().revealed) && !(result && result.credit === 1)) this.live.appendChild(this.answerKey());
+      if ((canReveal || this.answer().revealed || this.reviewing) && !(result && result.credit === 1)) this.live.appendChild(this.answerKey());
       this.revealButton.hidden = true;
     } else if (o.tries) {
       this.triesNote.textContent = "You can try again (" + plural(left, "try", "tries") + " left).";
@@ -321,6 +431,59 @@
       x.disabled = true;
     });
   };
+
+  // A summative attempt's question: what the learner gave so far (a draft), shown again after a reload.
+  QuestionView.prototype.restoreDraft = function () {
+    var r = this.quiz.draft(this.q.id);
+    if (this.view.stepwise) this.view.setResponse(r || []);
+    else if (r !== null && r !== undefined) this.view.setResponse(r);
+  };
+
+  // The response the controls hold now (a case: the decisions taken), or null.
+  QuestionView.prototype.current = function () {
+    if (this.view.stepwise) { var d = this.quiz.draft(this.q.id); return d && d.length ? d : null; }
+    return this.view.response();
+  };
+
+  // After a practice attempt at a summative quiz is submitted: the response scored, with its feedback and
+  // the answer, as a practice quiz shows them when a question is over.
+  QuestionView.prototype.review = function (response) {
+    this.reviewing = true;
+    if (this.view.stepwise) {
+      this.view.setResponse(response || []);
+      this.lock();
+      return;
+    }
+    this.lock();
+    if (response === null || response === undefined) {
+      this.live.textContent = "";
+      this.live.appendChild(el("p", { className: "ql-verdict", text: "Not answered." }));
+      this.live.appendChild(this.answerKey());
+      return;
+    }
+    this.showResult(Core.scoreResponse(this.q, response, this.settings), false);
+  };
+
+  // After an attempt the server scored is submitted: its review of this question (quizlib/server/attempts.py),
+  // or, when the review is not open, nothing but the lock.
+  QuestionView.prototype.serverReview = function (item) {
+    var self = this;
+    this.reviewing = true;
+    this.lock();
+    if (!item) return;
+    this.live.setAttribute("aria-live", "off");
+    this.live.textContent = "";
+    reviewInto(this.live, item, function (f, about) { return self.feedbackItem(f, about); });
+  };
+
+  function reviewInto(box, item, feedbackItem) {
+    var head = !item.answered ? "Not answered." : item.credit === 1 ? "Correct." :
+      item.credit > 0 ? "Partly correct: " + Math.round(item.credit * 100) + "% of the credit." : "Not correct.";
+    box.appendChild(el("p", { className: "ql-verdict", text: head }));
+    item.feedback.forEach(function (f) { box.appendChild(feedbackItem(f, f.about)); });
+    if (item.answer && item.credit !== 1)
+      box.appendChild(el("div", { className: "ql-answer" }, [el("p", {}, [el("strong", { text: "The answer: " }), item.answer])]));
+  }
 
   QuestionView.prototype.check = function (response) {
     var result;
@@ -429,7 +592,10 @@
       if (multiple) legend.appendChild(el("p", { className: "ql-help", text: "Select all that apply." }));
       fs.appendChild(legend);
       var name = nextId("opt");
-      var inputs = q.options.map(function (o) {
+      var options = {};
+      q.options.forEach(function (o) { options[o.id] = o; });
+      var inputs = question.order.options.map(function (oid) {
+        var o = options[oid];
         var id = nextId("o");
         var input = el("input", { type: multiple ? "checkbox" : "radio", name: name, id: id, value: o.id });
         fs.appendChild(el("div", { className: "ql-option" }, [input, el("label", { "for": id, text: o.text })]));
@@ -578,9 +744,12 @@
   function matchingView(question) {
     var q = question.q;
     question.body.appendChild(question.prompt(q.prompt));
-    var choices = q.pairs.map(function (p) { return { id: p.id, text: p.right }; })
-      .concat((q.distractors || []).map(function (d) { return { id: d.id, text: d.text }; }))
-      .sort(function (a, b) { return a.text < b.text ? -1 : a.text > b.text ? 1 : 0; });
+    // The right-hand choices in the attempt's order (as the server names them, in an assessment it scores).
+    var texts = {};
+    (q.choices || q.pairs.map(function (p) { return { id: p.id, text: p.right }; })
+      .concat((q.distractors || []).map(function (d) { return { id: d.id, text: d.text }; })))
+      .forEach(function (c) { texts[c.id] = c.text; });
+    var choices = question.order.choices.map(function (id) { return { id: id, text: texts[id] }; });
     var table = el("div", { className: "ql-match" });
     var selects = {};
     q.pairs.forEach(function (p) {
@@ -591,9 +760,8 @@
       table.appendChild(el("div", { className: "ql-matchrow" }, [el("label", { "for": id, className: "ql-left", text: p.left }), select]));
     });
     question.body.appendChild(table);
-    var lefts = {}, names = {};
-    q.pairs.forEach(function (p) { lefts[p.id] = p.left; names[p.id] = p.right; });
-    (q.distractors || []).forEach(function (d) { names[d.id] = d.text; });
+    var lefts = {};
+    q.pairs.forEach(function (p) { lefts[p.id] = p.left; });
     return {
       heading: questionHeading,
       hint: "Please choose a match for every item first.",
@@ -604,7 +772,7 @@
         return missing ? null : r;
       },
       setResponse: function (r) { q.pairs.forEach(function (p) { selects[p.id].value = r[p.id] || ""; }); },
-      labelFor: function (f) { return lefts[f.ref] || names[f.ref]; },
+      labelFor: function (f) { return lefts[f.ref] || texts[f.ref]; },
       feedbackFilter: rightFeedbackUntilFinal,
       answerText: function () { return q.pairs.map(function (p) { return p.left + " \u2192 " + p.right; }).join("; "); }
     };
@@ -629,7 +797,8 @@
       var legend = el("legend", { className: "ql-stageprompt", text: stage.prompt });
       fs.appendChild(legend);
       var name = nextId("st");
-      var inputs = stage.options.map(function (o) {
+      var inputs = question.order[stage.id].map(function (oid) {
+        var o = optionOf(stage, oid);
         var id = nextId("o");
         var input = el("input", { type: "radio", name: name, id: id, value: o.id });
         fs.appendChild(el("div", { className: "ql-option" }, [input, el("label", { "for": id, text: o.text })]));
@@ -649,6 +818,13 @@
           return;
         }
         var response = path.concat([c.value]);
+        if (question.summative()) {
+          // An assessment: the decision is kept, and the case goes on, with nothing said about it yet.
+          path = response;
+          question.quiz.keep(q.id, path);
+          settle(box, stage, c.value, out, true);
+          return;
+        }
         var result = Core.scoreResponse(q, response, question.settings);
         path = response;
         var a = question.quiz.answer(q.id);
@@ -666,6 +842,10 @@
       var option = optionOf(stage, optionId);
       out.setAttribute("aria-live", announce ? "polite" : "off");
       out.textContent = "";
+      if (question.summative()) {
+        out.appendChild(el("p", { className: "ql-verdict", text: option.next ? "Your decision is kept. The case goes on." : "Your decision is kept. This is the end of the case." }));
+        return option.next ? showStage(stages[option.next], announce) : null;
+      }
       var best = option.credit === 1;
       var verdict = best ? "A strong choice." : option.credit > 0 ? "A reasonable choice, but not the strongest." : "Not the best choice.";
       out.appendChild(el("p", { className: "ql-verdict", text: verdict }));
@@ -715,6 +895,483 @@
     vignette: vignetteView
   };
 
+  // -- summative quizzes: assessments --------------------------------------------------------------------
+  // A summative quiz's block carries its title and rules, never its questions. Served by the course server
+  // (quizlib serve), a joined learner's attempt is started and scored there (QuizLibSync.api, /api/v1/attempts):
+  // the questions come without keys or feedback, the answers go back when submitted, and the result and the
+  // review the quiz allows come back. With no server (a static host, a file, an LMS package) the assessment
+  // runs here as practice, from its practice copy: the keys travel with the page then, and the quiz says so.
+  // Either way answers are kept (drafts, in localStorage) until they are submitted, and nothing is said about
+  // them before.
+  var ASSESS_PREFIX = STORE_PREFIX + "assess:";
+
+  function readJSON(key) {
+    var s = storage();
+    if (!s) return null;
+    try { return JSON.parse(s.getItem(key) || "null"); } catch (e) { return null; }
+  }
+
+  function writeJSON(key, value) {
+    var s = storage();
+    if (!s) return false;
+    try { s.setItem(key, JSON.stringify(value)); return true; } catch (e) { return false; }
+  }
+
+  // The practice copy of a summative quiz, decoded: the quiz, its banks and sources (quizlib.fronts.html
+  // encode_practice: UTF-8 JSON XORed with a stream drawn from the quiz id, in base64).
+  function practiceData(quizId, text) {
+    var bin = root.atob(text);
+    var rand = Core.mulberry32(Core.fnv1a("quizlib-practice:" + quizId));
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i) ^ Math.floor(rand() * 256);
+    return JSON.parse(new root.TextDecoder("utf-8").decode(bytes));
+  }
+
+  function loadPractice(data) {
+    var id = data.quiz.id;
+    if (data.practice && data.practice.encoded) return Promise.resolve(practiceData(id, data.practice.encoded));
+    var have = function () { return root.QuizLibPractice && root.QuizLibPractice[id]; };
+    if (have()) return Promise.resolve(practiceData(id, have()));
+    return new Promise(function (resolve, reject) {
+      var script = el("script", { src: siteRoot() + "_static/quizlib-practice/" + id + ".js" });
+      script.addEventListener("load", function () { if (have()) resolve(practiceData(id, have())); else reject(new Error("empty")); });
+      script.addEventListener("error", function () { reject(new Error("not loaded")); });
+      document.head.appendChild(script);
+    });
+  }
+
+  function minutesText(n) { return plural(n, "minute", "minutes"); }
+
+  function clockText(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function Assessment(container, data) {
+    this.container = container;
+    this.data = data;
+    this.quiz = data.quiz;  // title, intro, settings, question_count: no question
+    this.refs = {};
+    this.assessing = true;
+    this.state = { seed: 0, answers: {} };
+    this.views = [];
+    this.mode = null;  // "server" or "practice" once known
+    quizzes.push(this);
+    this.render();
+    this.connect();
+  }
+
+  Assessment.prototype.seed = function () { return this.state.seed; };
+
+  Assessment.prototype.refresh = function () {
+    if (this.mode !== "server" || !this.status) this.showRules(this.status || null);
+  };
+
+  Assessment.prototype.passMark = function () {
+    if (this.status && this.status.quiz) return this.status.quiz.pass_mark;
+    return passMarkFor(this.quiz.id, this.quiz.settings.pass_mark);
+  };
+
+  Assessment.prototype.render = function () {
+    var c = this.container;
+    c.textContent = "";
+    c.classList.add("ql-quiz", "ql-assessment");
+    var titleId = nextId("title");
+    var section = this.section = el("section", { className: "ql-card", "aria-labelledby": titleId });
+    section.appendChild(el("h2", { id: titleId, className: "ql-title", text: this.quiz.title }));
+    if (this.quiz.intro) section.appendChild(el("p", { className: "ql-intro", text: this.quiz.intro }));
+    this.rules = el("ul", { className: "ql-rules" });
+    section.appendChild(this.rules);
+    this.note = el("div", { className: "ql-mode" });
+    section.appendChild(this.note);
+    this.status_ = el("div", { className: "ql-status", role: "status", "aria-live": "polite" });
+    section.appendChild(this.status_);
+    this.actions = el("div", { className: "ql-controls" });
+    section.appendChild(this.actions);
+    this.timerBox = el("p", { className: "ql-timer", hidden: true });
+    section.appendChild(this.timerBox);
+    this.timerNote = el("p", { className: "ql-visually-hidden", role: "status", "aria-live": "polite" });
+    section.appendChild(this.timerNote);
+    this.questionsBox = el("div", { className: "ql-questions" });
+    section.appendChild(this.questionsBox);
+    this.submitRow = el("div", { className: "ql-controls", hidden: true });
+    section.appendChild(this.submitRow);
+    this.summary = el("div", { className: "ql-summary", role: "status", "aria-live": "polite", tabindex: "-1", hidden: true });
+    section.appendChild(this.summary);
+    this.history = el("div", { className: "ql-history" });
+    section.appendChild(this.history);
+    c.appendChild(section);
+    var self = this;
+    watch(this.questionsBox, this);
+    // Every change to an answer is kept at once (after the control has acted), so a reload loses nothing.
+    ["change", "input", "click"].forEach(function (type) {
+      self.questionsBox.addEventListener(type, function (e) {
+        var found = e.target.closest ? e.target.closest("[data-question]") : null;
+        if (!found) return;
+        var view = self.views.filter(function (v) { return v.q.id === found.getAttribute("data-question"); })[0];
+        if (view && !view.view.stepwise && view.summative()) self.keep(view.q.id, view.view.response());
+      });
+    });
+    this.showRules(null);
+    this.say("Getting the assessment ready\u2026");
+  };
+
+  Assessment.prototype.say = function (text, problem) {
+    this.status_.textContent = "";
+    if (text) this.status_.appendChild(el("p", { className: problem ? "ql-problem" : "", text: text }));
+  };
+
+  Assessment.prototype.showRules = function (status) {
+    var s = this.quiz.settings;
+    var items = [];
+    items.push(plural(this.quiz.question_count, "question", "questions") + ", one answer each. Nothing is marked until you submit your answers.");
+    var attempts = "You may make " + plural(s.attempts, "attempt", "attempts") + ".";
+    if (status) attempts += " You have used " + status.attempts_used + ", so you have " + status.attempts_left + " left.";
+    if (this.mode === "practice") attempts = "Practice: you may start again as often as you like.";
+    items.push(attempts);
+    items.push(s.time_limit ? "Time limit: " + minutesText(s.time_limit) + " for each attempt. When the time is up, your answers are submitted." : "There is no time limit.");
+    var review = (status && status.quiz.review_rule) || {
+      after_submit: "You see the answers and feedback as soon as you submit.",
+      after_due: "You see the answers and feedback after the due date.",
+      never: "The answers are not shown, so that the assessment stays fair for everyone."
+    }[s.review];
+    if (this.mode === "practice") review = s.review === "never" ? review : "You see the answers and feedback when you submit.";
+    items.push(review);
+    var own = this.passMark() === s.pass_mark;
+    items.push("Pass mark: " + this.passMark() + "%" + (own ? "." : " (set by your trainer)."));
+    this.rules.textContent = "";
+    var rules = this.rules;
+    items.forEach(function (t) { rules.appendChild(el("li", { text: t })); });
+  };
+
+  Assessment.prototype.button = function (text, onClick, secondary) {
+    var b = el("button", { type: "button", className: "ql-button" + (secondary ? " ql-secondary" : ""), text: text });
+    b.addEventListener("click", onClick);
+    this.actions.appendChild(b);
+    return b;
+  };
+
+  Assessment.prototype.connect = function () {
+    var self = this;
+    var sync = root.QuizLibSync;
+    (sync && sync.where ? sync.where() : Promise.resolve("none")).then(function (where) {
+      if (where === "joined") self.serverMode();
+      else if (where === "server") self.notJoined();
+      else self.practiceMode();
+    });
+  };
+
+  // -- with the course server ------------------------------------------------------------------------------
+  Assessment.prototype.api = function (method, path, body) {
+    return root.QuizLibSync.api(method, path, body);
+  };
+
+  Assessment.prototype.notJoined = function () {
+    this.mode = "none";
+    this.say("");
+    this.note.textContent = "";
+    this.note.appendChild(el("p", { text: "This assessment is taken through your trainer's course server, which marks it and keeps your result. Open the join link your trainer gave you, then come back to this page." }));
+  };
+
+  Assessment.prototype.serverMode = function () {
+    var self = this;
+    this.mode = "server";
+    this.actions.textContent = "";
+    this.say("Asking the course server about your attempts\u2026");
+    this.api("GET", "api/v1/attempts?quiz=" + encodeURIComponent(this.quiz.id)).then(function (res) {
+      if (res.status !== 200) { self.say((res.body && res.body.error) || "The course server could not tell your attempts.", true); return; }
+      self.showStatus(res.body);
+    }, function () { self.unreachable(function () { self.serverMode(); }); });
+  };
+
+  Assessment.prototype.unreachable = function (retry) {
+    this.say("The course server cannot be reached just now, and this assessment needs it. Your answers so far are kept in this browser. Check your connection, then try again.", true);
+    this.actions.textContent = "";
+    this.button("Try again", retry);
+  };
+
+  Assessment.prototype.showStatus = function (status) {
+    var self = this;
+    this.status = status;
+    this.showRules(status);
+    this.say("");
+    this.actions.textContent = "";
+    this.showHistory(status.attempts);
+    if (status.open) {
+      this.button("Go on with attempt " + status.open.number, function () { self.run(status.open); });
+    } else if (status.attempts_left > 0) {
+      var n = status.attempts_used + 1;
+      this.button(n === 1 ? "Start the assessment" : "Start attempt " + n + " of " + status.quiz.attempts, function () { self.start(); });
+    } else {
+      this.say("You have used all your attempts at this assessment.");
+    }
+  };
+
+  Assessment.prototype.showHistory = function (attempts) {
+    var self = this;
+    this.history.textContent = "";
+    var done = (attempts || []).filter(function (a) { return a.result; });
+    if (!done.length) return;
+    this.history.appendChild(el("h3", { text: "Your attempts" }));
+    var list = el("ul");
+    done.forEach(function (a) {
+      var r = a.result;
+      var li = el("li", { "data-attempt": a.id, text: "Attempt " + a.number + ": " + formatNumber(r.percentage) + "%, " +
+        (r.passed ? "passed" : "not passed") + " (pass mark " + r.pass_mark + "%). " + (a.review && !a.review.allowed ? a.review.note : "") });
+      if (a.review && a.review.allowed) {
+        var b = el("button", { type: "button", className: "ql-button ql-secondary", text: "See the answers of attempt " + a.number });
+        b.addEventListener("click", function () { self.pastReview(a, li, b); });
+        li.appendChild(el("div", {}, [b]));
+      }
+      list.appendChild(li);
+    });
+    this.history.appendChild(list);
+  };
+
+  Assessment.prototype.pastReview = function (attempt, li, button) {
+    var self = this;
+    button.remove();
+    var box = el("div", { className: "ql-review" });
+    attempt.review.questions.forEach(function (item) {
+      var part = el("section", { className: "ql-question", "aria-label": "Question " + item.number });
+      part.appendChild(el("h4", { text: "Question " + item.number }));
+      part.appendChild(paragraphs(item.prompt, "ql-prompt"));
+      reviewInto(part, item, function (f, about) { return self.reviewFeedback(f, about); });
+      box.appendChild(part);
+    });
+    li.appendChild(box);
+  };
+
+  Assessment.prototype.reviewFeedback = function (f, label) {
+    var box = el("div", { className: "ql-fb " + (f.correct ? "ql-right" : "ql-wrong") });
+    var head = el("p", { className: "ql-fbhead" }, [el("strong", { text: f.correct ? "Right." : "Not quite." })]);
+    if (label) head.appendChild(document.createTextNode(" About \u201c" + label + "\u201d:"));
+    box.appendChild(head);
+    box.appendChild(paragraphs(f.text, "ql-fbtext"));
+    if (f.cite) box.appendChild(el("p", { className: "ql-cite", text: "Source: " + f.cite + "." }));
+    return box;
+  };
+
+  Assessment.prototype.start = function () {
+    var self = this;
+    this.actions.textContent = "";
+    this.questionsBox.textContent = "";  // the last attempt's questions go: the new one draws its own
+    this.views = [];
+    this.summary.hidden = true;
+    this.summary.textContent = "";
+    this.say("Starting your attempt\u2026");
+    this.api("POST", "api/v1/attempts", { quiz_id: this.quiz.id }).then(function (res) {
+      if (res.status === 200 || res.status === 201) self.run(res.body);
+      else { self.say((res.body && res.body.error) || "The attempt could not be started.", true); self.serverMode(); }
+    }, function () { self.unreachable(function () { self.start(); }); });
+  };
+
+  // -- answering (both modes) ----------------------------------------------------------------------------
+  Assessment.prototype.draftKey = function () { return ASSESS_PREFIX + this.quiz.id; };
+
+  Assessment.prototype.draft = function (qid) {
+    return this.kept && Object.prototype.hasOwnProperty.call(this.kept.responses, qid) ? this.kept.responses[qid] : null;
+  };
+
+  Assessment.prototype.keep = function (qid, response) {
+    this.kept.responses[qid] = response;
+    this.kept.spent = this.clock.spent;
+    writeJSON(this.draftKey(), this.kept);
+  };
+
+  // Show an attempt's questions, answerable: `attempt` is the server's (id, questions, seconds_left) or a
+  // practice attempt made here (id, questions, seed, deadline).
+  Assessment.prototype.run = function (attempt) {
+    var self = this;
+    this.attempt = attempt;
+    var kept = readJSON(this.draftKey());
+    this.kept = kept && kept.attempt_id === attempt.id ? kept : { attempt_id: attempt.id, responses: {}, spent: {} };
+    if (attempt.seed !== undefined) {
+      this.kept.seed = attempt.seed;
+      this.kept.started = attempt.started;
+      this.kept.practice = true;
+    }
+    writeJSON(this.draftKey(), this.kept);
+    this.state = { seed: attempt.seed || 0, answers: {} };
+    this.clock = new Clock(this.kept.spent);
+    this.actions.textContent = "";
+    this.say("");
+    this.history.textContent = "";
+    this.summary.hidden = true;
+    this.summary.textContent = "";
+    this.questionsBox.textContent = "";
+    var shown = attempt.questions;
+    this.views = shown.map(function (q, i) {
+      var v = new QuestionView(self, q, i + 1, shown.length);
+      self.questionsBox.appendChild(v.node);
+      return v;
+    });
+    this.submitRow.textContent = "";
+    this.submitRow.hidden = false;
+    this.submitButton = el("button", { type: "button", className: "ql-button", text: "Submit your answers" });
+    this.submitButton.addEventListener("click", function () { self.submit(false); });
+    this.submitRow.appendChild(this.submitButton);
+    this.startTimer(attempt);
+    var first = this.questionsBox.querySelector("input, select, button");
+    if (first) first.focus();
+  };
+
+  Assessment.prototype.startTimer = function (attempt) {
+    var self = this;
+    if (this.ticker) root.clearInterval(this.ticker);
+    var deadline = attempt.seconds_left !== null && attempt.seconds_left !== undefined ? Date.now() + attempt.seconds_left * 1000 :
+      attempt.deadline ? Date.parse(attempt.deadline) : null;
+    if (deadline === null || isNaN(deadline)) { this.timerBox.hidden = true; return; }
+    this.timerBox.hidden = false;
+    var warned = {};
+    function tick() {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      self.timerBox.textContent = "Time left: " + clockText(left);
+      [300, 60].forEach(function (mark) {
+        if (left <= mark && !warned[mark] && left > 0) {
+          warned[mark] = true;
+          self.timerNote.textContent = minutesText(mark / 60) + " left.";
+        }
+      });
+      if (left <= 0) {
+        root.clearInterval(self.ticker);
+        self.ticker = null;
+        self.timerNote.textContent = "The time is up. Your answers are being submitted.";
+        self.submit(true);
+      }
+    }
+    tick();
+    this.ticker = root.setInterval(tick, 1000);
+  };
+
+  Assessment.prototype.responses = function () {
+    var out = {};
+    this.views.forEach(function (v) { out[v.q.id] = v.current(); });
+    return out;
+  };
+
+  Assessment.prototype.submit = function (timeUp) {
+    var self = this;
+    var responses = this.responses();
+    var missing = Object.keys(responses).filter(function (k) { return responses[k] === null; }).length;
+    if (!timeUp && missing && root.confirm &&
+        !root.confirm("You have not answered " + plural(missing, "question", "questions") + ". Submit your answers anyway? Questions without an answer earn nothing.")) return;
+    if (this.submitButton) this.submitButton.disabled = true;
+    if (this.mode === "practice") { this.finishPractice(responses); return; }
+    this.say("Sending your answers to the course server\u2026");
+    var durations = {};
+    Object.keys(this.clock.spent).forEach(function (k) { durations[k] = self.clock.spent[k]; });
+    this.api("POST", "api/v1/attempts/" + encodeURIComponent(this.attempt.id) + "/submit", { responses: responses, durations: durations }).then(function (res) {
+      if (res.status === 200) { self.finishServer(res.body); return; }
+      self.submitButton.disabled = false;
+      self.say((res.body && res.body.error) || "The course server did not take your answers.", true);
+    }, function () {
+      self.submitButton.disabled = false;
+      self.say("Your answers could not be sent: the course server cannot be reached. They are kept in this browser. Check your connection, then press Submit your answers again.", true);
+    });
+  };
+
+  Assessment.prototype.endAnswering = function () {
+    if (this.ticker) { root.clearInterval(this.ticker); this.ticker = null; }
+    this.timerBox.hidden = true;
+    this.submitRow.hidden = true;
+    this.say("");
+  };
+
+  Assessment.prototype.showResult = function (r, passMark, extra) {
+    this.summary.hidden = false;
+    this.summary.textContent = "";
+    this.summary.appendChild(el("p", { text: "Your answers are submitted. Your score: " + formatNumber(r.points) + " out of " + formatNumber(r.max_points) +
+      " (" + formatNumber(r.percentage) + "%). The pass mark is " + passMark + "%: " + (r.passed ? "you passed." : "not passed this time.") }));
+    if (extra) this.summary.appendChild(el("p", { text: extra }));
+    this.summary.classList.toggle("ql-passed", !!r.passed);
+    this.summary.focus();
+  };
+
+  // Keep the result where My progress finds it, as a practice quiz's is kept.
+  Assessment.prototype.remember = function (r, practice) {
+    var st = loadState(this.quiz.id) || { version: 1, attempt: 0, answers: {} };
+    st.attempt = (st.attempt || 0) + 1;
+    st.completed = new Date().toISOString();
+    st.result = { points: r.points, max_points: r.max_points, percentage: r.percentage, passed: r.passed, practice: practice };
+    if (!st.best || r.percentage > st.best.percentage || (st.best.practice && !practice))
+      st.best = { percentage: r.percentage, passed: r.passed, attempt: st.attempt, practice: practice };
+    saveState(this.quiz.id, st);
+  };
+
+  Assessment.prototype.finishServer = function (attempt) {
+    var self = this;
+    this.endAnswering();
+    var r = attempt.result;
+    var review = attempt.review || { allowed: false, note: "" };
+    var items = {};
+    (review.questions || []).forEach(function (item) { items[item.id] = item; });
+    this.views.forEach(function (v) { v.serverReview(review.allowed ? items[v.q.id] : null); });
+    this.remember(r, false);
+    this.kept = null;
+    writeJSON(this.draftKey(), null);
+    this.showResult(r, r.pass_mark, review.allowed ? "The answers and feedback are shown under each question." : review.note);
+    this.api("GET", "api/v1/attempts?quiz=" + encodeURIComponent(this.quiz.id)).then(function (res) {
+      if (res.status !== 200) return;
+      self.status = res.body;
+      self.showRules(res.body);
+      if (res.body.attempts_left > 0)
+        self.button("Start attempt " + (res.body.attempts_used + 1) + " of " + res.body.quiz.attempts, function () { self.start(); });
+    }, function () {});
+  };
+
+  // -- without a server: practice ---------------------------------------------------------------------------
+  Assessment.prototype.practiceMode = function () {
+    var self = this;
+    this.mode = "practice";
+    this.showRules(null);
+    this.say("");
+    this.note.textContent = "";
+    this.note.appendChild(el("p", { className: "ql-warning", text: "Practice mode. This copy of the course has no course server, so this assessment runs in your browser as practice: your answers are marked here and sent to no one, and the answers travel with the page. To take the assessment for real, use the course server your trainer gives you." }));
+    var kept = readJSON(this.draftKey());
+    this.actions.textContent = "";
+    if (kept && kept.practice && kept.seed !== undefined) this.button("Go on with your practice attempt", function () { self.startPractice(kept); });
+    else this.button("Start a practice attempt", function () { self.startPractice(null); });
+  };
+
+  Assessment.prototype.startPractice = function (kept) {
+    var self = this;
+    this.actions.textContent = "";
+    this.say("Loading the practice assessment\u2026");
+    loadPractice(this.data).then(function (full) {
+      self.full = full;
+      self.refs = full.references || {};
+      var seed = kept ? kept.seed : randomSeed();
+      var quiz = full.quiz;
+      var shown = quiz.draw && quiz.draw.length ? Core.drawQuestions(quiz, full.banks || {}, seed) : quiz.questions;
+      var started = kept ? kept.started : new Date().toISOString();
+      var limit = quiz.settings.time_limit;
+      self.run({ id: kept ? kept.attempt_id : uuid4(), seed: seed, started: started, questions: shown,
+                 deadline: limit ? new Date(Date.parse(started) + limit * 60000).toISOString() : null });
+    }, function () {
+      self.say("The practice copy of this assessment could not be loaded. Reload the page to try again.", true);
+    });
+  };
+
+  Assessment.prototype.finishPractice = function (responses) {
+    var self = this;
+    this.endAnswering();
+    var quiz = withPassMark(this.full.quiz, this.passMark());
+    var answers = {};
+    Object.keys(responses).forEach(function (k) { if (responses[k] !== null) answers[k] = { tries: [responses[k]], revealed: false }; });
+    var shown = this.attempt.questions;
+    var r = Core.scoreQuiz(quiz, answers, shown);
+    this.state.answers = answers;
+    var reviewed = quiz.settings.review !== "never";
+    if (reviewed) this.views.forEach(function (v) { v.review(responses[v.q.id]); });
+    else this.views.forEach(function (v) { v.lock(); });
+    this.remember(r, true);
+    writeJSON(this.draftKey(), null);
+    this.showResult(r, this.passMark(), (reviewed ? "The answers and feedback are shown under each question. " : "") + "This was practice: the result is kept only in this browser.");
+    this.actions.textContent = "";
+    this.button("Start another practice attempt", function () { self.questionsBox.textContent = ""; self.summary.hidden = true; self.startPractice(null); }, true);
+  };
+
   // -- progress page --------------------------------------------------------------------------------------
   function siteRoot() {
     var r = document.documentElement.getAttribute("data-content_root");
@@ -722,6 +1379,14 @@
   }
 
   function renderProgress(container, data) {
+    container.textContent = "";
+    var local = el("div", { className: "ql-progress-local" });
+    fillProgress(local, data);
+    container.appendChild(local);
+    emit({ type: "progress-shown", container: container, data: data });
+  }
+
+  function fillProgress(container, data) {
     container.textContent = "";
     var table = el("table", { className: "ql-progress" });
     table.appendChild(el("caption", { text: "Your progress in this browser" }));
@@ -731,15 +1396,20 @@
     var done = 0;
     data.quizzes.forEach(function (item) {
       var st = loadState(item.id);
+      // Passed or not is judged here, against the pass mark that applies now (an assignment's, for a learner
+      // it is assigned to), so this table and "Assigned to you" never disagree.
+      var passMark = passMarkFor(item.id, item.pass_mark);
       var status = "Not started";
       if (st) {
         var n = Object.keys(st.answers || {}).length;
-        if (st.completed) status = st.result && st.result.passed ? "Passed" : "Finished, not passed yet";
+        var last = st.result;
+        if (st.completed) status = last && last.percentage >= passMark ? "Passed" : "Finished, not passed yet";
         else if (n) status = "In progress (" + plural(n, "question", "questions") + " answered)";
-        if (st.best && st.best.passed) status = "Passed";
+        if (st.best && st.best.percentage >= passMark) status = "Passed";
+        if (st.best && st.best.practice) status = st.best.percentage >= passMark ? "Passed in practice (not recorded)" : "Practised (not recorded)";
       }
       if (status === "Passed") done += 1;
-      var best = st && st.best ? formatNumber(st.best.percentage) + "% (pass mark " + item.pass_mark + "%)" : "\u2014";
+      var best = st && st.best ? formatNumber(st.best.percentage) + "%" + (st.best.practice ? ", practice" : "") + " (pass mark " + passMark + "%)" : "\u2014";
       var link = el("a", { href: siteRoot() + item.chapter + ".html", text: item.chapter_title });
       body.appendChild(el("tr", { "data-quiz": item.id }, [el("td", {}, [link]), el("td", { text: item.title }), el("td", { text: status }), el("td", { text: best })]));
     });
@@ -748,7 +1418,6 @@
     container.appendChild(table);
     var note = "Your answers are kept in this browser on this device. If you clear your browsing data, they are removed.";
     container.appendChild(el("p", { className: "ql-help", text: note }));
-    emit({ type: "progress-shown", container: container, data: data });
   }
 
   // -- mounting -------------------------------------------------------------------------------------------
@@ -764,14 +1433,26 @@
       node.setAttribute("data-mounted", "");
       var target = el("div");
       node.appendChild(target);
-      if (data.type === "quiz") node.quizlib = new Quiz(target, data);
+      if (data.type === "quiz") node.quizlib = data.summative ? new Assessment(target, data) : new Quiz(target, data);
       else if (data.type === "progress") renderProgress(target, data);
+    });
+  }
+
+  // The learner's assignments changed (quizlib-sync.js): show and apply the pass marks that apply now.
+  function refresh() {
+    quizzes.forEach(function (q) { q.refresh(); });
+    Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib=progress][data-mounted] .ql-progress-local"), function (local) {
+      var data = readData(local.closest(".quizlib"));
+      if (data) fillProgress(local, data);
     });
   }
 
   root.QuizLibUI = {
     VIEWS: VIEWS,
     mountAll: mountAll,
+    refresh: refresh,
+    passMarkFor: passMarkFor,
+    practiceData: practiceData,
     on: function (fn) { listeners.push(fn); },
     loadState: loadState,
     useStorage: function (s) { storageOverride = s; },

@@ -3,8 +3,10 @@ option, value or decision was chosen at the first try, one function per question
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import statistics
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -68,6 +70,7 @@ class ItemRow:
     standard_deviation: float | None  # of marks as a fraction of max mark, n-1; None for n < 2
     discrimination: float | None  # 100 * correlation with the rest of the attempt; None without variance
     flags: tuple[str, ...]  # keys of FLAGS; "unused-distractor:c" names the option
+    median_seconds: float | None = None  # median time spent on the question, over first attempts that recorded it
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,7 @@ def analyse_items(
     item_max: list[float] = []
     item_attempts: list[array] = []
     item_marks: list[array] = []
+    item_times: list[array] = []
     tallies: list[dict] = []
     attempt_index: dict[str, int] = {}
     totals = array("d")  # per attempt: the sum of its marks
@@ -179,13 +183,16 @@ def analyse_items(
             item_max.append(r.max_points)
             item_attempts.append(array("l"))
             item_marks.append(array("d"))
+            item_times.append(array("d"))
             tallies.append({})
-            slot = slots[key] = (item_attempts[-1].append, item_marks[-1].append, tallies[-1])
-        add_attempt, add_mark, tally = slot
+            slot = slots[key] = (item_attempts[-1].append, item_marks[-1].append, tallies[-1], item_times[-1].append)
+        add_attempt, add_mark, tally, add_time = slot
         mark = r.credit * r.max_points
         totals[index] += mark
         add_attempt(index)
         add_mark(mark)
+        if r.duration is not None:
+            add_time(r.duration)
         response = r.first_response
         if type(response) is list:
             response = tuple(response)  # a list of ids: hashable as it is, nested lists are frozen below
@@ -205,7 +212,10 @@ def analyse_items(
         question, settings, order = lookup.find(quiz_id, question_id)
         kind = question.kind if question is not None else item_kind[i]
         rows = _response_rows(quiz_id, question_id, kind, question, settings, Counter(tallies[i]), top_values)
-        items.append((order, _item_row(quiz_id, question_id, kind, question, item_max[i], stats[i], rows)))
+        row = _item_row(quiz_id, question_id, kind, question, item_max[i], stats[i], rows)
+        if item_times[i]:
+            row = dataclasses.replace(row, median_seconds=round(statistics.median(item_times[i]), 2))
+        items.append((order, row))
         responses.append((order, rows))
     items.sort(key=lambda pair: pair[0])
     responses.sort(key=lambda pair: pair[0])

@@ -153,6 +153,7 @@ class QuizSummaryRow:
     pass_rate_first: float | None  # share of first attempts that passed
     pass_rate_best: float | None  # share of learners with a passing attempt
     retook: int  # learners with more than one finished attempt
+    median_minutes_first: float | None = None  # median time spent on first attempts, where it was recorded
 
 
 def quiz_summary(attempts: Iterable[AttemptScore], course: Course | None = None) -> list[QuizSummaryRow]:
@@ -188,6 +189,9 @@ def quiz_summary(attempts: Iterable[AttemptScore], course: Course | None = None)
                 pass_rate_first=sum(a.passed for a in firsts) / n,
                 pass_rate_best=sum((quiz_id, a.learner) in passed_any for a in firsts) / n,
                 retook=sum(count[(quiz_id, a.learner)] > 1 for a in firsts),
+                median_minutes_first=round(statistics.median(times) / 60, 2)
+                if (times := [a.duration for a in firsts if a.duration is not None])
+                else None,
             )
         )
     return rows

@@ -32,6 +32,7 @@ class QuestionScore:
     max_points: float
     first_response: Any  # the JSON response of the first try (None if not answered)
     kind: str
+    duration: float | None = None  # seconds spent on the question in the attempt, where recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class AttemptScore:
     percentage: float  # 0..100
     passed: bool  # against the quiz's own pass mark
     completed_at: datetime
+    duration: float | None = None  # seconds spent on the attempt, where recorded
 
 
 @dataclass(frozen=True, slots=True)

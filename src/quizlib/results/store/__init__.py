@@ -21,7 +21,7 @@ import dataclasses
 import json
 import secrets
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quizlib.results.store.engine import current_revision, head_revision, make_engine, normalise_url, upgrade
-from quizlib.results.store.errors import DuplicateName, NotFound, SchemaNotCurrent, StatementConflict, StoreError
+from quizlib.results.store.errors import (
+    AttemptConflict,
+    DuplicateName,
+    NotFound,
+    SchemaNotCurrent,
+    StatementConflict,
+    StoreError,
+)
 from quizlib.results.store.outbox import PENDING, Outbox
 from quizlib.results.store.records import (
     Activity,
@@ -40,6 +47,7 @@ from quizlib.results.store.records import (
     AssignmentChange,
     Cohort,
     ForwardingState,
+    IssuedAttempt,
     Learner,
     OutboxItem,
     RefusedStatement,
@@ -54,6 +62,7 @@ from quizlib.results.store.rows import (
     AssignmentChangeRow,
     AssignmentRow,
     AttemptResultRow,
+    AttemptRow,
     Base,
     CohortRow,
     LearnerRow,
@@ -81,9 +90,11 @@ __all__ = [
     "Activity",
     "Assignment",
     "AssignmentChange",
+    "AttemptConflict",
     "Cohort",
     "DuplicateName",
     "ForwardingState",
+    "IssuedAttempt",
     "Learner",
     "NotFound",
     "Outbox",
@@ -117,6 +128,7 @@ _KINDS_OF_ROW = {
     AssignmentRow: "assignment",
     LearnerRow: "learner",
     StatementRow: "statement",
+    AttemptRow: "attempt",
 }
 
 
@@ -688,6 +700,22 @@ class Store:
                 for r in self.reminders(learner_id=learner_id)
             ],
             "statements": [st.statement for st in self.statements(learner_id=learner_id)],
+            "attempts": [
+                {
+                    "id": a.id,
+                    "quiz_id": a.quiz_id,
+                    "number": a.number,
+                    "seed": a.seed,
+                    "registration": a.registration,
+                    "started_at": _iso(a.started_at),
+                    "deadline": _iso(a.deadline) if a.deadline else None,
+                    "submitted_at": _iso(a.submitted_at) if a.submitted_at else None,
+                    "percentage": a.percentage,
+                    "passed": a.passed,
+                    "result": a.result,
+                }
+                for a in self.attempts(learner_id)
+            ],
         }
 
     def export_learner_json(self, learner_id: str, page: int = 500) -> Iterator[str]:
@@ -751,6 +779,7 @@ class Store:
                     OUTBOX.c.statement_id.in_(select(StatementRow.id).where(StatementRow.learner_id == learner_id))
                 )
             )
+            s.execute(sa.delete(AttemptRow).where(AttemptRow.learner_id == learner_id))
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
@@ -761,13 +790,16 @@ class Store:
 
     # -- statements ------------------------------------------------------------------------------------
 
-    def add_statements(self, records: Sequence[StatementRecord]) -> list[bool]:
+    def add_statements(
+        self, records: Sequence[StatementRecord], *, also: Callable[[Session], None] | None = None
+    ) -> list[bool]:
         """Store scored statements in one transaction, committed before this returns.
 
         Idempotent by id: a statement already stored with the same content (as received) is not stored
         again. Returns, for each record, True if it was new. Raises :class:`StatementConflict` (storing
         nothing) if an id is already stored with different content. A new *completed* statement's result
-        rows (:func:`quizlib.results.result_rows`) are stored with it.
+        rows (:func:`quizlib.results.result_rows`) are stored with it. ``also`` runs in the same transaction
+        (for the store's own use: a submitted attempt's row is written with its statements).
         """
         ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
@@ -778,7 +810,7 @@ class Store:
                     raise StatementConflict([r.id])
                 firsts.setdefault(r.id, r)
             unique = list(firsts.values())
-            new = dict(zip(firsts, self.add_statements(unique)))
+            new = dict(zip(firsts, self.add_statements(unique, also=also)))
             seen: set[str] = set()
             out = []
             for r in records:
@@ -787,13 +819,15 @@ class Store:
             return out
         for _ in range(3):
             try:
-                return self._add_statements_once(records)
+                return self._add_statements_once(records, also)
             except IntegrityError:
                 # Another process stored one of these ids between our check and insert: check again.
                 continue
         raise StoreError("could not store the statements: the database kept reporting conflicting inserts")
 
-    def _add_statements_once(self, records: Sequence[StatementRecord]) -> list[bool]:
+    def _add_statements_once(
+        self, records: Sequence[StatementRecord], also: Callable[[Session], None] | None = None
+    ) -> list[bool]:
         stored = _now()
         with self._write() as s:
             records = _for_merged(s, records)
@@ -851,6 +885,8 @@ class Store:
                     s.execute(sa.insert(ATTEMPT_RESULTS), attempts)
                 if questions:
                     s.execute(sa.insert(QUESTION_RESULTS), questions)
+            if also is not None:
+                also(s)
         return [r.id not in existing for r in records]
 
     def statement_ids(self, ids: Iterable[str]) -> set[str]:
@@ -930,6 +966,119 @@ class Store:
         with self._read() as s:
             row = _get(s, StatementRow, statement_id)
             return _dc(StoredStatement, row)
+
+    def recorded_answers(self, learner_id: str, quiz_id: str, attempt_id: str) -> list[tuple[str, int, Any, Any]]:
+        """The answers the server stored for one attempt, oldest first: (question id, try number, response,
+        seconds spent on the question so far or None)."""
+        q = (
+            select(StatementRow.question_id, StatementRow.try_number, StatementRow.detail)
+            .where(
+                StatementRow.learner_id == learner_id,
+                StatementRow.quiz_id == quiz_id,
+                StatementRow.attempt_id == attempt_id,
+                StatementRow.verb == "answered",
+            )
+            .order_by(StatementRow.timestamp, StatementRow.id)
+        )
+        with self._read() as s:
+            return [(qid, n, d.get("response"), d.get("duration")) for qid, n, d in s.execute(q)]
+
+    # -- attempts the server starts (summative quizzes) ----------------------------------------------------
+
+    def add_attempt(
+        self,
+        learner_id: str,
+        quiz_id: str,
+        *,
+        number: int,
+        seed: int,
+        registration: str | None,
+        started_at: datetime,
+        deadline: datetime | None,
+    ) -> IssuedAttempt:
+        """Start attempt ``number`` of a learner at a quiz. Raises :class:`AttemptConflict` if that number is
+        taken (another request started it first)."""
+        row = AttemptRow(
+            id=str(uuid.uuid4()),
+            learner_id=learner_id,
+            quiz_id=quiz_id,
+            number=number,
+            seed=seed,
+            registration=registration,
+            started_at=started_at,
+            deadline=deadline,
+            submitted_at=None,
+            percentage=None,
+            passed=None,
+            result=None,
+        )
+        try:
+            with self._write() as s:
+                s.add(row)
+        except IntegrityError:
+            raise AttemptConflict(f"attempt {number} at quiz {quiz_id!r} was started by another request") from None
+        return _dc(IssuedAttempt, row)
+
+    def attempt(self, attempt_id: str) -> IssuedAttempt:
+        with self._read() as s:
+            return _dc(IssuedAttempt, _get(s, AttemptRow, attempt_id))
+
+    def attempts(self, learner_id: str, quiz_id: str | None = None) -> list[IssuedAttempt]:
+        """A learner's server-started attempts (at one quiz, or all), by quiz then number."""
+        q = (
+            select(AttemptRow)
+            .where(AttemptRow.learner_id == learner_id)
+            .order_by(AttemptRow.quiz_id, AttemptRow.number)
+        )
+        if quiz_id is not None:
+            q = q.where(AttemptRow.quiz_id == quiz_id)
+        with self._read() as s:
+            return [_dc(IssuedAttempt, r) for r in s.scalars(q)]
+
+    def submit_attempt(
+        self,
+        attempt_id: str,
+        records: Sequence[StatementRecord],
+        *,
+        submitted_at: datetime,
+        percentage: float,
+        passed: bool,
+        result: dict,
+    ) -> IssuedAttempt:
+        """Store a submitted attempt's statements and its result in one transaction, committed before this
+        returns. Raises :class:`AttemptConflict` (storing nothing) if it was submitted already."""
+
+        def mark(s: Session) -> None:
+            done = s.execute(
+                sa.update(AttemptRow)
+                .where(AttemptRow.id == attempt_id, AttemptRow.submitted_at.is_(None))
+                .values(submitted_at=submitted_at, percentage=percentage, passed=passed, result=result)
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
+                raise AttemptConflict(f"attempt {attempt_id} is submitted already")
+
+        self.add_statements(records, also=mark)
+        return self.attempt(attempt_id)
+
+    def attempt_durations(self, learner_id: str) -> dict[str, float]:
+        """Seconds spent on each of a learner's finished attempts, by attempt id (where it was recorded)."""
+        q = select(AttemptResultRow.attempt_id, AttemptResultRow.duration).where(
+            AttemptResultRow.learner_id == learner_id, AttemptResultRow.duration.is_not(None)
+        )
+        with self._read() as s:
+            return {attempt_id: duration for attempt_id, duration in s.execute(q) if duration is not None}
+
+    def time_spent(self, cohort_id: str) -> dict[str, float]:
+        """Seconds each learner of a cohort spent on their finished attempts (where recorded), by learner id."""
+        a = AttemptResultRow
+        q = (
+            select(a.learner_id, sa.func.sum(a.duration))
+            .join(LearnerRow, LearnerRow.id == a.learner_id)
+            .where(LearnerRow.cohort_id == cohort_id, a.duration.is_not(None))
+            .group_by(a.learner_id)
+        )
+        with self._read() as s:
+            return {learner_id: float(total) for learner_id, total in s.execute(q) if total is not None}
 
     def begun_attempts(
         self,

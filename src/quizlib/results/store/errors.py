@@ -27,3 +27,7 @@ class StatementConflict(StoreError):
 
 class SchemaNotCurrent(StoreError):
     """The database's schema is older than this version of quizlib: run ``quizlib db upgrade``."""
+
+
+class AttemptConflict(StoreError):
+    """Two attempts at once: another request took this attempt number, or submitted this attempt, first."""

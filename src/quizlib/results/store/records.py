@@ -107,6 +107,28 @@ class StatementRecord:
 
 
 @dataclass(frozen=True)
+class IssuedAttempt:
+    """An attempt at a summative quiz that the server started: its seed and time and, once submitted, its result.
+
+    ``result`` (once submitted): ``points``, ``max_points``, ``pass_mark``, ``responses`` (question id -> the
+    response in the question's own ids, None if unanswered) and ``durations`` (question id -> seconds).
+    """
+
+    id: str
+    learner_id: str
+    quiz_id: str
+    number: int  # 1 for the learner's first attempt at the quiz
+    seed: int
+    registration: str | None
+    started_at: datetime
+    deadline: datetime | None
+    submitted_at: datetime | None
+    percentage: float | None
+    passed: bool | None
+    result: dict | None
+
+
+@dataclass(frozen=True)
 class Activity:
     """The facts of a stored statement that progress pages need, without its JSON (cheap to load in bulk)."""
 

@@ -186,6 +186,7 @@ class AttemptResultRow(Base):
     attempt_id: Mapped[str] = mapped_column(sa.String(36))
     percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     quiz_passed: Mapped[bool] = mapped_column(sa.Boolean)  # against the quiz's own pass mark
+    duration: Mapped[float | None] = mapped_column(sa.Float, nullable=True)  # seconds spent (migration 0008)
 
 
 class QuestionResultRow(Base):
@@ -217,6 +218,7 @@ class QuestionResultRow(Base):
     credit: Mapped[float] = mapped_column(sa.Float)
     max_points: Mapped[float] = mapped_column(sa.Float)
     first_response: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # None: never answered
+    duration: Mapped[float | None] = mapped_column(sa.Float, nullable=True)  # seconds spent (migration 0008)
 
 
 class OutboxRow(Base):
@@ -255,3 +257,23 @@ class ForwardingRow(Base):
     failures: Mapped[int] = mapped_column(sa.Integer)  # in a row, since the last success
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     forwarded: Mapped[int] = mapped_column(sa.BigInteger)  # statements the LRS has taken, in all
+
+
+class AttemptRow(Base):
+    """An attempt at a summative quiz, started by the server (migration 0008): its seed, its time and, once
+    submitted, its result. Keyed by the attempt id its statements carry."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "quiz_id", "number", name="uq_attempts_learner_quiz_number"),)
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"))
+    quiz_id: Mapped[str] = mapped_column(sa.String(100))
+    number: Mapped[int] = mapped_column(sa.Integer)
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    registration: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    passed: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    result: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)

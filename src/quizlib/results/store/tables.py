@@ -20,7 +20,8 @@ def result_rows(record: StatementRecord) -> tuple[dict, list[dict]]:
     """The rows of ``attempt_results`` and ``question_results`` for a *completed* statement's record.
 
     ``quiz_passed`` is the verdict against the quiz's own pass mark (``detail["quiz_passed"]``; the record's
-    ``passed`` if the detail has none); a first response is kept as JSON text, None if never answered.
+    ``passed`` if the detail has none); a first response is kept as JSON text, None if never answered; time
+    spent (``duration``, seconds) on the attempt and on each question where it was recorded, else None.
     """
     detail = record.detail
     key = {
@@ -34,6 +35,7 @@ def result_rows(record: StatementRecord) -> tuple[dict, list[dict]]:
         "attempt_id": record.attempt_id,
         "percentage": record.percentage,
         "quiz_passed": bool(detail.get("quiz_passed", record.passed)),
+        "duration": detail.get("duration"),
     }
     questions = [
         {
@@ -44,6 +46,7 @@ def result_rows(record: StatementRecord) -> tuple[dict, list[dict]]:
             "credit": q["credit"],
             "max_points": q["max_points"],
             "first_response": response_text(q.get("first_response")),
+            "duration": q.get("duration"),
         }
         for i, q in enumerate(detail.get("questions", ()))
     ]
