@@ -680,6 +680,12 @@ class Store:
 
     def export_learner(self, learner_id: str) -> dict:
         """Everything stored about one learner, as JSON data (a data-protection access request)."""
+        data = self._export_head(learner_id)
+        data["statements"] = [st.statement for st in self.statements(learner_id=learner_id)]
+        return data
+
+    def _export_head(self, learner_id: str) -> dict:
+        """What an export holds besides the statements (raises :class:`NotFound` for no such learner)."""
         learner = self.learner(learner_id)
         cohort = self.cohort(learner.cohort_id)
         return {
@@ -699,7 +705,6 @@ class Store:
                 {"at": r.at.isoformat(), "channel": r.channel, "assignment": r.assignment_id}
                 for r in self.reminders(learner_id=learner_id)
             ],
-            "statements": [st.statement for st in self.statements(learner_id=learner_id)],
             "attempts": [
                 {
                     "id": a.id,
@@ -722,17 +727,7 @@ class Store:
         """:meth:`export_learner` as JSON text, in pieces: the statements are read ``page`` at a time, so a
         learner with tens of thousands of them costs no more memory than one page. Raises :class:`NotFound`
         before the first piece if there is no such learner."""
-        learner = self.learner(learner_id)
-        cohort = self.cohort(learner.cohort_id)
-        head = {
-            "learner": {
-                "id": learner.id,
-                "display_name": learner.display_name,
-                "email": learner.email,
-                "joined": learner.created_at.isoformat(),
-            },
-            "cohort": {"id": cohort.id, "name": cohort.name},
-        }
+        head = self._export_head(learner_id)
 
         def pieces() -> Iterator[str]:
             yield json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "statements": ['
