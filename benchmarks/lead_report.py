@@ -23,34 +23,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from item_analysis import attempts_for
+from item_analysis import fill as fill_answers
 
-from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
-from quizlib.results.ingest import MAX_BATCH, Ingestor
 from quizlib.results.store import Store
 from quizlib.results.store.passwords import hash_password
 from quizlib.server.catalogue import load_catalogue
 
-STORE_AT_ONCE = 5000
 ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]
 LEAD, PASSWORD = "Benchmark lead", "a benchmark passphrase"
 
 
-def fill(store: Store, catalogue, target: int, cohorts: int, seed: int) -> tuple[int, int, float]:
-    """Learners, round-robin over ``cohorts`` cohorts, until ``target`` answers are stored."""
-    course = catalogue.course
+def fill(store: Store, catalogue, target: int, cohorts: int, seed: int, answered: bool) -> tuple[int, int, float]:
+    """``cohorts`` cohorts, each with an assignment of every module, and learners, round-robin over them, until
+    ``target`` answers are stored (through the ingest logic, as ``item_analysis.py`` fills)."""
     rng = random.Random(seed)
-    traits = {
-        (quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions
-    }
-    ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
     trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
     made = []
     for i in range(cohorts):
@@ -66,26 +59,7 @@ def fill(store: Store, catalogue, target: int, cohorts: int, seed: int) -> tuple
                 due_date=date(2026, 1, 1) + timedelta(days=20 * n + rng.randint(0, 60)),
             )
         made.append(cohort)
-    stored = learners = 0
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    began = time.perf_counter()
-    pending = []
-    while stored < target:
-        cohort = made[learners % len(made)]
-        learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
-        when = start + timedelta(days=rng.randint(0, 200))
-        statements, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, when, False)
-        for i in range(0, len(statements), MAX_BATCH):
-            pending += ingestor.score(learner, statements[i : i + MAX_BATCH]).records
-        stored += n
-        learners += 1
-        if len(pending) >= STORE_AT_ONCE or stored >= target:
-            store.add_statements(pending)
-            pending = []
-        if learners % 500 == 0:
-            rate = stored / (time.perf_counter() - began)
-            print(f"  ... {stored:,} answers stored ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-    return stored, learners, time.perf_counter() - began
+    return fill_answers(store, catalogue.course, target, answered, seed, cohorts=made, spread_days=200)
 
 
 def signed_in_client(store: Store, catalogue):
@@ -128,6 +102,9 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     parser.add_argument("--reuse", action="store_true", help="time an already filled --database; store nothing")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-answered", action="store_true", help="store only finished attempts, not an answered statement per try"
+    )
     args = parser.parse_args(argv)
 
     catalogue = load_catalogue(ROOT)
@@ -141,7 +118,7 @@ def main(argv=None) -> int:
     print(f"database: {url} ({store.backend})")
     if not args.reuse:
         print(f"storing {args.answers:,} answers in {args.cohorts} cohorts through the ingest logic...")
-        stored, learners, seconds = fill(store, catalogue, args.answers, args.cohorts, args.seed)
+        stored, learners, seconds = fill(store, catalogue, args.answers, args.cohorts, args.seed, not args.no_answered)
         print(f"stored {stored:,} answers by {learners:,} learners in {seconds:,.1f} s")
     cohorts = store.cohorts()
     n_learners = len(store.learners())
