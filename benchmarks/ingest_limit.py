@@ -164,6 +164,7 @@ class Target:
         self.name, self.url, self.stop_server, self.path = name, url, stop, path
         self.auth: str | None = None  # a fixed Authorization header (Ralph)
         self.reset: Callable[[], object] = lambda: None  # before each measurement
+        self.pid: int | None = None  # the server's process, whose CPU time is measured
         self.learners: Callable[[int], list[tuple[str, str]]] = lambda n: [("bench", "")] * n
 
     def stop(self) -> None:
@@ -195,12 +196,15 @@ def quizlib_target(name: str, url: str, book: Path, src: str | None) -> Target:
 
     target = Target(name, proc.url, stop)
     target.learners = learners
+    target.pid = proc.proc.pid
     return target
 
 
 def bare_target(name: str, url: str) -> Target:
     proc = Process([sys.executable, __file__, "--bare-server", url])
-    return Target(name, proc.url, proc.stop)
+    target = Target(name, proc.url, proc.stop)
+    target.pid = proc.proc.pid
+    return target
 
 
 def ralph_targets(folder: Path) -> list[Target]:
@@ -220,6 +224,7 @@ def ralph_targets(folder: Path) -> list[Target]:
             for _ in range(0, prestored, 1000):
                 client.post(target.path, made.batch(1000), target.auth, 1000)
             client.close()
+        target.pid = lrs.proc.pid if lrs.proc else None
         kept = lrs.file.read_bytes() if lrs.file.exists() else b""
         target.reset = functools.partial(lrs.file.write_bytes, kept)
         out.append(target)
@@ -301,8 +306,18 @@ class Client:
         self.conn.close()
 
 
-def measure(target: Target, per_request: int, clients: int, seconds: float) -> float:
-    """Statements acknowledged per second: ``clients`` threads send for ``seconds``, then finish what they sent."""
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user and system) a process has used so far, from /proc (0 where it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(target: Target, per_request: int, clients: int, seconds: float) -> tuple[float, float]:
+    """Statements acknowledged per second, and the server's CPU milliseconds per statement: ``clients``
+    threads send for ``seconds``, then finish what they sent."""
     target.reset()
     # Fresh learners made beforehand for 5,000 statements a second, each used for PER_LEARNER statements at
     # most; a client that uses them up makes more as it goes.
@@ -331,12 +346,15 @@ def measure(target: Target, per_request: int, clients: int, seconds: float) -> f
     threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
     for t in threads:
         t.start()
+    cpu = cpu_seconds(target.pid)
     start = time.perf_counter()
     end[0] = start + seconds
     ready.wait()
     for t in threads:
         t.join()
-    return sum(counts) / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    n = max(1, sum(counts))
+    return sum(counts) / elapsed, 1000 * (cpu_seconds(target.pid) - cpu) / n
 
 
 # -- the run ---------------------------------------------------------------------------------------------
@@ -396,6 +414,7 @@ def main(argv=None) -> int:
             targets += ralph_targets(folder)
         workloads = {k: v for k, v in WORKLOADS.items() if not args.only or k in args.only.split(",")}
         figures: dict[tuple[str, str], list[float]] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         print(
             f"ingest: {args.rounds} rounds of {args.seconds:g} s per workload and server, order rotated "
             f"(statements acknowledged per second)",
@@ -405,9 +424,11 @@ def main(argv=None) -> int:
             order = targets[r % len(targets) :] + targets[: r % len(targets)]
             for workload, (per_request, clients) in workloads.items():
                 for t in order:
-                    figures.setdefault((workload, t.name), []).append(measure(t, per_request, clients, args.seconds))
+                    rate, ms = measure(t, per_request, clients, args.seconds)
+                    figures.setdefault((workload, t.name), []).append(rate)
+                    cpu.setdefault((workload, t.name), []).append(ms)
             print(f"  round {r + 1} of {args.rounds} done", file=sys.stderr, flush=True)
-        report(figures, targets, workloads)
+        report(figures, cpu, targets, workloads)
     finally:
         for t in targets:
             t.stop()
@@ -416,14 +437,17 @@ def main(argv=None) -> int:
     return 0
 
 
-def report(figures: dict, targets: list[Target], workloads: dict) -> None:
-    def cell(values: list[float]) -> str:
-        return f"{statistics.median(values):9,.1f} ({min(values):,.1f}–{max(values):,.1f})"
+def report(figures: dict, cpu: dict, targets: list[Target], workloads: dict) -> None:
+    def cell(values: list[float], digits: int = 1) -> str:
+        return f"{statistics.median(values):9,.{digits}f} ({min(values):,.{digits}f}–{max(values):,.{digits}f})"
 
     names = [t.name for t in targets]
     print(f"\n{'statements/s, median (range)':28}" + "".join(f" | {n:>30}" for n in names))
     for workload in workloads:
         print(f"{workload:28}" + "".join(f" | {cell(figures[(workload, n)]):>30}" for n in names))
+    print(f"\n{'server CPU ms per statement':28}" + "".join(f" | {n:>30}" for n in names))
+    for workload in workloads:
+        print(f"{workload:28}" + "".join(f" | {cell(cpu[(workload, n)], 3):>30}" for n in names))
     print("\nratios (median of the rounds' ratios; each round's servers ran back to back):")
     pairs = [(q, b) for q in names if q.startswith("quizlib") for b in names if b.startswith("bare") and b[4:] == q[7:]]
     pairs += [(q, r) for q in names if q.startswith("quizlib") for r in names if r.startswith("Ralph")]
