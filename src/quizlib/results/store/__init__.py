@@ -68,6 +68,7 @@ from quizlib.results.store.rows import (
     AssignmentRow,
     AttemptResultRow,
     AttemptRow,
+    BegunAttemptRow,
     Base,
     CohortRow,
     LearnerRow,
@@ -698,6 +699,7 @@ class Store:
             items.count_learners(conn, recount, [keep.id], 1)
             recount.write(conn)
             s.execute(sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id))
+            _recount_begun(conn, [keep.id, dup.id])
             s.execute(sa.update(ReminderRow).where(ReminderRow.learner_id == dup.id).values(learner_id=keep.id))
             s.execute(sa.update(LearnerRow).where(LearnerRow.merged_into == dup.id).values(merged_into=keep.id))
             keep.email = keep.email or dup.email
@@ -844,6 +846,7 @@ class Store:
                 )
             )
             s.execute(sa.delete(AttemptRow).where(AttemptRow.learner_id == learner_id))
+            s.execute(sa.delete(BegunAttemptRow).where(BegunAttemptRow.learner_id == learner_id))
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
@@ -988,6 +991,8 @@ class Store:
                 sa.insert(OUTBOX),
                 [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
             )
+        if rows:
+            _note_begun(conn, rows)
         if completed:
             # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so
             # a finished attempt is in both or in neither.
@@ -1196,19 +1201,15 @@ class Store:
     ) -> list[tuple[str, str, str, datetime]]:
         """(learner id, quiz id, attempt id, first answer) of every attempt with at least one answer, finished
         or not."""
-        first = sa.func.min(StatementRow.timestamp)
-        q = (
-            select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id, first)
-            .where(StatementRow.verb == "answered")
-            .group_by(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
-        )
+        b = BEGUN
+        q = select(b.c.learner_id, b.c.quiz_id, b.c.attempt_id, b.c.first_at)
         if learner_id is not None:
-            q = q.where(StatementRow.learner_id == learner_id)
+            q = q.where(b.c.learner_id == learner_id)
         if quiz_ids is not None:
-            q = q.where(StatementRow.quiz_id.in_(list(quiz_ids)))
+            q = q.where(b.c.quiz_id.in_(list(quiz_ids)))
         if cohort_id is not None:
-            q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
-        with self._read() as s:  # min() keeps the column's type: aware UTC datetimes on every backend
+            q = q.join(LearnerRow, LearnerRow.id == b.c.learner_id).where(LearnerRow.cohort_id == cohort_id)
+        with self._read() as s:  # kept as answers are stored (:func:`_note_begun`): one row per attempt
             return [(learner, quiz, attempt, at) for learner, quiz, attempt, at in s.execute(q)]
 
 
@@ -1251,6 +1252,45 @@ def _check_usage(conn: sa.Connection, limit: UsageLimit, usage: dict[str, list[i
         raise OverLimit(full=True, total=total, recent=recent)
     if recent + limit.sending > limit.per_minute:
         raise OverLimit(full=False, total=total, recent=recent)
+
+
+BEGUN: sa.Table = BegunAttemptRow.__table__  # type: ignore[assignment]
+
+
+def _note_begun(conn: sa.Connection, rows: list[dict]) -> None:
+    """Keep ``begun_attempts`` up to date with new statement rows: each attempt answered, with the earliest
+    answer's time (an answer sent late, from a phone that was offline, may be earlier than those stored)."""
+    firsts: dict[tuple[str, str, str], datetime] = {}
+    for row in rows:
+        if row["verb"] == "answered":
+            key = (row["learner_id"], row["quiz_id"], row["attempt_id"])
+            at = firsts.get(key)
+            if at is None or row["timestamp"] < at:
+                firsts[key] = row["timestamp"]
+    if not firsts:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt = postgresql.insert(BEGUN) if conn.dialect.name == "postgresql" else sqlite.insert(BEGUN)
+    earlier = sa.case((stmt.excluded.first_at < BEGUN.c.first_at, stmt.excluded.first_at), else_=BEGUN.c.first_at)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["learner_id", "quiz_id", "attempt_id"], set_={"first_at": earlier}),
+        [{"learner_id": k[0], "quiz_id": k[1], "attempt_id": k[2], "first_at": at} for k, at in firsts.items()],
+    )
+
+
+def _recount_begun(conn: sa.Connection, learner_ids: list[str]) -> None:
+    """Make these learners' ``begun_attempts`` again from their answered statements (after a merge)."""
+    conn.execute(sa.delete(BEGUN).where(BEGUN.c.learner_id.in_(learner_ids)))
+    st = StatementRow
+    conn.execute(
+        BEGUN.insert().from_select(
+            ["learner_id", "quiz_id", "attempt_id", "first_at"],
+            select(st.learner_id, st.quiz_id, st.attempt_id, sa.func.min(st.timestamp))
+            .where(st.learner_id.in_(learner_ids), st.verb == "answered")
+            .group_by(st.learner_id, st.quiz_id, st.attempt_id),
+        )
+    )
 
 
 def _move_results(s: Session, from_id: str, to_id: str) -> None:

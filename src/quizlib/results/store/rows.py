@@ -329,3 +329,16 @@ class ItemTimeSecondRow(Base):
     question_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     second: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     count: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class BegunAttemptRow(Base):
+    """Every attempt with at least one answer, and when its first answer was given (migration 0011): kept in the
+    transaction that stores each *answered* statement, so progress reports read one row per attempt rather
+    than grouping every answer. Keyed by learner first: a learner's rows (moved on a merge, deleted with the
+    learner) are found by the key."""
+
+    __tablename__ = "begun_attempts"
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)

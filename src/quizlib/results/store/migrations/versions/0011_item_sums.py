@@ -10,6 +10,9 @@ answers).
 (learner, stored): the server counts a learner's statements in all and their own in the last minute on
 every request, and both counts now read this one index and no row.
 
+``begun_attempts``: every attempt with at least one answer and the time of its first, kept as answers are
+stored (progress reports read it instead of grouping every answered statement); filled here from them.
+
 Revision ID: 0011
 Revises: 0008
 """
@@ -64,6 +67,19 @@ def upgrade() -> None:
     op.drop_index("ix_statements_learner_stored", table_name="statements")
     op.drop_index("ix_statements_learner_id", table_name="statements")
 
+    op.create_table(
+        "begun_attempts",
+        sa.Column("learner_id", sa.String(36), sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("quiz_id", sa.String(100), primary_key=True),
+        sa.Column("attempt_id", sa.String(36), primary_key=True),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.execute(
+        "INSERT INTO begun_attempts (learner_id, quiz_id, attempt_id, first_at) "
+        "SELECT learner_id, quiz_id, attempt_id, min(timestamp) FROM statements WHERE verb = 'answered' "
+        "GROUP BY learner_id, quiz_id, attempt_id"
+    )
+
     from quizlib.results.store.items import rebuild
 
     rebuild(op.get_bind())
@@ -73,5 +89,6 @@ def downgrade() -> None:
     op.create_index("ix_statements_learner_id", "statements", ["learner_id"])
     op.create_index("ix_statements_learner_stored", "statements", ["learner_id", "stored"])
     op.drop_index("ix_statements_learner_stored_verb", table_name="statements")
+    op.drop_table("begun_attempts")
     for table in ("item_time_seconds", "item_times", "item_responses", "item_sums"):
         op.drop_table(table)
