@@ -315,6 +315,17 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_mib(pid: int | None) -> float:
+    """A process's peak resident memory so far (VmHWM in /proc; 0 where it cannot be read)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def measure(target: Target, per_request: int, clients: int, seconds: float) -> tuple[float, float]:
     """Statements acknowledged per second, and the server's CPU milliseconds per statement: ``clients``
     threads send for ``seconds``, then finish what they sent."""
@@ -429,6 +440,9 @@ def main(argv=None) -> int:
                     cpu.setdefault((workload, t.name), []).append(ms)
             print(f"  round {r + 1} of {args.rounds} done", file=sys.stderr, flush=True)
         report(figures, cpu, targets, workloads)
+        print("\nservers' peak resident memory over the run (VmHWM):")
+        for t in targets:
+            print(f"  {t.name:28} {peak_rss_mib(t.pid):8,.0f} MiB")
     finally:
         for t in targets:
             t.stop()

@@ -26,7 +26,7 @@ attempts begun or finished in it count, and "overdue" is judged at the end of ``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -403,7 +403,7 @@ def learner_progress(
     rows = []
     for p in progress:
         if len(p.quizzes) == 1:  # the common case: one quiz, one module
-            groups: Iterable[tuple[str, Iterable[QuizProgress]]] = ((module_of[p.quizzes[0].quiz_id], p.quizzes),)
+            groups: Iterable[tuple[str, Sequence[QuizProgress]]] = ((module_of[p.quizzes[0].quiz_id], p.quizzes),)
         else:
             by_module: dict[str, list[QuizProgress]] = defaultdict(list)
             for q in p.quizzes:
