@@ -4,8 +4,9 @@
    through the server's ingest logic, with the learners spread over ``--cohorts`` cohorts (each with its own
    time zone and an assignment of every module, some due dates gone, some to come).
 2. Times, through the real application (Starlette, in this process, signed in as a course lead), the report
-   page unfiltered, filtered by one cohort, by one module, by a period, and by all three; and the progress CSV
-   unfiltered. Median and range of ``--runs`` fetches each (default 3).
+   page unfiltered, filtered by one cohort, by one module, by a period, and by all three; the progress CSV
+   (all, one cohort); one quiz's item analysis (all results: from the kept sums; one cohort: afresh). Median
+   and range of ``--runs`` fetches each (default 3), and the process's peak RSS.
 
     .venv/bin/python benchmarks/lead_report.py                          # 50 cohorts, 1,000,000 answers
     .venv/bin/python benchmarks/lead_report.py --answers 20000 --cohorts 5
@@ -141,6 +142,8 @@ def main(argv=None) -> int:
         "a period (3 months)": "/lead/?from=2026-03-01&to=2026-05-31",
         "cohort + module + period": f"/lead/?cohort={one}&module={module}&from=2026-03-01&to=2026-05-31",
         "progress CSV, unfiltered": "/lead/export/progress.csv",
+        "item analysis, one quiz": "/lead/quizzes/sensitivity",
+        "item analysis, one cohort": f"/lead/quizzes/sensitivity?cohort={one}",
         "progress CSV, one cohort": f"/lead/export/progress.csv?cohort={one}",
     }
     print(f"\nthe course lead's report, through the application (median and range of {args.runs}):")
