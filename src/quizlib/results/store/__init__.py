@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import secrets
 import threading
@@ -1269,13 +1270,22 @@ def _note_begun(conn: sa.Connection, rows: list[dict]) -> None:
                 firsts[key] = row["timestamp"]
     if not firsts:
         return
+    conn.execute(
+        _begun_upsert(conn.dialect.name),
+        [{"learner_id": k[0], "quiz_id": k[1], "attempt_id": k[2], "first_at": at} for k, at in firsts.items()],
+    )
+
+
+@functools.cache
+def _begun_upsert(dialect: str) -> Any:
+    """The upsert :func:`_note_begun` runs, made once per dialect (it runs for every request that stores an
+    answer: making it afresh cost more than running it)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    stmt = postgresql.insert(BEGUN) if conn.dialect.name == "postgresql" else sqlite.insert(BEGUN)
+    stmt = postgresql.insert(BEGUN) if dialect == "postgresql" else sqlite.insert(BEGUN)
     earlier = sa.case((stmt.excluded.first_at < BEGUN.c.first_at, stmt.excluded.first_at), else_=BEGUN.c.first_at)
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=["learner_id", "quiz_id", "attempt_id"], set_={"first_at": earlier}),
-        [{"learner_id": k[0], "quiz_id": k[1], "attempt_id": k[2], "first_at": at} for k, at in firsts.items()],
+    return stmt.on_conflict_do_update(
+        index_elements=["learner_id", "quiz_id", "attempt_id"], set_={"first_at": earlier}
     )
 
 
