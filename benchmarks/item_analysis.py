@@ -59,7 +59,8 @@ STORE_AT_ONCE = 5000  # statement records stored per transaction while filling
 
 def attempts_for(course, rng, learner_id, ability, traits, start):
     """A learner's attempts at every quiz: each ``("sent", statements)`` (what a browser sends for a practice
-    quiz) or ``("submitted", quiz, attempt, answers)`` (a summative attempt the server scores); and the
+    quiz: its answers, each with the time spent on its question, then the completed statement) or
+    ``("submitted", quiz, attempt, answers, when, durations)`` (a summative attempt the server scores); and the
     number of answers."""
     person = SimulatedLearner(rng, ability)
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
@@ -76,21 +77,26 @@ def attempts_for(course, rng, learner_id, ability, traits, start):
             shown = draw.draw_questions(quiz, course.quizzes, seed) if quiz.draw else quiz.questions
             attempt_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             answers = {}
+            durations: dict[str, float] = {}
             sent: list[dict] = []
             for question in shown:
                 bank, _, own = question.id.rpartition("/")
                 t = traits[(bank or quiz.id, own)]
                 limit = 1 if question.kind == "vignette" else quiz.settings.tries
                 tries = []
+                spent = 0.0
                 for n in range(limit):
                     tries.append(
                         person.respond(question, t, 0.5 * (number - 1) + 1.2 * n, avoid=tries[-1] if tries else None)
                     )
+                    # Time on the question, to the hundredth as browsers send it: mostly 10 s to 2 minutes.
+                    spent = round(spent + rng.lognormvariate(3.6, 0.6), 2)
                     clock += timedelta(seconds=rng.randint(20, 120))
-                    sent.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed))
+                    sent.append(_answered(actor, quiz, question, tries, attempt_id, clock, seed, spent))
                     if score.score_response(question, tries[-1], quiz.settings).correct:
                         break
                 answers[question.id] = {"tries": tries, "revealed": False}
+                durations[question.id] = spent
             answers_stored += len(shown)
             if quiz.summative:
                 issued = IssuedAttempt(
@@ -107,7 +113,7 @@ def attempts_for(course, rng, learner_id, ability, traits, start):
                     passed=None,
                     result=None,
                 )
-                attempts.append(("submitted", quiz, issued, answers, clock))
+                attempts.append(("submitted", quiz, issued, answers, clock, durations))
                 continue
             result = score.score_quiz(quiz, answers, shown)
             sent.append(
@@ -133,7 +139,7 @@ def attempts_for(course, rng, learner_id, ability, traits, start):
     return attempts, answers_stored
 
 
-def _answered(actor, quiz, question, tries, attempt_id, when, seed):
+def _answered(actor, quiz, question, tries, attempt_id, when, seed, duration):
     o = score.outcome(question, tries, quiz.settings)
     return xapi.answered(
         statement_id=str(uuid.uuid4()),
@@ -151,32 +157,47 @@ def _answered(actor, quiz, question, tries, attempt_id, when, seed):
         final=o.final,
         when=when,
         seed=seed,
+        duration=duration,
     )
 
 
-def fill(store: Store, course, target: int, answered: bool, seed: int) -> tuple[int, int, float]:
-    """Learners until ``target`` answers are stored; returns (answers, learners, seconds)."""
+def fill(
+    store: Store,
+    course,
+    target: int,
+    answered: bool,
+    seed: int,
+    *,
+    cohorts: list | None = None,
+    spread_days: int = 0,
+) -> tuple[int, int, float]:
+    """Learners until ``target`` answers are stored; returns (answers, learners, seconds).
+
+    ``cohorts``: the cohorts to put learners in, in turn (default: one made here). ``spread_days``: each
+    learner starts on a day drawn from that many after 1 January 2026 (default: all on that day)."""
     rng = random.Random(seed)
     traits = {
         (quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions
     }
     ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
-    trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
-    cohort = store.add_cohort("Benchmark cohort", trainer.id)
+    if cohorts is None:
+        trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
+        cohorts = [store.add_cohort("Benchmark cohort", trainer.id)]
     stored = learners = 0
     start = datetime(2026, 1, 1, tzinfo=UTC)
     began = time.perf_counter()
     pending = []
     while stored < target:
-        learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
-        attempts, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, start)
+        learner, _ = store.add_learner(cohorts[learners % len(cohorts)].id, f"Learner {learners + 1}")
+        when = start + timedelta(days=rng.randint(0, spread_days)) if spread_days else start
+        attempts, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, when)
         for attempt in attempts:
             if attempt[0] == "sent":  # one request per attempt: its answers, then its completed statement
                 records = ingestor.score(learner, attempt[1]).records
             else:
-                _, quiz, issued, answers, when = attempt
+                _, quiz, issued, answers, finished_at, durations = attempt
                 records = ingestor.submitted(
-                    learner, quiz, issued, answers, {}, pass_mark=quiz.settings.pass_mark, when=when
+                    learner, quiz, issued, answers, durations, pass_mark=quiz.settings.pass_mark, when=finished_at
                 )[1]
             pending += records if answered else [r for r in records if r.verb != "answered"]
         stored += n

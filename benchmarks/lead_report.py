@@ -4,8 +4,9 @@
    through the server's ingest logic, with the learners spread over ``--cohorts`` cohorts (each with its own
    time zone and an assignment of every module, some due dates gone, some to come).
 2. Times, through the real application (Starlette, in this process, signed in as a course lead), the report
-   page unfiltered, filtered by one cohort, by one module, by a period, and by all three; and the progress CSV
-   unfiltered. Best and median of three runs each.
+   page unfiltered, filtered by one cohort, by one module, by a period, and by all three; the progress CSV
+   (all, one cohort); one quiz's item analysis (all results: from the kept sums; one cohort: afresh). Median
+   and range of ``--runs`` fetches each (default 3), and the process's peak RSS.
 
     .venv/bin/python benchmarks/lead_report.py                          # 50 cohorts, 1,000,000 answers
     .venv/bin/python benchmarks/lead_report.py --answers 20000 --cohorts 5
@@ -23,34 +24,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from item_analysis import attempts_for
+from item_analysis import fill as fill_answers
 
-from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
-from quizlib.results.ingest import Ingestor
 from quizlib.results.store import Store
 from quizlib.results.store.passwords import hash_password
 from quizlib.server.catalogue import load_catalogue
 
-STORE_AT_ONCE = 5000
 ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]
 LEAD, PASSWORD = "Benchmark lead", "a benchmark passphrase"
 
 
-def fill(store: Store, catalogue, target: int, cohorts: int, seed: int) -> tuple[int, int, float]:
-    """Learners, round-robin over ``cohorts`` cohorts, until ``target`` answers are stored."""
-    course = catalogue.course
+def fill(store: Store, catalogue, target: int, cohorts: int, seed: int, answered: bool) -> tuple[int, int, float]:
+    """``cohorts`` cohorts, each with an assignment of every module, and learners, round-robin over them, until
+    ``target`` answers are stored (through the ingest logic, as ``item_analysis.py`` fills)."""
     rng = random.Random(seed)
-    traits = {
-        (quiz.id, q.id): question_traits(quiz.id, q, seed) for quiz in course.quizzes.values() for q in quiz.questions
-    }
-    ingestor = Ingestor(course, store, DEMO_HOME_PAGE)
     trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
     made = []
     for i in range(cohorts):
@@ -66,33 +60,7 @@ def fill(store: Store, catalogue, target: int, cohorts: int, seed: int) -> tuple
                 due_date=date(2026, 1, 1) + timedelta(days=20 * n + rng.randint(0, 60)),
             )
         made.append(cohort)
-    stored = learners = 0
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    began = time.perf_counter()
-    pending = []
-    while stored < target:
-        cohort = made[learners % len(made)]
-        learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
-        when = start + timedelta(days=rng.randint(0, 200))
-        attempts, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, when)
-        for attempt in attempts:
-            if attempt[0] == "sent":  # a practice quiz: its answers, then its completed statement
-                records = ingestor.score(learner, attempt[1]).records
-            else:  # the summative final, as the server stores a submitted attempt
-                _, quiz, issued, answers, finished = attempt
-                records = ingestor.submitted(
-                    learner, quiz, issued, answers, {}, pass_mark=quiz.settings.pass_mark, when=finished
-                )[1]
-            pending += [r for r in records if r.verb != "answered"]
-        stored += n
-        learners += 1
-        if len(pending) >= STORE_AT_ONCE or stored >= target:
-            store.add_statements(pending)
-            pending = []
-        if learners % 500 == 0:
-            rate = stored / (time.perf_counter() - began)
-            print(f"  ... {stored:,} answers stored ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-    return stored, learners, time.perf_counter() - began
+    return fill_answers(store, catalogue.course, target, answered, seed, cohorts=made, spread_days=200)
 
 
 def signed_in_client(store: Store, catalogue):
@@ -115,7 +83,13 @@ def signed_in_client(store: Store, catalogue):
     return client
 
 
-def timed(client, path: str, runs: int = 3) -> tuple[float, float, int]:
+def peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(client, path: str, runs: int = 3) -> tuple[list[float], int]:
     times, size = [], 0
     for _ in range(runs):
         began = time.perf_counter()
@@ -124,7 +98,7 @@ def timed(client, path: str, runs: int = 3) -> tuple[float, float, int]:
         if r.status_code != 200:
             raise SystemExit(f"GET {path}: {r.status_code} {r.text[:300]}")
         size = len(r.content)
-    return min(times), statistics.median(times), size
+    return times, size
 
 
 def main(argv=None) -> int:
@@ -135,6 +109,10 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     parser.add_argument("--reuse", action="store_true", help="time an already filled --database; store nothing")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="times each page is fetched (default: 3)")
+    parser.add_argument(
+        "--no-answered", action="store_true", help="store only finished attempts, not an answered statement per try"
+    )
     args = parser.parse_args(argv)
 
     catalogue = load_catalogue(ROOT)
@@ -148,7 +126,7 @@ def main(argv=None) -> int:
     print(f"database: {url} ({store.backend})")
     if not args.reuse:
         print(f"storing {args.answers:,} answers in {args.cohorts} cohorts through the ingest logic...")
-        stored, learners, seconds = fill(store, catalogue, args.answers, args.cohorts, args.seed)
+        stored, learners, seconds = fill(store, catalogue, args.answers, args.cohorts, args.seed, not args.no_answered)
         print(f"stored {stored:,} answers by {learners:,} learners in {seconds:,.1f} s")
     cohorts = store.cohorts()
     n_learners = len(store.learners())
@@ -164,12 +142,19 @@ def main(argv=None) -> int:
         "a period (3 months)": "/lead/?from=2026-03-01&to=2026-05-31",
         "cohort + module + period": f"/lead/?cohort={one}&module={module}&from=2026-03-01&to=2026-05-31",
         "progress CSV, unfiltered": "/lead/export/progress.csv",
+        "item analysis, one quiz": "/lead/quizzes/sensitivity",
+        "item analysis, one cohort": f"/lead/quizzes/sensitivity?cohort={one}",
         "progress CSV, one cohort": f"/lead/export/progress.csv?cohort={one}",
     }
-    print("\nthe course lead's report, through the application (best and median of 3):")
+    print(f"\nthe course lead's report, through the application (median and range of {args.runs}):")
     for name, path in views.items():
-        best, median, size = timed(client, path)
-        print(f"  {name:28} {best:6.2f} s best, {median:6.2f} s median, {size / 1024:,.0f} KiB")
+        times, size = timed(client, path, args.runs)
+        print(
+            f"  {name:28} {statistics.median(times):6.2f} s median ({min(times):.2f}–{max(times):.2f}), "
+            f"{size / 1024:,.0f} KiB"
+        )
+    # ru_maxrss is in KiB on Linux. With --reuse it is the report's peak (nothing was filled in this process).
+    print(f"peak RSS of this process (the application and the benchmark): {peak_rss_mib():,.0f} MiB")
     client.close()
     store.close()
     if folder and not args.keep:

@@ -60,6 +60,20 @@ class Scored:
     ids: list[str]  # the ids of the statements sent, in order
     records: list[StatementRecord]  # what to store: each statement re-scored, and the server's verdicts
 
+    def accepted(self, new: Sequence[bool]) -> Accepted:
+        """What storing ``records`` came to, given for each whether it was new (``Store.add_statements``)."""
+        sent = {r.id: flag for r, flag in zip(self.records, new)}
+        return Accepted(ids=self.ids, new=sum(1 for i in self.ids if sent.get(i)))
+
+
+def conflict(e: StatementConflict) -> Rejected:
+    """The 409 for statement ids already stored with other content."""
+    return Rejected(
+        409,
+        f"statement id already stored with different content: {', '.join(e.ids)}; give each new statement a new id",
+        [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids],
+    )
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -85,14 +99,8 @@ class Ingestor:
         try:
             new = self.store.add_statements(scored.records)
         except StatementConflict as e:
-            raise Rejected(
-                409,
-                f"statement id already stored with different content: {', '.join(e.ids)}; "
-                "give each new statement a new id",
-                [{"id": i, "status": 409, "reason": "already stored with different content"} for i in e.ids],
-            ) from None
-        sent = {r.id: flag for r, flag in zip(scored.records, new)}
-        return Accepted(ids=scored.ids, new=sum(1 for i in scored.ids if sent.get(i)))
+            raise conflict(e) from None
+        return scored.accepted(new)
 
     def score(self, learner: Learner, payload: Any) -> Scored:
         """Check and re-score what :meth:`accept` would store, without storing it. Raises :class:`Rejected`.
@@ -106,8 +114,7 @@ class Ingestor:
             raise Rejected(400, "expected at least one statement; the list is empty")
         if len(items) > MAX_BATCH:
             raise Rejected(413, f"expected at most {MAX_BATCH} statements in one request; send them in smaller batches")
-        # Deleted assignments too: a browser that was offline may still send answers made under one.
-        assignments = {a.id: a for a in self.store.assignments(learner.cohort_id, include_deleted=True)}
+        assignments = _Registrations(self.store, learner.cohort_id)
         now = datetime.now(UTC)
         ids: list[str] = []
         records: list[StatementRecord] = []
@@ -115,7 +122,7 @@ class Ingestor:
         sent = _Answers()  # the answers of this request, which a completed statement in it counts too
         for i, item in enumerate(items):
             try:
-                size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+                size = len(_ENCODE(item).encode("utf-8"))
                 if size > MAX_STATEMENT_BYTES:
                     raise _Bad(413, f"the statement has {size:,} bytes; expected at most {MAX_STATEMENT_BYTES:,}")
                 incoming = xapi.check(item)  # read once: its id is what the request is answered with
@@ -147,7 +154,7 @@ class Ingestor:
         self,
         learner: Learner,
         incoming: xapi.IncomingAnswer | xapi.IncomingAttempt,
-        assignments: dict,
+        assignments: _Registrations,
         sent: _Answers,
     ) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
@@ -169,7 +176,8 @@ class Ingestor:
             )
         pass_mark = quiz.settings.pass_mark
         if incoming.registration is not None:
-            assignment = assignments.get(incoming.registration)
+            # A finished attempt is judged by the assignment's pass mark as it is now.
+            assignment = assignments.get(incoming.registration, fresh=isinstance(incoming, xapi.IncomingAttempt))
             if assignment is None:
                 raise _Bad(422, "the registration is not an assignment of your cohort", "context.registration")
             # A trainer may have taken the quiz out of the assignment since the browser learned it: the answer
@@ -520,6 +528,26 @@ class Ingestor:
         return result, records
 
 
+# One encoder, made once (json.dumps with options makes a new one on every call): a statement's size as JSON.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class _Registrations:
+    """A cohort's assignments by id (deleted ones too: a browser that was offline may still send answers made
+    under one), read from the store when first needed, as it remembers them for a few seconds; an id not
+    among them, or a finished attempt's assignment (whose pass mark judges it), is read afresh."""
+
+    def __init__(self, store: Store, cohort_id: str):
+        self.store, self.cohort_id = store, cohort_id
+
+    def get(self, assignment_id: str, *, fresh: bool = False) -> Any:
+        if not fresh:
+            found = self.store.registrations(self.cohort_id).get(assignment_id)
+            if found is not None:
+                return found
+        return self.store.registrations(self.cohort_id, max_age=0).get(assignment_id)
+
+
 class _Answers:
     """Answers of attempts by (quiz, attempt): question id -> try number -> (response, duration), the later
     of two with the same try winning (each decision of a case is sent as try 1 with the path so far)."""
@@ -584,4 +612,4 @@ def _believable(moment: datetime, learner: Learner, now: datetime) -> datetime:
     return min(max(moment, learner.created_at), now)
 
 
-__all__ = ["MAX_BATCH", "Accepted", "Ingestor", "Rejected", "Scored"]
+__all__ = ["MAX_BATCH", "Accepted", "Ingestor", "Rejected", "Scored", "conflict"]

@@ -43,13 +43,27 @@ from quizlib.results.report import (
     Cohort,
     Enrolment,
     Finished,
+    ItemAnalysis,
+    ItemSums,
     Period,
     QuestionScore,
     Started,
     Try,
+    analyse_item_sums,
+    analyse_items,
+    freeze_response,
+    median,
 )
 from quizlib.results.store import Store, StoreError
-from quizlib.results.store.rows import AttemptResultRow, LearnerRow, QuestionResultRow
+from quizlib.results.store.rows import (
+    AttemptResultRow,
+    ItemResponseRow,
+    ItemSumRow,
+    ItemTimeRow,
+    ItemTimeSecondRow,
+    LearnerRow,
+    QuestionResultRow,
+)
 
 ROWS_AT_ONCE = 2000  # fetched at a time from PostgreSQL's server-side cursor
 
@@ -204,6 +218,120 @@ class ReportSource:
         return question_scores(
             self.store.engine, cohort_id=cohort_id, quiz_id=quiz_id, first_only=first_only, scope=scope
         )
+
+    def item_analysis(self, course, *, quiz_id: str | None = None, scope: Scope = EVERYTHING) -> ItemAnalysis:
+        """The item analysis of one quiz (or every quiz), over first attempts in ``scope``.
+
+        Over all results (no cohort, learner or period), it is computed from the sums the store keeps up to
+        date as attempts arrive (:mod:`quizlib.results.store.items`): a few hundred rows, however many
+        answers. Limited to cohorts, a learner or a period, it is computed afresh from those answers,
+        streamed (the sums are kept for all results only). Both give the same figures for the same answers.
+        """
+        if scope.cohort_ids is None and scope.learner_id is None and scope.period is None:
+            sums = stored_item_sums(self.store.engine, quiz_id=quiz_id, quiz_ids=scope.quiz_ids)
+            return analyse_item_sums(sums, course)
+        return analyse_items(
+            self.iter_question_scores(quiz_id=quiz_id, first_only=True, scope=scope),
+            course,
+            attempts=self.iter_attempt_scores(quiz_id=quiz_id, first_only=True, scope=scope),
+        )
+
+
+def stored_item_sums(
+    engine: Engine, *, quiz_id: str | None = None, quiz_ids: tuple[str, ...] | None = None
+) -> list[ItemSums]:
+    """The item sums the store keeps (over every learner's first finished attempts) of one quiz, some, or all,
+    as :class:`quizlib.results.report.ItemSums`: response texts decoded, median times found."""
+    s, r, c = ItemSumRow, ItemResponseRow, ItemTimeSecondRow
+
+    def of_quizzes(q, column):
+        if quiz_id is not None:
+            q = q.where(column == quiz_id)
+        if quiz_ids is not None:
+            q = q.where(column.in_(list(quiz_ids)))
+        return q
+
+    with _reading(engine) as conn:
+        rows = conn.execute(of_quizzes(select(s).where(s.n > 0), s.quiz_id)).all()
+        tallies: dict[tuple[str, str], dict] = {}
+        for quiz, question, text, count in conn.execute(
+            of_quizzes(select(r.quiz_id, r.question_id, r.response, r.count).where(r.count > 0), r.quiz_id)
+        ):
+            tally = tallies.setdefault((quiz, question), {})
+            response = freeze_response(json.loads(text))
+            tally[response] = tally.get(response, 0) + count
+        seconds: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for quiz, question, second, count in conn.execute(
+            of_quizzes(
+                select(c.quiz_id, c.question_id, c.second, c.count)
+                .where(c.count > 0)
+                .order_by(c.quiz_id, c.question_id, c.second),
+                c.quiz_id,
+            )
+        ):
+            seconds.setdefault((quiz, question), []).append((second, count))
+        out = []
+        for row in rows:
+            key = (row.quiz_id, row.question_id)
+            out.append(
+                ItemSums(
+                    quiz_id=row.quiz_id,
+                    question_id=row.question_id,
+                    kind=row.kind,
+                    max_points=row.max_points,
+                    n=row.n,
+                    sum_x=row.sum_x,
+                    sum_xx=row.sum_xx,
+                    sum_r=row.sum_r,
+                    sum_rr=row.sum_rr,
+                    sum_xr=row.sum_xr,
+                    tally=tallies.get(key, {}),
+                    median_seconds=_median_time(conn, key, row.timed, seconds.get(key, [])),
+                )
+            )
+    return out
+
+
+def _median_time(conn: sa.Connection, key: tuple[str, str], n: int, seconds: list[tuple[int, int]]) -> float | None:
+    """The median of a question's ``n`` recorded times: the whole seconds it lies in are found from the counts
+    per second, then the times within those seconds are read, exactly (``statistics.median``'s rule: the
+    middle time, or the mean of the two middle ones)."""
+    if n <= 0:
+        return None
+    wanted = sorted({(n - 1) // 2, n // 2})  # 0-based places of the middle times in order
+    before, skipped, low, high = 0, 0, None, None
+    for second, count in seconds:
+        if low is None and before + count > wanted[0]:
+            low, skipped = second, before
+        if before + count > wanted[-1]:
+            high = second
+            break
+        before += count
+    if low is None or high is None:  # the counts disagree with n: the tables are being changed; say nothing
+        return None
+    t = ItemTimeRow
+    found, place = [], skipped
+    q = (
+        select(t.seconds, t.count)
+        .where(
+            t.quiz_id == key[0],
+            t.question_id == key[1],
+            t.seconds >= low,
+            t.seconds < high + 1,
+            t.count > 0,
+        )
+        .order_by(t.seconds)
+    )
+    for value, count in conn.execute(q):
+        for i in wanted:
+            if place <= i < place + count:
+                found.append(value)
+        place += count
+        if place > wanted[-1]:
+            break
+    if len(found) != len(wanted):
+        return None
+    return median(found if len(wanted) == 2 else found[:1])
 
 
 def review_records(store: Store, learner_id: str) -> tuple[list[Try], list[Finished]]:

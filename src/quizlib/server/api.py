@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -10,9 +11,9 @@ from starlette.responses import JSONResponse
 
 from quizlib import __version__
 from quizlib.results import xapi
-from quizlib.results.ingest import Rejected
-from quizlib.results.store import Cohort
-from quizlib.server import figures, throttle
+from quizlib.results.ingest import Rejected, conflict
+from quizlib.results.store import Cohort, NotFound, OverLimit, StatementConflict, UsageLimit
+from quizlib.server import auth, figures, throttle
 from quizlib.server.auth import current_learner
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest, error, read_json
@@ -105,42 +106,79 @@ async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Coh
 
 
 async def statements(request: Request) -> JSONResponse:
-    """Store one statement or a list, all or none; answer with their ids (xAPI's response)."""
+    """Store one statement or a list, all or none; answer with their ids (xAPI's response).
+
+    The statements are stored by the store's group writer, in one transaction with those of any other
+    requests that arrive meanwhile, and answered once that transaction is committed."""
     ctx: ServerContext = request.app.state.ctx
-    learner = await run_in_threadpool(current_learner, ctx.store, request)
+    learner = auth.remembered_learner(ctx.store, request)
+    if learner is None:
+        learner = await run_in_threadpool(auth.current_learner, ctx.store, request)
     payload = await read_json(request)
-    await run_in_threadpool(_within_limits, ctx, learner, len(payload) if isinstance(payload, list) else 1)
+    now = datetime.now(UTC)
+    limit = UsageLimit(
+        learner_id=learner.id,
+        sending=len(payload) if isinstance(payload, list) else 1,
+        since=now - timedelta(minutes=1),
+        per_minute=ctx.learner_per_minute,
+        storage=ctx.learner_storage,
+    )
+    ingestor = ctx.ingestor(request)
     try:
-        accepted = await run_in_threadpool(ctx.ingestor(request).accept, learner, payload)
+        if _quick(payload):  # a few answers: checked and scored here, without a hand-off to a thread
+            scored = ingestor.score(learner, payload)
+        else:
+            scored = await run_in_threadpool(ingestor.score, learner, payload)
+        new = await asyncio.wrap_future(ctx.store.add_statements_together(scored.records, limit=limit))
     except Rejected as e:
         return error(e.status, e.message, errors=e.errors)
-    return _no_store(accepted.ids)
+    except StatementConflict as e:
+        refused = conflict(e)
+        return error(refused.status, refused.message, errors=refused.errors)
+    except OverLimit as e:
+        raise _over_limit(ctx, e) from None
+    except NotFound:
+        raise auth.AuthError(
+            401, "unknown learner token: join your cohort again with the link from your trainer"
+        ) from None
+    scored.accepted(new)
+    return _no_store(scored.ids)
 
 
-def _within_limits(ctx: ServerContext, learner, sending: int) -> None:
-    """Raise 429 if this learner has stored as much as the server keeps for one, or sent too much this minute.
+def _quick(payload) -> bool:
+    """Whether scoring ``payload`` is quick enough for the event loop: up to 10 statements, no finished quiz
+    (which reads the attempt's answers from the database)."""
+    items = payload if isinstance(payload, list) else [payload]
+    if len(items) > 10:
+        return False
+    for item in items:
+        verb = item.get("verb") if isinstance(item, dict) else None
+        if not isinstance(verb, dict) or verb.get("id") != xapi.VERBS["answered"]:
+            return False
+    return True
+
+
+def _over_limit(ctx: ServerContext, e: OverLimit) -> BadRequest:
+    """429 for a learner who has stored as much as the server keeps for one, or sent too much this minute.
 
     Counted from the stored statements themselves (by the server's clock), so every process agrees. A full
     store says ``"retry": false`` (waiting will not help: the browser sets the answers aside and shows
     them); too many this minute says when to try again.
     """
-    now = datetime.now(UTC)
-    total, recent = ctx.store.learner_usage(learner.id, since=now - timedelta(minutes=1))
-    if total >= ctx.learner_storage:
-        raise BadRequest(
+    if e.full:
+        return BadRequest(
             429,
-            f"this learner already has {total:,} answers stored, the most the course server keeps for one "
+            f"this learner already has {e.total:,} answers stored, the most the course server keeps for one "
             "learner; nothing more is stored. Your trainer can ask a course lead about it.",
             extra={"retry": False},
         )
-    if recent + sending > ctx.learner_per_minute:
-        raise BadRequest(
-            429,
-            f"too many answers at once: {recent:,} were stored in the last minute and the limit is "
-            f"{ctx.learner_per_minute:,} a minute. They are kept in your browser and sent again shortly.",
-            headers={"Retry-After": "60"},
-            extra={"retry": True},
-        )
+    return BadRequest(
+        429,
+        f"too many answers at once: {e.recent:,} were stored in the last minute and the limit is "
+        f"{ctx.learner_per_minute:,} a minute. They are kept in your browser and sent again shortly.",
+        headers={"Retry-After": "60"},
+        extra={"retry": True},
+    )
 
 
 def _me(ctx: ServerContext, learner) -> dict:

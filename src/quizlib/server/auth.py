@@ -155,6 +155,14 @@ def current_learner(store: Store, request: Request) -> Learner:
     return learner
 
 
+def remembered_learner(store: Store, request: Request) -> Learner | None:
+    """The learner whose token the request carries if the store read them in the last few seconds, else None
+    (then :func:`current_learner` reads, in a worker thread). For the statements endpoint only: the store
+    checks that the learner still exists as it writes their statements."""
+    token = bearer_token(request)
+    return store.remembered_learner(token) if token is not None else None
+
+
 def may_see_cohort(staff: Staff, trainer_id: str) -> bool:
     """A cohort is seen and managed by its trainer and by every course lead."""
     return staff.role == "lead" or staff.id == trainer_id

@@ -167,13 +167,9 @@ def _tables(
 
 
 def _item_analysis(ctx: ServerContext, quiz_id: str, scope: Scope) -> report.ItemAnalysis:
-    """One quiz's item analysis, streamed from the store: first attempts only, filtered by the database."""
-    source = ReportSource(ctx.store)
-    return report.analyse_items(
-        source.iter_question_scores(quiz_id=quiz_id, first_only=True, scope=scope),
-        ctx.catalogue.course,
-        attempts=source.iter_attempt_scores(quiz_id=quiz_id, first_only=True, scope=scope),
-    )
+    """One quiz's item analysis over first attempts: from the sums the store keeps when unfiltered, computed
+    afresh from the answers in a cohort or period (:meth:`ReportSource.item_analysis`)."""
+    return ReportSource(ctx.store).item_analysis(ctx.catalogue.course, quiz_id=quiz_id, scope=scope)
 
 
 def _item_scope(ctx: ServerContext, f: Filter) -> Scope:

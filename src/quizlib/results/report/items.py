@@ -129,6 +129,42 @@ class _Lookup:
         return None, None, (q_rank, quiz_id, len(self.quiz_order) + 1, 0, question_id)
 
 
+#: Marks are summed in whole units of this (a ten-thousandth of a point: credits are kept to 4 decimal places),
+#: so that sums are exact and the figures do not depend on the order answers are read in.
+MARK_SCALE = 10_000
+
+
+@dataclass(frozen=True)
+class ItemSums:
+    """What item analysis needs of one question, over learners' first finished attempts: the number of
+    answers, sums of the question's mark ``x`` and of the rest of the attempt's marks ``r`` in units of
+    :data:`MARK_SCALE`, how often each first response was given (frozen: :func:`freeze_response`; None for
+    no response), and the median time spent where recorded."""
+
+    quiz_id: str
+    question_id: str
+    kind: str
+    max_points: float
+    n: int
+    sum_x: int
+    sum_xx: int
+    sum_r: int
+    sum_rr: int
+    sum_xr: int
+    tally: dict[Any, int]
+    median_seconds: float | None = None
+
+
+def mark_units(credit: float, max_points: float) -> int:
+    """A question's mark (credit × points) in whole units of :data:`MARK_SCALE`."""
+    return round(credit * max_points * MARK_SCALE)
+
+
+def median(values: list[float]) -> float | None:
+    """The median time as item analysis shows it (to the hundredth of a second), None for no values."""
+    return round(statistics.median(values), 2) if values else None
+
+
 def analyse_items(
     records: Iterable[QuestionScore],
     course: Course | None,
@@ -143,11 +179,18 @@ def analyse_items(
     Facility is the mean mark over the maximum mark. Discrimination is Moodle's
     ``100 * cov(x, r) / sqrt(var(x) * var(r))`` with ``x`` the question's mark and ``r`` the rest of the
     attempt's marks, all with n-1; it is ``None`` when either has no variance or ``n < 2``.
-    ``course`` supplies prompts and options; a question it no longer holds is still analysed, without them.
-    ``top_values`` caps the rows of distinct numeric answers listed per question.
+    ``course`` supplies prompts, options and each question's points; a question it no longer holds is still
+    analysed, without them. ``top_values`` caps the rows of distinct numeric answers listed per question.
 
-    Reads ``records`` once, keeping per question two flat arrays (attempt, mark) rather than the records.
+    Reads ``records`` once, keeping per question two flat arrays (attempt, mark) rather than the records,
+    then sums them (:class:`ItemSums`) and computes the figures from the sums (:func:`analyse_item_sums`),
+    as the server does from the sums it keeps up to date.
     """
+    return analyse_item_sums(item_sums(records, attempts=attempts), course, top_values=top_values)
+
+
+def item_sums(records: Iterable[QuestionScore], *, attempts: Iterable[AttemptScore] | None = None) -> list[ItemSums]:
+    """The :class:`ItemSums` of every question in ``records`` (first attempts only; see :func:`analyse_items`)."""
     finished = None if attempts is None else {a.attempt_id for a in attempts if a.attempt_number == 1}
     # Per question, in order of first appearance: its key, kind, max points, the attempt (an index into
     # totals) and mark of each answer, and a tally of first responses. The hot loop below touches only
@@ -161,8 +204,9 @@ def analyse_items(
     item_times: list[array] = []
     tallies: list[dict] = []
     attempt_index: dict[str, int] = {}
-    totals = array("d")  # per attempt: the sum of its marks
+    totals = array("q")  # per attempt: the sum of its marks
     last_attempt, index = None, -1
+    scale = MARK_SCALE
 
     for r in records:
         if r.attempt_number != 1:
@@ -173,7 +217,7 @@ def analyse_items(
                 continue
             index = attempt_index.setdefault(attempt_id, len(totals))
             if index == len(totals):  # a new attempt
-                totals.append(0.0)
+                totals.append(0)
             last_attempt = attempt_id
         key = (r.quiz_id, r.question_id)
         slot = slots.get(key)
@@ -182,12 +226,12 @@ def analyse_items(
             item_kind.append(r.kind)
             item_max.append(r.max_points)
             item_attempts.append(array("l"))
-            item_marks.append(array("d"))
+            item_marks.append(array("q"))
             item_times.append(array("d"))
             tallies.append({})
             slot = slots[key] = (item_attempts[-1].append, item_marks[-1].append, tallies[-1], item_times[-1].append)
         add_attempt, add_mark, tally, add_time = slot
-        mark = r.credit * r.max_points
+        mark = round(r.credit * r.max_points * scale)
         totals[index] += mark
         add_attempt(index)
         add_mark(mark)
@@ -204,17 +248,43 @@ def analyse_items(
             frozen = freeze_response(r.first_response)
             tally[frozen] = tally.get(frozen, 0) + 1
 
-    stats = [_moments(item_attempts[i], item_marks[i], totals) for i in range(len(item_keys))]
+    out = []
+    for i, (quiz_id, question_id) in enumerate(item_keys):
+        marks = item_marks[i]
+        rest = [totals[a] - x for a, x in zip(item_attempts[i], marks)]
+        out.append(
+            ItemSums(
+                quiz_id=quiz_id,
+                question_id=question_id,
+                kind=item_kind[i],
+                max_points=item_max[i],
+                n=len(marks),
+                sum_x=sum(marks),
+                sum_xx=sum(map(mul, marks, marks)),
+                sum_r=sum(rest),
+                sum_rr=sum(map(mul, rest, rest)),
+                sum_xr=sum(map(mul, marks, rest)),
+                tally=tallies[i],
+                median_seconds=median(list(item_times[i])),
+            )
+        )
+    return out
+
+
+def analyse_item_sums(sums: Iterable[ItemSums], course: Course | None, *, top_values: int = 10) -> ItemAnalysis:
+    """Item statistics and response frequencies (see :func:`analyse_items`) from each question's sums."""
     lookup = _Lookup(course)
     items: list[tuple[tuple, ItemRow]] = []
     responses: list[tuple[tuple, list[ResponseRow]]] = []
-    for i, (quiz_id, question_id) in enumerate(item_keys):
-        question, settings, order = lookup.find(quiz_id, question_id)
-        kind = question.kind if question is not None else item_kind[i]
-        rows = _response_rows(quiz_id, question_id, kind, question, settings, Counter(tallies[i]), top_values)
-        row = _item_row(quiz_id, question_id, kind, question, item_max[i], stats[i], rows)
-        if item_times[i]:
-            row = dataclasses.replace(row, median_seconds=round(statistics.median(item_times[i]), 2))
+    for one in sums:
+        if not one.n:
+            continue
+        question, settings, order = lookup.find(one.quiz_id, one.question_id)
+        kind = question.kind if question is not None else one.kind
+        rows = _response_rows(one.quiz_id, one.question_id, kind, question, settings, Counter(one.tally), top_values)
+        row = _item_row(one.quiz_id, one.question_id, kind, question, one.max_points, _moments(one), rows)
+        if one.median_seconds is not None:
+            row = dataclasses.replace(row, median_seconds=one.median_seconds)
         items.append((order, row))
         responses.append((order, rows))
     items.sort(key=lambda pair: pair[0])
@@ -240,32 +310,23 @@ class _Moments:
     discrimination: float | None = None
 
 
-def _moments(attempt_of: array, marks: array, totals: array) -> _Moments:
-    """One question's n, mean mark, n-1 variance, and correlation of its mark with the rest of the attempt.
-
-    Values are shifted by the question's first value before summing (the "shifted data" method): a constant
-    question then sums to exactly zero variance, not to rounding noise that would yield a meaningless index.
-    The sums run in C (``sum(map(mul, ...))``), which keeps a million marks to a fraction of a second.
-    """
-    k = len(marks)
+def _moments(s: ItemSums) -> _Moments:
+    """One question's n, mean mark, n-1 variance, and correlation of its mark with the rest of the attempt,
+    from exact integer sums: a constant question has exactly zero variance (no rounding noise to yield a
+    meaningless index), and the figures are the same whatever order the marks were summed in."""
+    k = s.n
     m = _Moments(n=k)
     if not k:
         return m
-    x0 = marks[0]
-    rest = [totals[a] - x for a, x in zip(attempt_of, marks)]
-    r0 = rest[0]
-    dx = [x - x0 for x in marks]
-    dr = [r - r0 for r in rest]
-    sx, sr = math.fsum(dx), math.fsum(dr)
-    m.mean_x = x0 + sx / k
+    m.mean_x = s.sum_x / k / MARK_SCALE
     if k >= 2:
-        var_x = max(0.0, (sum(map(mul, dx, dx)) - sx * sx / k) / (k - 1))
-        var_r = max(0.0, (sum(map(mul, dr, dr)) - sr * sr / k) / (k - 1))
-        cov = (sum(map(mul, dx, dr)) - sx * sr / k) / (k - 1)
-        m.var_x = var_x
-        if var_x > 0 and var_r > 0:
+        sxx = k * s.sum_xx - s.sum_x * s.sum_x  # k(k-1) var(x), in units squared: an exact integer
+        srr = k * s.sum_rr - s.sum_r * s.sum_r
+        sxr = k * s.sum_xr - s.sum_x * s.sum_r
+        m.var_x = max(0, sxx) / (k * (k - 1)) / MARK_SCALE**2
+        if sxx > 0 and srr > 0:
             # Clamp: rounding can push a perfect correlation a hair past 1.
-            m.discrimination = max(-100.0, min(100.0, 100 * cov / math.sqrt(var_x * var_r)))
+            m.discrimination = max(-100.0, min(100.0, 100 * sxr / (math.sqrt(sxx) * math.sqrt(srr))))
     return m
 
 

@@ -26,7 +26,7 @@ attempts begun or finished in it count, and "overdue" is judged at the end of ``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -249,12 +249,18 @@ def assignment_progress(
         for a in assignments:
             plans[a.cohort].append(a)
 
-    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    # A report's hot loops: one pass over the attempts, then one row per learner and assignment. Without a
+    # period every moment counts, so the period is not asked about each attempt.
+    everything = since is None and until is None
+    tallies: dict[tuple[str, str], _Tally] = {}
     for attempt in attempts:
         learner_cohort = cohort_of.get(attempt.learner)
-        if learner_cohort is None or not window(learner_cohort).holds(attempt.completed_at):
+        if learner_cohort is None or not (everything or window(learner_cohort).holds(attempt.completed_at)):
             continue
-        t = tallies[(attempt.learner, attempt.quiz_id)]
+        key = (attempt.learner, attempt.quiz_id)
+        t = tallies.get(key)
+        if t is None:
+            t = tallies[key] = _Tally()
         t.attempts.add(attempt.attempt_id)
         if t.best is None or attempt.percentage > t.best:
             t.best = attempt.percentage
@@ -263,33 +269,52 @@ def assignment_progress(
             t.last = done
     for s in started:
         learner_cohort = cohort_of.get(s.learner)
-        if learner_cohort is None or not window(learner_cohort).holds(getattr(s, "at", None)):
+        if learner_cohort is None or not (everything or window(learner_cohort).holds(getattr(s, "at", None))):
             continue
-        tallies[(s.learner, s.quiz_id)].attempts.add(s.attempt_id)
+        key = (s.learner, s.quiz_id)
+        t = tallies.get(key)
+        if t is None:
+            t = tallies[key] = _Tally()
+        t.attempts.add(s.attempt_id)
 
+    # Per assignment, once: its quizzes still in the course with their pass marks, and the row of a quiz not
+    # yet begun (the same for every learner, and immutable, so shared).
+    marked: dict[int, list[tuple[str, float, QuizProgress]]] = {}
+    for plan in plans.values():
+        for a in plan:
+            marked[id(a)] = [
+                (
+                    quiz_id,
+                    mark,
+                    QuizProgress(quiz_id, mark, 0, False, False, None, False, None),
+                )
+                for quiz_id in a.quiz_ids
+                if (quiz := quizzes.get(quiz_id)) is not None  # removed since it was assigned: nothing to measure
+                for mark in (a.pass_mark if a.pass_mark is not None else quiz.settings.pass_mark,)
+            ]
     out = []
     for e in enrolled:
         w = window(e.cohort)
         zone = zones.get(e.cohort, DEFAULT_TIME_ZONE)
+        learner = e.learner
         for a in plans.get(e.cohort, ()):
             rows = []
-            for quiz_id in a.quiz_ids:
-                quiz = quizzes.get(quiz_id)
-                if quiz is None:
-                    continue  # removed from the course since it was assigned: nothing to measure
-                mark = a.pass_mark if a.pass_mark is not None else quiz.settings.pass_mark
-                found = tallies.get((e.learner, quiz_id))
-                best = found.best if found is not None else None
+            for quiz_id, mark, untouched in marked[id(a)]:
+                found = tallies.get((learner, quiz_id))
+                if found is None:
+                    rows.append(untouched)
+                    continue
+                best = found.best
                 rows.append(
                     QuizProgress(
-                        quiz_id=quiz_id,
-                        pass_mark=mark,
-                        attempts=len(found.attempts) if found is not None else 0,
-                        started=found is not None and bool(found.attempts),
-                        finished=best is not None,
-                        best_percentage=best,
-                        passed=best is not None and best >= mark,
-                        last_activity=found.last if found is not None else None,
+                        quiz_id,
+                        mark,
+                        len(found.attempts),
+                        bool(found.attempts),
+                        best is not None,
+                        best,
+                        best is not None and best >= mark,
+                        found.last,
                     )
                 )
             out.append(_assignment_row(e, a, zone, w.judged, tuple(rows)))
@@ -377,37 +402,39 @@ def learner_progress(
     module_title = {m.id: m.title for m in course_modules(course)} | dict(module_titles or {})
     rows = []
     for p in progress:
-        by_module: dict[str, list[QuizProgress]] = defaultdict(list)
-        for q in p.quizzes:
-            by_module[module_of[q.quiz_id]].append(q)
-        for module, quizzes in by_module.items():
+        if len(p.quizzes) == 1:  # the common case: one quiz, one module
+            groups: Iterable[tuple[str, Sequence[QuizProgress]]] = ((module_of[p.quizzes[0].quiz_id], p.quizzes),)
+        else:
+            by_module: dict[str, list[QuizProgress]] = defaultdict(list)
+            for q in p.quizzes:
+                by_module[module_of[q.quiz_id]].append(q)
+            groups = by_module.items()
+        for module, quizzes in groups:
             finished = all(q.finished for q in quizzes)
             passed = all(q.passed for q in quizzes)
             overdue = p.due_ends_at is not None and p.overdue and not passed
             lasts = [q.last_activity for q in quizzes if q.last_activity is not None]
             rows.append(
                 ProgressRow(
-                    cohort=p.cohort,
-                    cohort_name=cohort_names.get(p.cohort, p.cohort),
-                    learner=p.learner,
-                    display_name=names.get(p.learner, ""),
-                    assignment=p.assignment,
-                    assignment_title=titles.get(p.assignment, ""),
-                    module=module,
-                    module_title=module_title.get(module, module),
-                    pass_mark=p.pass_mark,
-                    due=p.due,
-                    due_ends_at=p.due_ends_at,
-                    started=any(q.started for q in quizzes),
-                    finished=finished,
-                    passed=passed,
-                    best_percentage=(
-                        round(sum(q.best_percentage or 0.0 for q in quizzes) / len(quizzes), 2) if finished else None
-                    ),
-                    attempts=sum(q.attempts for q in quizzes),
-                    overdue=overdue,
-                    days_overdue=p.days_overdue if overdue else 0,
-                    last_activity=max(lasts, default=None),
+                    p.cohort,
+                    cohort_names.get(p.cohort, p.cohort),
+                    p.learner,
+                    names.get(p.learner, ""),
+                    p.assignment,
+                    titles.get(p.assignment, ""),
+                    module,
+                    module_title.get(module, module),
+                    p.pass_mark,
+                    p.due,
+                    p.due_ends_at,
+                    any(q.started for q in quizzes),
+                    finished,
+                    passed,
+                    round(sum(q.best_percentage or 0.0 for q in quizzes) / len(quizzes), 2) if finished else None,
+                    sum(q.attempts for q in quizzes),
+                    overdue,
+                    p.days_overdue if overdue else 0,
+                    max(lasts, default=None),
                 )
             )
     rows.sort(key=lambda r: (r.cohort_name, r.cohort, r.module, r.display_name, r.learner, r.assignment))

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import secrets
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,11 +35,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quizlib.results.store import items
 from quizlib.results.store.engine import current_revision, head_revision, make_engine, normalise_url, upgrade
 from quizlib.results.store.errors import (
     AttemptConflict,
     DuplicateName,
     NotFound,
+    OverLimit,
     SchemaNotCurrent,
     StatementConflict,
     StoreError,
@@ -64,6 +70,7 @@ from quizlib.results.store.rows import (
     AttemptResultRow,
     AttemptRow,
     Base,
+    BegunAttemptRow,
     CohortRow,
     LearnerRow,
     OutboxRow,
@@ -76,6 +83,7 @@ from quizlib.results.store.rows import (
     ThrottleFailureRow,
 )
 from quizlib.results.store.tables import result_rows
+from quizlib.results.store.writer import GroupWriter, Job, UsageLimit
 
 DEFAULT_URL = "sqlite:///var/course.sqlite3"
 # The narrow result tables as Core tables: written and deleted in bulk, without the ORM.
@@ -83,6 +91,11 @@ ATTEMPT_RESULTS: sa.Table = AttemptResultRow.__table__  # type: ignore[assignmen
 QUESTION_RESULTS: sa.Table = QuestionResultRow.__table__  # type: ignore[assignment]
 OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 ROLES = ("lead", "trainer")
+# How long a learner found by their token is remembered (each request of theirs would read it again): a
+# learner deleted or merged in this process is forgotten at once; in another process, after this. Storing for
+# a learner that is gone meanwhile is refused when the statements are written.
+TOKEN_MEMORY_SECONDS = 10.0
+TOKENS_REMEMBERED = 10_000
 
 __all__ = [
     "DEFAULT_URL",
@@ -99,6 +112,7 @@ __all__ = [
     "NotFound",
     "Outbox",
     "OutboxItem",
+    "OverLimit",
     "RefusedStatement",
     "Reminder",
     "SchemaNotCurrent",
@@ -108,6 +122,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredStatement",
+    "UsageLimit",
     "canonical_json",
     "current_revision",
     "digest",
@@ -192,12 +207,23 @@ class Store:
         self._writer = self.engine.execution_options(write=True)
         # Statements waiting for an external LRS (quizlib.results.forward); add_statements queues them.
         self.outbox = Outbox(self.engine, self._writer)
+        # SQLite lets one transaction write at a time, and a writer that finds another makes it wait in a
+        # sleeping back-off: so this process's writers queue on a lock instead (other processes still meet
+        # SQLite's own). PostgreSQL writes concurrently.
+        self._write_lock: threading.RLock | contextlib.nullcontext = (
+            threading.RLock() if self.backend == "sqlite" else contextlib.nullcontext()
+        )
+        self._tokens: dict[str, tuple[float, Learner]] = {}  # token digest -> (when read, learner)
+        self._registrations: dict[str, tuple[float, dict[str, Assignment]]] = {}  # cohort -> (when read, by id)
+        # Statements of concurrent requests, stored in shared transactions (add_statements_together).
+        self.group_writer = GroupWriter(self._store_group)
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        self.group_writer.close()
         self.engine.dispose()
 
     def upgrade(self) -> None:
@@ -221,8 +247,14 @@ class Store:
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:
         # Commit before returning: a caller that acknowledges after this has the data on disk.
-        with Session(self._writer, expire_on_commit=False) as s, s.begin():
+        with self._write_lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
             yield s
+
+    @contextlib.contextmanager
+    def _write_connection(self) -> Iterator[sa.Connection]:
+        """Like :meth:`_write`, a plain connection (no ORM): for the statements' hot path."""
+        with self._write_lock, self._writer.begin() as conn:
+            yield conn
 
     # -- settings --------------------------------------------------------------------------------------
 
@@ -534,6 +566,19 @@ class Store:
         with self._read() as s:
             return [_assignment(r) for r in s.scalars(q)]
 
+    def registrations(self, cohort_id: str, *, max_age: float = 5.0) -> dict[str, Assignment]:
+        """A cohort's assignments, deleted ones too, by id (the registration statements carry), as read in the
+        last ``max_age`` seconds. An assignment is never removed, so one found here exists; one made since
+        may be missing: read again (``max_age=0``) before saying it does not exist."""
+        seen = self._registrations.get(cohort_id)
+        if seen is not None and time.monotonic() - seen[0] < max_age:
+            return seen[1]
+        found = {a.id: a for a in self.assignments(cohort_id, include_deleted=True)}
+        if len(self._registrations) >= TOKENS_REMEMBERED:
+            self._registrations.clear()
+        self._registrations[cohort_id] = (time.monotonic(), found)
+        return found
+
     def assignment_history(self, assignment_id: str) -> list[AssignmentChange]:
         """Every change to an assignment, oldest first."""
         q = (
@@ -572,9 +617,25 @@ class Store:
 
     def learner_by_token(self, token: str) -> Learner | None:
         """The learner whose token this is (a merged duplicate too: see :meth:`merge_learners`)."""
+        key = digest(token)
         with self._read() as s:
-            row = s.scalars(select(LearnerRow).where(LearnerRow.token_hash == digest(token))).first()
-            return _dc(Learner, row) if row else None
+            row = s.scalars(select(LearnerRow).where(LearnerRow.token_hash == key)).first()
+            learner = _dc(Learner, row) if row else None
+        if learner is not None:
+            if len(self._tokens) >= TOKENS_REMEMBERED:
+                self._tokens.clear()
+            self._tokens[key] = (time.monotonic(), learner)
+        return learner
+
+    def remembered_learner(self, token: str) -> Learner | None:
+        """The learner :meth:`learner_by_token` found for this token in the last :data:`TOKEN_MEMORY_SECONDS`,
+        without reading the database; None if there is none. For the statements endpoint, where the store
+        checks again that the learner exists as it writes their statements."""
+        seen = self._tokens.get(digest(token))
+        return seen[1] if seen is not None and time.monotonic() - seen[0] < TOKEN_MEMORY_SECONDS else None
+
+    def _forget_learners(self) -> None:
+        self._tokens.clear()
 
     def learners(self, cohort_id: str | None = None) -> list[Learner]:
         """A cohort's learners (or everyone), in the order they joined; merged duplicates are left out."""
@@ -625,14 +686,21 @@ class Store:
         """
         if keep_id == duplicate_id:
             raise ValueError("a learner cannot be merged into themselves")
+        self._forget_learners()
         with self._write() as s:
             keep, dup = _get(s, LearnerRow, keep_id), _get(s, LearnerRow, duplicate_id)
             if keep.cohort_id != dup.cohort_id:
                 raise ValueError("only learners of the same cohort can be merged")
             if keep.merged_into is not None or dup.merged_into is not None:
                 raise ValueError("a merged learner cannot be merged again")
+            conn = s.connection()
+            recount = items.Changes()
+            items.count_learners(conn, recount, [keep.id, dup.id], -1)
             _move_results(s, dup.id, keep.id)
+            items.count_learners(conn, recount, [keep.id], 1)
+            recount.write(conn)
             s.execute(sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id))
+            _recount_begun(conn, [keep.id, dup.id])
             s.execute(sa.update(ReminderRow).where(ReminderRow.learner_id == dup.id).values(learner_id=keep.id))
             s.execute(sa.update(LearnerRow).where(LearnerRow.merged_into == dup.id).values(merged_into=keep.id))
             keep.email = keep.email or dup.email
@@ -757,8 +825,12 @@ class Store:
     def delete_learner(self, learner_id: str) -> int:
         """Delete a learner and every statement of theirs (with those still waiting to be forwarded to an
         external LRS); return how many statements went."""
+        self._forget_learners()
         with self._write() as s:
             row = _get(s, LearnerRow, learner_id)
+            gone = items.Changes()
+            items.count_learners(s.connection(), gone, [learner_id], -1)
+            gone.write(s.connection())
             # The foreign keys cascade too; deleting explicitly does not depend on SQLite's foreign_keys pragma.
             # Quiz by quiz, so each delete finds the learner's rows by the leading columns of the key.
             quizzes = s.scalars(
@@ -775,6 +847,7 @@ class Store:
                 )
             )
             s.execute(sa.delete(AttemptRow).where(AttemptRow.learner_id == learner_id))
+            s.execute(sa.delete(BegunAttemptRow).where(BegunAttemptRow.learner_id == learner_id))
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
@@ -786,103 +859,160 @@ class Store:
     # -- statements ------------------------------------------------------------------------------------
 
     def add_statements(
-        self, records: Sequence[StatementRecord], *, also: Callable[[Session], None] | None = None
+        self,
+        records: Sequence[StatementRecord],
+        *,
+        also: Callable[[sa.Connection], None] | None = None,
+        limit: UsageLimit | None = None,
     ) -> list[bool]:
         """Store scored statements in one transaction, committed before this returns.
 
         Idempotent by id: a statement already stored with the same content (as received) is not stored
         again. Returns, for each record, True if it was new. Raises :class:`StatementConflict` (storing
-        nothing) if an id is already stored with different content. A new *completed* statement's result
-        rows (:func:`quizlib.results.result_rows`) are stored with it. ``also`` runs in the same transaction
-        (for the store's own use: a submitted attempt's row is written with its statements).
+        nothing) if an id is already stored with different content, :class:`OverLimit` if ``limit`` says
+        the learner may not store this many now, :class:`NotFound` if a learner is not (or no longer) in the
+        store. A new *completed* statement's result rows (:func:`quizlib.results.result_rows`) are stored
+        with it. ``also`` runs in the same transaction (for the store's own use: a submitted attempt's row is
+        written with its statements).
         """
-        ids = [r.id for r in records]
-        if len(set(ids)) != len(ids):
-            # The same id twice in one batch: keep the first, as if the second were a resend.
-            firsts: dict[str, StatementRecord] = {}
-            for r in records:
-                if r.id in firsts and canonical_json(firsts[r.id].received) != canonical_json(r.received):
-                    raise StatementConflict([r.id])
-                firsts.setdefault(r.id, r)
-            unique = list(firsts.values())
-            new = dict(zip(firsts, self.add_statements(unique, also=also)))
-            seen: set[str] = set()
-            out = []
-            for r in records:
-                out.append(new[r.id] and r.id not in seen)
-                seen.add(r.id)
-            return out
+        return self._flags_of(self._store_group([Job(records, limit, also)])[0])
+
+    def add_statements_together(self, records: Sequence[StatementRecord], *, limit: UsageLimit | None = None) -> Future:
+        """:meth:`add_statements` by the group writer: these statements share a transaction with those of
+        other requests that arrive at the same time (one commit for all). The future holds what
+        :meth:`add_statements` returns or raises, once the transaction is committed."""
+        return self.group_writer.submit(Job(records, limit))
+
+    @staticmethod
+    def _flags_of(result: Any) -> list[bool]:
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _store_group(self, jobs: list[Job]) -> list[Any]:
+        """Store each job's records in one transaction; for each job its flags, or the error refusing it."""
         for _ in range(3):
             try:
-                return self._add_statements_once(records, also)
+                with self._write_connection() as conn:
+                    results = self._store_jobs(conn, jobs)
+                    if len(jobs) == 1 and isinstance(results[0], BaseException):
+                        raise results[0]  # alone: roll back whatever ``also`` did
+                    return results
             except IntegrityError:
                 # Another process stored one of these ids between our check and insert: check again.
                 continue
         raise StoreError("could not store the statements: the database kept reporting conflicting inserts")
 
-    def _add_statements_once(
-        self, records: Sequence[StatementRecord], also: Callable[[Session], None] | None = None
-    ) -> list[bool]:
+    def _store_jobs(self, conn: sa.Connection, jobs: list[Job]) -> list[Any]:
         stored = _now()
-        with self._write() as s:
-            records = _for_merged(s, records)
-            existing = {}
-            for chunk in _chunks([r.id for r in records], 500):
-                for sid, received in s.execute(
-                    select(StatementRow.id, StatementRow.received).where(StatementRow.id.in_(chunk))
-                ):
-                    existing[sid] = received
-            conflicts = [r.id for r in records if r.id in existing and existing[r.id] != canonical_json(r.received)]
-            if conflicts:
-                raise StatementConflict(conflicts)
-            rows = []
-            for r in records:
-                if r.id in existing:
-                    continue
-                statement = dict(r.statement)
-                statement["stored"] = _iso(stored)
-                rows.append(
-                    {
-                        "id": r.id,
-                        "learner_id": r.learner_id,
-                        "verb": r.verb,
-                        "quiz_id": r.quiz_id,
-                        "question_id": r.question_id,
-                        "attempt_id": r.attempt_id,
-                        "try_number": r.try_number,
-                        "registration": r.registration,
-                        "timestamp": r.timestamp,
-                        "stored": stored,
-                        "credit": r.credit,
-                        "final": r.final,
-                        "percentage": r.percentage,
-                        "passed": r.passed,
-                        "detail": r.detail,
-                        "received": canonical_json(r.received),
-                        "statement": statement,
-                    }
-                )
-            if rows:
-                s.execute(sa.insert(StatementRow), rows)
-                s.execute(
-                    sa.insert(OUTBOX),
-                    [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
-                )
-                # Reports read these narrow rows, never the statements' JSON: written in this same
-                # transaction, so a finished attempt is in both or in neither.
-                attempts, questions = [], []
-                for r in records:
-                    if r.verb == "completed" and r.id not in existing:
-                        attempt, its_questions = result_rows(r)
-                        attempts.append(attempt)
-                        questions += its_questions
-                if attempts:
-                    s.execute(sa.insert(ATTEMPT_RESULTS), attempts)
-                if questions:
-                    s.execute(sa.insert(QUESTION_RESULTS), questions)
-            if also is not None:
-                also(s)
-        return [r.id not in existing for r in records]
+        stored_text = _iso(stored)
+        learner_ids = {r.learner_id for job in jobs for r in job.records}
+        learner_ids.update(job.limit.learner_id for job in jobs if job.limit is not None)
+        merged_into: dict[str, str | None] = dict(
+            conn.execute(  # (id, merged_into) pairs
+                select(LearnerRow.id, LearnerRow.merged_into).where(LearnerRow.id.in_(learner_ids))
+            ).all()
+        )
+        existing: dict[str, str] = {}
+        all_ids = list({r.id for job in jobs for r in job.records})
+        for chunk in _chunks(all_ids, 500):
+            for sid, received in conn.execute(
+                select(StatementRow.id, StatementRow.received).where(StatementRow.id.in_(chunk))
+            ):
+                existing[sid] = received
+        usage: dict[str, list[int]] = {}  # learner -> [total, recent], with this group's earlier jobs counted
+        results: list[Any] = []
+        rows: list[dict] = []
+        completed: list[StatementRecord] = []
+        for job in jobs:
+            try:
+                missing = {r.learner_id for r in job.records} - merged_into.keys()
+                if job.limit is not None and job.limit.learner_id not in merged_into:
+                    missing.add(job.limit.learner_id)
+                if missing:
+                    raise NotFound(f"No learner {min(missing)!r}")
+                if job.limit is not None:
+                    _check_usage(conn, job.limit, usage)
+                texts = [canonical_json(r.received) for r in job.records]
+                firsts: dict[str, str] = {}
+                conflicts = []
+                for r, text in zip(job.records, texts):
+                    before = existing.get(r.id, firsts.get(r.id))
+                    if before is not None and before != text:
+                        conflicts.append(r.id)
+                    firsts.setdefault(r.id, text)
+                if conflicts:
+                    raise StatementConflict(list(dict.fromkeys(conflicts)))
+                flags = []
+                for r, text in zip(job.records, texts):
+                    if r.id in existing:
+                        flags.append(False)
+                        continue
+                    flags.append(True)
+                    existing[r.id] = text  # a later job (or record) with this id is a resend
+                    into = merged_into.get(r.learner_id)
+                    if into is not None:  # a merged duplicate's statements are the learner's it was merged into
+                        r = dataclasses.replace(r, learner_id=into)
+                    statement = dict(r.statement)
+                    statement["stored"] = stored_text
+                    rows.append(
+                        {
+                            "id": r.id,
+                            "learner_id": r.learner_id,
+                            "verb": r.verb,
+                            "quiz_id": r.quiz_id,
+                            "question_id": r.question_id,
+                            "attempt_id": r.attempt_id,
+                            "try_number": r.try_number,
+                            "registration": r.registration,
+                            "timestamp": r.timestamp,
+                            "stored": stored,
+                            "credit": r.credit,
+                            "final": r.final,
+                            "percentage": r.percentage,
+                            "passed": r.passed,
+                            "detail": r.detail,
+                            "received": text,
+                            "statement": statement,
+                        }
+                    )
+                    if r.verb == "completed":
+                        completed.append(r)
+                if job.limit is not None:
+                    counted = usage[job.limit.learner_id]
+                    own = sum(1 for r, new in zip(job.records, flags) if new and r.verb in _OWN_VERBS)
+                    counted[0] += sum(flags)
+                    counted[1] += own
+                results.append(flags)
+            except StoreError as e:
+                results.append(e)
+        if rows:
+            conn.execute(sa.insert(StatementRow), rows)
+            conn.execute(
+                sa.insert(OUTBOX),
+                [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
+            )
+        if rows:
+            _note_begun(conn, rows)
+        if completed:
+            # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so
+            # a finished attempt is in both or in neither.
+            attempts, questions = [], []
+            finished = []
+            for r in completed:
+                attempt, its_questions = result_rows(r)
+                attempts.append(attempt)
+                questions += its_questions
+                finished.append((attempt, its_questions))
+            # Item analysis's sums, before the rows go in (it compares them with the first attempts stored).
+            items.add_finished(conn, finished)
+            conn.execute(sa.insert(ATTEMPT_RESULTS), attempts)
+            if questions:
+                conn.execute(sa.insert(QUESTION_RESULTS), questions)
+        for job in jobs:
+            if job.also is not None:
+                job.also(conn)
+        return results
 
     def statement_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are stored."""
@@ -935,20 +1065,8 @@ class Store:
     def learner_usage(self, learner_id: str, since: datetime) -> tuple[int, int]:
         """How many statements ``learner_id`` has stored in all, and how many of their own (not the server's
         verdicts) since ``since``, by the server's clock."""
-        # Two counts, each along an index: all of theirs (learner_id), and their recent ones (learner_id, stored).
-        with self._read() as s:
-            total = s.scalar(select(sa.func.count()).where(StatementRow.learner_id == learner_id)) or 0
-            recent = (
-                s.scalar(
-                    select(sa.func.count()).where(
-                        StatementRow.learner_id == learner_id,
-                        StatementRow.stored >= since,
-                        StatementRow.verb.in_(("answered", "completed")),
-                    )
-                )
-                or 0
-            )
-        return total, recent
+        with self.engine.connect() as conn:
+            return _usage(conn, learner_id, since)
 
     def count_statements(self, verb: str | None = None) -> int:
         q = select(sa.func.count()).select_from(StatementRow)
@@ -1043,13 +1161,13 @@ class Store:
         """Store a submitted attempt's statements and its result in one transaction, committed before this
         returns. Raises :class:`AttemptConflict` (storing nothing) if it was submitted already."""
 
-        def mark(s: Session) -> None:
-            done = s.execute(
+        def mark(conn: sa.Connection) -> None:
+            done = conn.execute(
                 sa.update(AttemptRow)
                 .where(AttemptRow.id == attempt_id, AttemptRow.submitted_at.is_(None))
                 .values(submitted_at=submitted_at, percentage=percentage, passed=passed, result=result)
             )
-            if done.rowcount != 1:  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
+            if done.rowcount != 1:
                 raise AttemptConflict(f"attempt {attempt_id} is submitted already")
 
         self.add_statements(records, also=mark)
@@ -1084,19 +1202,15 @@ class Store:
     ) -> list[tuple[str, str, str, datetime]]:
         """(learner id, quiz id, attempt id, first answer) of every attempt with at least one answer, finished
         or not."""
-        first = sa.func.min(StatementRow.timestamp)
-        q = (
-            select(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id, first)
-            .where(StatementRow.verb == "answered")
-            .group_by(StatementRow.learner_id, StatementRow.quiz_id, StatementRow.attempt_id)
-        )
+        b = BEGUN
+        q = select(b.c.learner_id, b.c.quiz_id, b.c.attempt_id, b.c.first_at)
         if learner_id is not None:
-            q = q.where(StatementRow.learner_id == learner_id)
+            q = q.where(b.c.learner_id == learner_id)
         if quiz_ids is not None:
-            q = q.where(StatementRow.quiz_id.in_(list(quiz_ids)))
+            q = q.where(b.c.quiz_id.in_(list(quiz_ids)))
         if cohort_id is not None:
-            q = q.join(LearnerRow, LearnerRow.id == StatementRow.learner_id).where(LearnerRow.cohort_id == cohort_id)
-        with self._read() as s:  # min() keeps the column's type: aware UTC datetimes on every backend
+            q = q.join(LearnerRow, LearnerRow.id == b.c.learner_id).where(LearnerRow.cohort_id == cohort_id)
+        with self._read() as s:  # kept as answers are stored (:func:`_note_begun`): one row per attempt
             return [(learner, quiz, attempt, at) for learner, quiz, attempt, at in s.execute(q)]
 
 
@@ -1113,19 +1227,80 @@ def _change(assignment_id: str, by: str | None, action: str, before: dict | None
     )
 
 
-def _for_merged(s: Session, records: Sequence[StatementRecord]) -> Sequence[StatementRecord]:
-    """``records``, with a merged duplicate's statements stored for the learner it was merged into."""
-    learners = {r.learner_id for r in records}
-    merged: dict[str, str] = dict(
-        s.execute(  # type: ignore[arg-type]  # (id, merged_into) pairs, merged_into not NULL
-            select(LearnerRow.id, LearnerRow.merged_into).where(
-                LearnerRow.id.in_(learners), LearnerRow.merged_into.is_not(None)
-            )
-        ).all()
+_OWN_VERBS = ("answered", "completed")  # what a learner sends; passed and failed are the server's verdicts
+_TOTAL = select(sa.func.count()).where(StatementRow.learner_id == sa.bindparam("learner"))
+_RECENT = select(sa.func.count()).where(
+    StatementRow.learner_id == sa.bindparam("learner"),
+    StatementRow.stored >= sa.bindparam("since", type_=StatementRow.stored.type),
+    StatementRow.verb.in_(_OWN_VERBS),
+)
+
+
+def _usage(conn: sa.Connection, learner_id: str, since: datetime) -> tuple[int, int]:
+    """(statements stored in all, own statements stored since ``since``) of one learner: two counts, each
+    within one index (learner_id, stored, verb), reading no row of the table."""
+    total = conn.execute(_TOTAL, {"learner": learner_id}).scalar() or 0
+    recent = conn.execute(_RECENT, {"learner": learner_id, "since": since}).scalar() or 0
+    return total, recent
+
+
+def _check_usage(conn: sa.Connection, limit: UsageLimit, usage: dict[str, list[int]]) -> None:
+    counted = usage.get(limit.learner_id)
+    if counted is None:
+        counted = usage[limit.learner_id] = list(_usage(conn, limit.learner_id, limit.since))
+    total, recent = counted
+    if total >= limit.storage:
+        raise OverLimit(full=True, total=total, recent=recent)
+    if recent + limit.sending > limit.per_minute:
+        raise OverLimit(full=False, total=total, recent=recent)
+
+
+BEGUN: sa.Table = BegunAttemptRow.__table__  # type: ignore[assignment]
+
+
+def _note_begun(conn: sa.Connection, rows: list[dict]) -> None:
+    """Keep ``begun_attempts`` up to date with new statement rows: each attempt answered, with the earliest
+    answer's time (an answer sent late, from a phone that was offline, may be earlier than those stored)."""
+    firsts: dict[tuple[str, str, str], datetime] = {}
+    for row in rows:
+        if row["verb"] == "answered":
+            key = (row["learner_id"], row["quiz_id"], row["attempt_id"])
+            at = firsts.get(key)
+            if at is None or row["timestamp"] < at:
+                firsts[key] = row["timestamp"]
+    if not firsts:
+        return
+    conn.execute(
+        _begun_upsert(conn.dialect.name),
+        [{"learner_id": k[0], "quiz_id": k[1], "attempt_id": k[2], "first_at": at} for k, at in firsts.items()],
     )
-    if not merged:
-        return records
-    return [dataclasses.replace(r, learner_id=merged[r.learner_id]) if r.learner_id in merged else r for r in records]
+
+
+@functools.cache
+def _begun_upsert(dialect: str) -> Any:
+    """The upsert :func:`_note_begun` runs, made once per dialect (it runs for every request that stores an
+    answer: making it afresh cost more than running it)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    stmt = postgresql.insert(BEGUN) if dialect == "postgresql" else sqlite.insert(BEGUN)
+    earlier = sa.case((stmt.excluded.first_at < BEGUN.c.first_at, stmt.excluded.first_at), else_=BEGUN.c.first_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["learner_id", "quiz_id", "attempt_id"], set_={"first_at": earlier}
+    )
+
+
+def _recount_begun(conn: sa.Connection, learner_ids: list[str]) -> None:
+    """Make these learners' ``begun_attempts`` again from their answered statements (after a merge)."""
+    conn.execute(sa.delete(BEGUN).where(BEGUN.c.learner_id.in_(learner_ids)))
+    st = StatementRow
+    conn.execute(
+        BEGUN.insert().from_select(
+            ["learner_id", "quiz_id", "attempt_id", "first_at"],
+            select(st.learner_id, st.quiz_id, st.attempt_id, sa.func.min(st.timestamp))
+            .where(st.learner_id.in_(learner_ids), st.verb == "answered")
+            .group_by(st.learner_id, st.quiz_id, st.attempt_id),
+        )
+    )
 
 
 def _move_results(s: Session, from_id: str, to_id: str) -> None:

@@ -31,3 +31,12 @@ class SchemaNotCurrent(StoreError):
 
 class AttemptConflict(StoreError):
     """Two attempts at once: another request took this attempt number, or submitted this attempt, first."""
+
+
+class OverLimit(StoreError):
+    """A learner has stored as much as the server keeps for one (``full``), or is sending more than it stores
+    for one in a minute. ``total`` and ``recent`` are what they had stored, in all and in the last minute."""
+
+    def __init__(self, *, full: bool, total: int, recent: int):
+        self.full, self.total, self.recent = full, total, recent
+        super().__init__("the learner's storage is full" if full else "too many statements this minute")

@@ -128,10 +128,12 @@ class StatementRow(Base):
     __tablename__ = "statements"
     __table_args__ = (
         sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),
-        sa.Index("ix_statements_learner_stored", "learner_id", "stored"),  # migration 0007: recent per learner
+        # Migration 0011: a learner's statements in all and their own recent ones are counted within this one
+        # index (it replaced one on learner_id alone and one on learner_id, stored).
+        sa.Index("ix_statements_learner_stored_verb", "learner_id", "stored", "verb"),
     )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"))
     verb: Mapped[str] = mapped_column(sa.String(16))
     quiz_id: Mapped[str] = mapped_column(sa.String(100), index=True)
     question_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
@@ -277,3 +279,66 @@ class AttemptRow(Base):
     percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     result: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class ItemSumRow(Base):
+    """Per question, the sums item analysis needs over learners' first finished attempts (migration 0011;
+    :mod:`quizlib.results.store.items`): marks in ten-thousandths of a point, so the sums are exact."""
+
+    __tablename__ = "item_sums"
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    max_points: Mapped[float] = mapped_column(sa.Float)
+    n: Mapped[int] = mapped_column(sa.BigInteger)  # first attempts that included the question
+    sum_x: Mapped[int] = mapped_column(sa.BigInteger)  # the question's mark x
+    sum_xx: Mapped[int] = mapped_column(sa.BigInteger)
+    sum_r: Mapped[int] = mapped_column(sa.BigInteger)  # the rest of the attempt's marks r
+    sum_rr: Mapped[int] = mapped_column(sa.BigInteger)
+    sum_xr: Mapped[int] = mapped_column(sa.BigInteger)
+    timed: Mapped[int] = mapped_column(sa.BigInteger)  # answers with a time spent recorded
+
+
+class ItemResponseRow(Base):
+    """How often each first response was given to a question on a first attempt (migration 0011)."""
+
+    __tablename__ = "item_responses"
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    response_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # SHA-256 of the response
+    response: Mapped[str] = mapped_column(sa.Text)  # its JSON text; "null" for no response
+    count: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ItemTimeRow(Base):
+    """How many first-attempt answers to a question took each time, in seconds as recorded (migration 0011)."""
+
+    __tablename__ = "item_times"
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    seconds: Mapped[float] = mapped_column(sa.Float, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ItemTimeSecondRow(Base):
+    """The same per whole second (migration 0011): where the median lies is found here, then read exactly in
+    ``item_times`` within that second."""
+
+    __tablename__ = "item_time_seconds"
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    question_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    second: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class BegunAttemptRow(Base):
+    """Every attempt with at least one answer, and when its first answer was given (migration 0011): kept in the
+    transaction that stores each *answered* statement, so progress reports read one row per attempt rather
+    than grouping every answer. Keyed by learner first: a learner's rows (moved on a merge, deleted with the
+    learner) are found by the key."""
+
+    __tablename__ = "begun_attempts"
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True)
+    quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
