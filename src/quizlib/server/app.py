@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 
 from quizlib.fronts.html import PRACTICE_DIR
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, attempts, forwarding, lead, pages, trainer
+from quizlib.server import accounts, api, attempts, certificates, forwarding, lead, pages, trainer
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
@@ -149,6 +149,7 @@ def create_app(
         Route("/api/v1/statements", api.statements, methods=["POST"]),
         Route("/api/v1/me", api.me, methods=["GET"]),
         *attempts.routes(),
+        *certificates.routes(),
         Route("/join/{code}", join_page, methods=["GET"]),
         Route("/signin", pages.signin, methods=["GET", "POST"]),
         Route("/signout", pages.signout, methods=["POST"]),

@@ -41,6 +41,8 @@ SIGN_IN = Rule("signin", failures=5, window=timedelta(minutes=15), lock=timedelt
 # one address would take thousands of years to find one.
 JOIN = Rule("join", failures=100, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 JOIN_CODE = Rule("join-code", failures=10, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# Certificate codes have 31**10 values too; someone checking a printed certificate types one code, perhaps twice.
+VERIFY = Rule("verify", failures=100, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 
 
 class Throttle:

@@ -45,6 +45,7 @@ from quizlib.results.store.records import (
     Activity,
     Assignment,
     AssignmentChange,
+    Certificate,
     Cohort,
     ForwardingState,
     IssuedAttempt,
@@ -64,6 +65,7 @@ from quizlib.results.store.rows import (
     AttemptResultRow,
     AttemptRow,
     Base,
+    CertificateRow,
     CohortRow,
     LearnerRow,
     OutboxRow,
@@ -91,6 +93,7 @@ __all__ = [
     "Assignment",
     "AssignmentChange",
     "AttemptConflict",
+    "Certificate",
     "Cohort",
     "DuplicateName",
     "ForwardingState",
@@ -109,6 +112,7 @@ __all__ = [
     "StoreError",
     "StoredStatement",
     "canonical_json",
+    "certificate_code",
     "current_revision",
     "digest",
     "head_revision",
@@ -129,6 +133,7 @@ _KINDS_OF_ROW = {
     LearnerRow: "learner",
     StatementRow: "statement",
     AttemptRow: "attempt",
+    CertificateRow: "certificate",
 }
 
 
@@ -173,10 +178,17 @@ def _assignment_facts(row: AssignmentRow) -> dict:
 # -- the store -------------------------------------------------------------------------------------------
 
 
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 def _code() -> str:
-    # Join codes are read aloud and typed: no 0/O or 1/l/I.
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    # Join codes (and certificate codes) are read aloud and typed: no 0/O or 1/l/I.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def certificate_code(text: str) -> str:
+    """A certificate code as the store keeps it, from what someone typed: "K7QM-9XTP-2B" or "k7qm 9xtp 2b"."""
+    return "".join(c for c in text.lower() if c in CODE_ALPHABET)[:16]
 
 
 class Store:
@@ -705,6 +717,17 @@ class Store:
                 {"at": r.at.isoformat(), "channel": r.channel, "assignment": r.assignment_id}
                 for r in self.reminders(learner_id=learner_id)
             ],
+            "certificates": [
+                {
+                    "code": c.code,
+                    "scope": c.scope,
+                    "title": c.title,
+                    "learner_name": c.learner_name,
+                    "issued_at": _iso(c.issued_at),
+                    "percentage": c.percentage,
+                }
+                for c in self.certificates(learner_id)
+            ],
             "attempts": [
                 {
                     "id": a.id,
@@ -778,10 +801,84 @@ class Store:
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
+            # Certificates go with the learner (and those of duplicates merged into them): /verify no longer
+            # confirms them.
+            duplicates = select(LearnerRow.id).where(LearnerRow.merged_into == learner_id)
+            s.execute(
+                sa.delete(CertificateRow).where(
+                    sa.or_(CertificateRow.learner_id == learner_id, CertificateRow.learner_id.in_(duplicates))
+                )
+            )
             # Duplicates merged into this learner hold nothing but a name and a token: they go too.
             s.execute(sa.delete(LearnerRow).where(LearnerRow.merged_into == learner_id))
             s.delete(row)
             return n
+
+    # -- certificates ----------------------------------------------------------------------------------
+
+    def add_certificate(
+        self,
+        learner_id: str,
+        scope: str,
+        *,
+        title: str,
+        course_title: str,
+        learner_name: str,
+        percentage: float,
+        quizzes: Sequence[dict],
+    ) -> tuple[Certificate, bool]:
+        """Issue the learner's certificate for ``scope`` ("course" or an assignment id), or give back the one
+        already issued (also when another request issued it at the same moment). Returns it, and whether it is
+        new. The caller has checked that the learner passed what the scope asks for."""
+        existing = self.certificate_for(learner_id, scope)
+        if existing is not None:
+            return existing, False
+        for _ in range(5):
+            row = CertificateRow(
+                code=_code(),
+                learner_id=learner_id,
+                scope=scope,
+                title=title.strip()[:300],
+                course_title=course_title.strip()[:300],
+                learner_name=" ".join(learner_name.split())[:100],
+                issued_at=_now(),
+                percentage=float(percentage),
+                quizzes=[dict(q) for q in quizzes],
+            )
+            try:
+                with self._write() as s:
+                    s.add(row)
+                return _dc(Certificate, row), True
+            except IntegrityError:  # the scope issued by another request, or a code drawn twice
+                existing = self.certificate_for(learner_id, scope)
+                if existing is not None:
+                    return existing, False
+        raise StoreError("could not draw a free certificate code")
+
+    def certificate_for(self, learner_id: str, scope: str) -> Certificate | None:
+        """The learner's certificate for ``scope`` (or one issued to a duplicate since merged into them)."""
+        found = [c for c in self.certificates(learner_id) if c.scope == scope]
+        return found[0] if found else None
+
+    def certificate(self, code: str) -> Certificate | None:
+        """The certificate with this code (as typed, in any case, with or without dashes), or None."""
+        key = certificate_code(code)
+        if not key:
+            return None
+        with self._read() as s:
+            row = s.get(CertificateRow, key)
+            return _dc(Certificate, row) if row else None
+
+    def certificates(self, learner_id: str) -> list[Certificate]:
+        """A learner's certificates, with those issued to duplicates since merged into them, oldest first."""
+        duplicates = select(LearnerRow.id).where(LearnerRow.merged_into == learner_id)
+        q = (
+            select(CertificateRow)
+            .where(sa.or_(CertificateRow.learner_id == learner_id, CertificateRow.learner_id.in_(duplicates)))
+            .order_by(CertificateRow.issued_at, CertificateRow.code)
+        )
+        with self._read() as s:
+            return [_dc(Certificate, r) for r in s.scalars(q)]
 
     # -- statements ------------------------------------------------------------------------------------
 

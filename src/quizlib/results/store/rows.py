@@ -277,3 +277,21 @@ class AttemptRow(Base):
     percentage: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     result: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
+
+
+class CertificateRow(Base):
+    """A certificate of completion the server issued (migration 0009): what it says, kept here so that
+    ``/verify/<code>`` can confirm it and nobody can make one up. ``scope`` is "course" (every required quiz
+    of the course) or the id of the assignment it was earned in; a learner has one per scope."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "scope", name="uq_certificates_learner_scope"),)
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # random, from the join codes' alphabet
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(sa.String(36))
+    title: Mapped[str] = mapped_column(sa.String(300))  # what was completed: the course or the assignment
+    course_title: Mapped[str] = mapped_column(sa.String(300))
+    learner_name: Mapped[str] = mapped_column(sa.String(100))  # as the learner asked for it on the certificate
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    percentage: Mapped[float] = mapped_column(sa.Float)  # the mean of the best scores of its quizzes
+    quizzes: Mapped[list] = mapped_column(sa.JSON)  # [{id, title, percentage, pass_mark}], in course order
