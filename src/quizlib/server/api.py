@@ -60,7 +60,8 @@ async def join(request: Request) -> JSONResponse:
             "learner_id": learner.id,
             "token": token,
             "display_name": learner.display_name,
-            "cohort": {"id": cohort.id, "name": cohort.name},
+            # The code too: should the server ever refuse this device's token, the page offers to join again.
+            "cohort": {"id": cohort.id, "name": cohort.name, "code": cohort.code},
             "home_page": ctx.home_page(request),
         },
         201,
