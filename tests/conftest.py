@@ -111,7 +111,12 @@ def write_minibook(src: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def minibook(tmp_path_factory) -> Path:
-    """The minibook built from clean with ``-W``: stable ground for the browser tests."""
+    """The minibook built from clean with ``-W``: stable ground for the browser tests.
+
+    Set QUIZLIB_TEST_MINIBOOK to an already built minibook's ``_build/html`` to skip the build while developing."""
+    prebuilt = os.environ.get("QUIZLIB_TEST_MINIBOOK")
+    if prebuilt:
+        return Path(prebuilt)
     src = write_minibook(tmp_path_factory.mktemp("minibook-src"))
     return build_book(src, tmp_path_factory.mktemp("minibook-out"))
 
