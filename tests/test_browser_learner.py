@@ -426,3 +426,81 @@ def test_answers_kept_on_the_device_sent_after_split_when_too_large_and_a_refuse
         context.close()
         store.close()
     guard.check()
+
+
+# -- joining again, and carrying on on another device ---------------------------------------------------------
+
+
+@pytest.mark.server
+@pytest.mark.book
+def test_a_joined_device_says_so_and_a_learner_carries_on_on_a_phone_with_a_code(
+    browser, built_book, start_server, tmp_path, course
+):
+    """Bea joins on a computer: opening the join link again says "You joined as Bea" and makes no second
+    learner. From My progress she gets a code; her phone opens its link and carries on as her: what the phone
+    sends is Bea's, and the trainer still sees one learner."""
+    url = f"sqlite:///{tmp_path / 'course.sqlite3'}"
+    server = start_server(built_book, url)
+    store = Store(url)
+    cohort = store.add_cohort("Spring", store.add_staff("Tess", "trainer", password_hash()).id)
+    questions = list(course.quiz(QUIZ).questions)
+    desk_ctx, desk, desk_guard = new_guarded_page(browser, **VIEWPORTS["desktop"])
+    phone_ctx, phone, phone_guard = new_guarded_page(browser, **VIEWPORTS["phone"])
+    join_link = f"{server.url}join/{cohort.code}"
+    try:
+        desk.goto(join_link)
+        desk.get_by_label("Your name, as your trainer will see it").fill("Bea")
+        desk.get_by_role("button", name="Join").click()
+        desk.get_by_role("link", name="Start the course").click()
+        answer_and_check(desk, questions[0], full_credit_response(questions[0]))
+        desk.wait_for_function("() => window.QuizLibSync.pending() === 0")
+        [bea] = store.learners()
+
+        # The link again: the device says who it joined as, and carries on.
+        desk.goto(join_link)
+        expect(desk.get_by_text("You joined as Bea, in Spring, on this device.")).to_be_visible()
+        expect(desk.get_by_label("Your name, as your trainer will see it")).to_be_hidden()
+        expect(desk.get_by_role("link", name="Continue the course")).to_be_visible()
+        assert violations(desk) == []
+        desk.get_by_role("button", name="Not Bea? Join with another name").click()
+        expect(desk.get_by_label("Your name, as your trainer will see it")).to_be_focused()
+        assert [x.id for x in store.learners()] == [bea.id]
+
+        # My progress: a code for another device.
+        desk.goto(f"{server.url}chapters/progress.html")
+        another = desk.locator(".ql-another-device")
+        expect(another.get_by_role("heading", name="Use another device")).to_be_visible()
+        another.get_by_role("button", name="Get a code for another device").click()
+        code = another.locator(".ql-resume-code")
+        expect(code).to_have_text(re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}$"))
+        link = another.locator(".ql-resume-link").get_attribute("href")
+        assert link == f"{server.url}resume/{code.inner_text().lower()}"
+        expect(another).to_contain_text("It works once, until")
+        axe_in_both_themes(desk)
+
+        # The phone opens the link and carries on as Bea.
+        phone.goto(link)
+        expect(phone.get_by_label("The code from your other device")).to_have_value(code.inner_text().lower())
+        assert violations(phone) == []
+        phone.get_by_role("button", name="Carry on here").click()
+        expect(phone.get_by_text("Welcome back, Bea.")).to_be_visible()
+        phone.get_by_role("link", name="Continue the course").click()
+        answer_and_check(phone, questions[1], full_credit_response(questions[1]))
+        phone.wait_for_function("() => window.QuizLibSync.pending() === 0")
+        answered = store.statements(verb="answered")
+        assert {s.question_id for s in answered} == {questions[0].id, questions[1].id}
+        assert {s.learner_id for s in answered} == {bea.id}
+        assert [x.id for x in store.learners()] == [bea.id]
+        phone.goto(join_link)
+        expect(phone.get_by_text("You joined as Bea, in Spring, on this device.")).to_be_visible()
+
+        # The code is spent: a second use is refused, with what to do.
+        desk.goto(link)
+        desk.get_by_role("button", name="Carry on here").click()
+        expect(desk.locator("#resume-result")).to_contain_text("already used")
+    finally:
+        desk_ctx.close()
+        phone_ctx.close()
+        store.close()
+    desk_guard.check()
+    phone_guard.check()

@@ -524,7 +524,7 @@
     flush().then(fetchMe).then(function (me) {
       status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
       showSetAside(section);
-      if (!me.assignments.length) { section.appendChild(el("p", { text: "Nothing is assigned to you yet." })); return; }
+      if (!me.assignments.length) section.appendChild(el("p", { text: "Nothing is assigned to you yet." }));
       me.assignments.forEach(function (a) {
         var box = el("div", { className: "ql-assignment", "data-registration": a.registration });
         var due = a.due ? "due " + a.due + (a.overdue ? " (overdue)" : "") : "no due date";
@@ -544,11 +544,44 @@
         box.appendChild(list);
         section.appendChild(box);
       });
+      section.appendChild(anotherDevice());
     }).catch(function () {
       if (!learner()) { section.remove(); showLeft(container); return; }
       status.textContent = "The course server cannot be reached just now. Your answers are kept in this browser and will be sent when it is back.";
       showSetAside(section);
     });
+  }
+
+  // "Use another device": a short code and a link, from the server, with which another phone or computer carries
+  // on as this learner (it gets its own token; this device keeps working). The code works once, for a while.
+  function anotherDevice() {
+    var box = el("div", { className: "ql-another-device" });
+    box.appendChild(el("h3", { text: "Use another device" }));
+    box.appendChild(el("p", { text: "To carry on on another phone or computer, as " + (learner().display_name || "you") +
+      ", get a code here, then open its link (or type the code) on the other device." }));
+    var out = el("div", { role: "status" });
+    var button = el("button", { type: "button", className: "ql-button ql-secondary", text: "Get a code for another device" });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      out.textContent = "Asking the course server for a code…";
+      api("POST", "api/v1/resume-code", {}).then(function (res) {
+        button.disabled = false;
+        if (res.status !== 201 || !res.body) throw new Error(String(res.status));
+        var until = new Date(res.body.expires_at);
+        var time = isNaN(until.getTime()) ? "" : until.toLocaleTimeString(document.documentElement.lang || "en", { hour: "2-digit", minute: "2-digit" });
+        out.textContent = "";
+        out.appendChild(el("p", {}, ["Your code: ", el("strong", { className: "ql-resume-code", text: res.body.code.toUpperCase() })]));
+        out.appendChild(el("p", {}, ["On the other device, open ", el("a", { className: "ql-resume-link", href: res.body.link, text: res.body.link }),
+          " or go to " + res.body.link.replace(/resume\/[^/]*$/, "resume") + " and type the code."]));
+        out.appendChild(el("p", { className: "ql-help", text: "It works once" + (time ? ", until " + time : "") + ". Keep it to yourself: whoever uses it answers as you." }));
+      }).catch(function () {
+        button.disabled = false;
+        out.textContent = "The course server cannot be reached just now. Try again when this device is online.";
+      });
+    });
+    box.appendChild(el("p", {}, [button]));
+    box.appendChild(out);
+    return box;
   }
 
   // The device is no longer joined: said where "Assigned to you" would be, with the way to join again.

@@ -71,6 +71,7 @@ from quizlib.results.store.rows import (
     OutboxRow,
     QuestionResultRow,
     ReminderRow,
+    ResumeCodeRow,
     SettingRow,
     StaffRow,
     StaffSessionRow,
@@ -88,6 +89,7 @@ ROLES = ("lead", "trainer")
 
 __all__ = [
     "DEFAULT_URL",
+    "RESUME_MINUTES",
     "ROLES",
     "Activity",
     "Assignment",
@@ -113,6 +115,7 @@ __all__ = [
     "StoredStatement",
     "canonical_json",
     "certificate_code",
+    "code_for_people",
     "current_revision",
     "digest",
     "head_revision",
@@ -184,6 +187,14 @@ CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 def _code() -> str:
     # Join codes (and certificate codes) are read aloud and typed: no 0/O or 1/l/I.
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+RESUME_MINUTES = 30  # how long a resume code works: enough to pick up the other device
+
+
+def code_for_people(code: str) -> str:
+    """A code as people read it: groups of four, "k7qm-9xtp-2b"."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def certificate_code(text: str) -> str:
@@ -809,10 +820,54 @@ class Store:
                     sa.or_(CertificateRow.learner_id == learner_id, CertificateRow.learner_id.in_(duplicates))
                 )
             )
+            s.execute(sa.delete(ResumeCodeRow).where(ResumeCodeRow.learner_id == learner_id))
             # Duplicates merged into this learner hold nothing but a name and a token: they go too.
             s.execute(sa.delete(LearnerRow).where(LearnerRow.merged_into == learner_id))
             s.delete(row)
             return n
+
+    # -- carrying on on another device -----------------------------------------------------------------
+
+    def add_resume_code(self, learner_id: str, minutes: int = RESUME_MINUTES) -> tuple[str, datetime]:
+        """A short code (ten letters and digits of the join codes' alphabet) with which another device carries
+        on as this learner (or, for a merged duplicate, as the learner it was merged into), and when it stops
+        working. It works once; a new code replaces the learner's earlier one. Only its hash is kept."""
+        learner = self.learner(learner_id)
+        keep_id = learner.merged_into or learner.id
+        code, now = _code(), _now()
+        expires = now + timedelta(minutes=minutes)
+        with self._write() as s:
+            s.execute(sa.delete(ResumeCodeRow).where(ResumeCodeRow.learner_id == keep_id))
+            s.add(ResumeCodeRow(code_hash=digest(code), learner_id=keep_id, created_at=now, expires_at=expires))
+        return code, expires
+
+    def redeem_resume_code(self, typed: str) -> tuple[Learner, str] | None:
+        """For a resume code as someone typed it ("k7qm-9xtp-2b", any case): this device's own learner row,
+        merged into the code's learner (so the other device's token goes on working, and what this one sends
+        is stored for the same learner), and its token. None for an unknown, used or expired code; a code is
+        spent by its first use."""
+        code = certificate_code(typed)
+        with self._write() as s:
+            row = s.get(ResumeCodeRow, digest(code)) if code else None
+            if row is None:
+                return None
+            s.delete(row)
+            keep = s.get(LearnerRow, row.learner_id)
+            if row.expires_at < _now() or keep is None:
+                return None
+            token = secrets.token_urlsafe(32)
+            device = LearnerRow(
+                id=str(uuid.uuid4()),
+                cohort_id=keep.cohort_id,
+                display_name=keep.display_name,
+                token_hash=digest(token),
+                email=None,
+                created_at=_now(),
+                merged_into=keep.id,
+            )
+            s.add(device)
+            s.flush()
+            return _dc(Learner, device), token
 
     # -- certificates ----------------------------------------------------------------------------------
 

@@ -295,3 +295,14 @@ class CertificateRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     percentage: Mapped[float] = mapped_column(sa.Float)  # the mean of the best scores of its quizzes
     quizzes: Mapped[list] = mapped_column(sa.JSON)  # [{id, title, percentage, pass_mark}], in course order
+
+
+class ResumeCodeRow(Base):
+    """A short code that lets a learner carry on on another device (migration 0009): only its hash is kept; it
+    is valid until ``expires_at`` and once. A learner has at most one (a new one replaces it)."""
+
+    __tablename__ = "resume_codes"
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
