@@ -71,7 +71,9 @@ def test_the_quiz_runtime_is_served_once_and_only_where_a_page_needs_it(built_bo
 # each quiz carried its own 64 KB copy of the runtime; 879,132 with the runtime in _static (the page itself
 # went from 128,375 to 64,478 bytes; the runtime, 72,196 bytes, is fetched once for the whole book).
 WEIGHED = "chapters/04-meta-analyses.html"
-BUDGET = 967_000  # about 10% above 879,132
+# 981,951 once the learner's side (Your course, the certificate page, sending states, Use another device) grew
+# the runtime from 117,070 to 162,133 bytes, still fetched once for the whole book.
+BUDGET = 1_000_000  # about 2% above 981,951; was 967,000, about 10% above 879,132
 
 
 def _same_origin_assets(book: Path, page: str) -> dict[str, int]:
