@@ -355,6 +355,7 @@ def test_answers_kept_on_the_device_sent_after_split_when_too_large_and_a_refuse
         page.get_by_role("button", name="Join").click()
         page.get_by_role("link", name="Start the course").click()
         page.wait_for_url(f"**/{quiz.chapter}.html")
+        page.locator(f"section.ql-question[data-question='{questions[0].id}']").wait_for()
 
         answer_and_check(page, questions[0], full_credit_response(questions[0]))
         page.wait_for_function("() => window.QuizLibSync.pending() === 0")
@@ -452,6 +453,7 @@ def test_a_joined_device_says_so_and_a_learner_carries_on_on_a_phone_with_a_code
         desk.get_by_label("Your name, as your trainer will see it").fill("Bea")
         desk.get_by_role("button", name="Join").click()
         desk.get_by_role("link", name="Start the course").click()
+        desk.locator(f"section.ql-question[data-question='{questions[0].id}']").wait_for()
         answer_and_check(desk, questions[0], full_credit_response(questions[0]))
         desk.wait_for_function("() => window.QuizLibSync.pending() === 0")
         [bea] = store.learners()
@@ -485,6 +487,7 @@ def test_a_joined_device_says_so_and_a_learner_carries_on_on_a_phone_with_a_code
         phone.get_by_role("button", name="Carry on here").click()
         expect(phone.get_by_text("Welcome back, Bea.")).to_be_visible()
         phone.get_by_role("link", name="Continue the course").click()
+        phone.locator(f"section.ql-question[data-question='{questions[1].id}']").wait_for()
         answer_and_check(phone, questions[1], full_credit_response(questions[1]))
         phone.wait_for_function("() => window.QuizLibSync.pending() === 0")
         answered = store.statements(verb="answered")
