@@ -89,24 +89,34 @@ def _chapter(title: str, code: str) -> str:
 
 
 def write_minibook(src: Path) -> Path:
-    """A small book with the course's own configuration and the fixture quizzes (every kind, a drawn
-    assessment, the progress page)."""
+    """A small book with the course's own configuration and the fixture quizzes (every kind, with the home page's
+    "Your course" above it; a drawn assessment; the progress page; the certificate page)."""
     src.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "_config.yml", src / "_config.yml")
     shutil.copytree(DATA / "course" / "quizzes", src / "quizzes")
     (src / "chapters").mkdir()
-    (src / "chapters" / "kinds.md").write_text(_chapter("Every kind", 'quizlib.show("kinds")'))
+    (src / "chapters" / "kinds.md").write_text(
+        _chapter("Every kind", "quizlib.course_progress()")
+        + '\nSome teaching.\n\n```{code-cell} ipython3\n:tags: [remove-input]\nquizlib.show("kinds")\n```\n'
+    )
     (src / "chapters" / "exam.md").write_text(_chapter("The exam", 'quizlib.show("exam")'))
     (src / "chapters" / "progress.md").write_text(_chapter("My progress", "quizlib.progress()"))
+    (src / "chapters" / "certificate.md").write_text(_chapter("Your certificate", "quizlib.certificate()"))
     (src / "_toc.yml").write_text(
         "format: jb-book\nroot: chapters/kinds\nchapters:\n  - file: chapters/exam\n  - file: chapters/progress\n"
+        "  - file: chapters/certificate\n"
     )
     return src
 
 
 @pytest.fixture(scope="session")
 def minibook(tmp_path_factory) -> Path:
-    """The minibook built from clean with ``-W``: stable ground for the browser tests."""
+    """The minibook built from clean with ``-W``: stable ground for the browser tests.
+
+    Set QUIZLIB_TEST_MINIBOOK to an already built minibook's ``_build/html`` to skip the build while developing."""
+    prebuilt = os.environ.get("QUIZLIB_TEST_MINIBOOK")
+    if prebuilt:
+        return Path(prebuilt)
     src = write_minibook(tmp_path_factory.mktemp("minibook-src"))
     return build_book(src, tmp_path_factory.mktemp("minibook-out"))
 

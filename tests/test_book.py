@@ -71,7 +71,9 @@ def test_the_quiz_runtime_is_served_once_and_only_where_a_page_needs_it(built_bo
 # each quiz carried its own 64 KB copy of the runtime; 879,132 with the runtime in _static (the page itself
 # went from 128,375 to 64,478 bytes; the runtime, 72,196 bytes, is fetched once for the whole book).
 WEIGHED = "chapters/04-meta-analyses.html"
-BUDGET = 967_000  # about 10% above 879,132
+# 981,951 once the learner's side (Your course, the certificate page, sending states, Use another device) grew
+# the runtime from 117,070 to 162,133 bytes, still fetched once for the whole book.
+BUDGET = 1_000_000  # about 2% above 981,951; was 967,000, about 10% above 879,132
 
 
 def _same_origin_assets(book: Path, page: str) -> dict[str, int]:
@@ -151,8 +153,9 @@ def _rebuild_log(src: Path, out: Path) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
 
 
-def test_a_prose_edit_re_reads_that_page_alone_and_a_title_edit_the_progress_page_too(tmp_path):
-    """Each quiz output depends on what it is made from: a quiz on the quiz files, the progress page also on the
+def test_a_prose_edit_re_reads_that_page_alone_and_a_title_edit_the_pages_that_show_it(tmp_path):
+    """Each quiz output depends on what it is made from: a quiz on the quiz files, and what names chapters (the
+    progress and certificate pages, the home page's "Your course", a quiz's link to the next chapter) also on the
     chapters' titles and order (kept in an outline file rewritten only when they change), not on every chapter."""
     from conftest import build_book, write_minibook
 
@@ -164,6 +167,9 @@ def test_a_prose_edit_re_reads_that_page_alone_and_a_title_edit_the_progress_pag
     assert "0 added, 1 changed, 0 removed" in log and "reading sources... [100%] chapters/exam" in log, log
     exam.write_text(exam.read_text().replace("# The exam", "# The final exam"))
     log = _rebuild_log(src, tmp_path / "out")
-    assert "0 added, 2 changed, 0 removed" in log, log  # the chapter and the progress page, which lists it
+    # The chapter; the progress and certificate pages, which list it; the home page, whose quiz links to it.
+    assert "0 added, 4 changed, 0 removed" in log, log
+    for page in ("certificate", "exam", "kinds", "progress"):
+        assert f"chapters/{page}" in log.split("0 added, 4 changed")[1], page
     progress = (tmp_path / "out" / "_build" / "html" / "chapters" / "progress.html").read_text(encoding="utf-8")
     assert "The final exam" in progress

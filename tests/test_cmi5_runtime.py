@@ -178,7 +178,7 @@ def run_session(browser, base, lms, url, keys=None, wrong=0):
         except PlaywrightTimeout:
             pytest.fail(f"the AU did not start: {page.locator('#qll-status').inner_text()}; {guard.errors}")
         frame = page.frame_locator("#qll-frame")
-        frame.locator(".quizlib[data-mounted]").wait_for()
+        frame.locator(".quizlib[data-quizlib=quiz][data-mounted]").wait_for()
         if keys is not None:
             answer_all(frame, keys, wrong=wrong)
             page.wait_for_function("() => QuizLibLaunch.launcher.adapter !== null")

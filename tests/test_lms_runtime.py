@@ -89,13 +89,13 @@ def go_to(page, chapter: str):
 def answer_all(frame, keys, *, wrong: int = 0):
     """Answer every question the quiz on the page shows: the first by mouse, the rest through the quiz's own
     recordTry (the same path a click takes); the first ``wrong`` of those get a wrong answer to every try."""
-    frame.locator(".quizlib[data-mounted]").wait_for()
+    frame.locator(".quizlib[data-quizlib=quiz][data-mounted]").wait_for()
     if frame.locator(".ql-assessment").count():  # the final: a practice attempt, as the learner takes it
         frame.get_by_role("button", name="Start a practice attempt").click()
         frame.locator(".ql-questions .ql-question").first.wait_for()
         frame.locator("body").evaluate(
             """(body, keys) => {
-              const a = document.querySelector('.quizlib[data-mounted]').quizlib;
+              const a = document.querySelector('.quizlib[data-quizlib=quiz][data-mounted]').quizlib;
               a.views.forEach(v => { a.keep(v.q.id, keys[v.q.id]); v.restoreDraft(); });
               a.submit(true);
             }""",
@@ -109,7 +109,7 @@ def answer_all(frame, keys, *, wrong: int = 0):
         first.get_by_role("button", name="Check answer").click()
     frame.locator("body").evaluate(
         """(body, args) => {
-          const quiz = document.querySelector('.quizlib[data-mounted]').quizlib;
+          const quiz = document.querySelector('.quizlib[data-quizlib=quiz][data-mounted]').quizlib;
           let n = 0;
           quiz.shown.forEach(q => {
             const done = () => quiz.state.answers[q.id] && QuizLibCore.outcome(q, quiz.state.answers[q.id].tries, quiz.quiz.settings).final;

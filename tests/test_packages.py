@@ -186,6 +186,7 @@ def test_a_subset_links_only_to_its_own_pages(packages):
     assert pages == [
         "course/chapters/04-meta-analyses.html",
         "course/chapters/05-video-interaction-guidance.html",
+        "course/chapters/certificate.html",
         "course/chapters/glossary.html",
         "course/chapters/progress.html",
         "course/chapters/references.html",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from cohort_helpers import take_quiz
 from server_fixtures import csrf_of, join, signed_in
 
 from quizlib.quiz.score import full_credit_response as _right
 from quizlib.results import xapi
+from quizlib.server.certificates import show_code
 
 ROLES = ("learner", "own_trainer", "other_trainer", "lead", "anonymous")
 STAFF_ONLY = {"learner": "signin", "own_trainer": "ok", "other_trainer": "ok", "lead": "ok", "anonymous": "signin"}
@@ -24,7 +26,7 @@ PUBLIC = {role: "ok" for role in ROLES}
 LEARNER = {"learner": "ok", "own_trainer": 401, "other_trainer": 401, "lead": 401, "anonymous": 401}
 
 # method, path, body, expected by role[, whether a request allowed changes something (default: POST does)].
-# In paths and bodies: {cohort}, {learner}, {code}; fresh for each request: {victim} a learner of the cohort,
+# In paths and bodies: {cohort}, {learner}, {code}, {certificate} (the code of a certificate of the learner's); fresh for each request: {victim} a learner of the cohort,
 # {dup} another learner of it, {staffer} an active trainer, {inactive} a deactivated trainer, {spare} a cohort
 # of the own trainer, {assignment} an assignment in a cohort {acohort} of the own trainer; {other_trainer_id}
 # the other trainer's account.
@@ -33,7 +35,14 @@ TABLE = [
     ("POST", "api/v1/join", "join", {role: "ok" for role in ROLES}),
     ("POST", "api/v1/statements", "statement", LEARNER),
     ("GET", "api/v1/me", None, LEARNER),
+    ("GET", "api/v1/certificates", None, LEARNER),
+    ("POST", "api/v1/certificates", "certificate", LEARNER),
+    ("GET", "verify", None, PUBLIC),
+    ("GET", "verify/{certificate}", None, PUBLIC),
     ("GET", "join/{code}", None, PUBLIC),
+    ("POST", "api/v1/resume-code", "resume-code", LEARNER),
+    ("GET", "resume", None, PUBLIC),
+    ("GET", "resume/{code}", None, PUBLIC),
     ("GET", "signin", None, PUBLIC),
     ("GET", "staff/quizlib-staff.js", None, PUBLIC),
     ("GET", "account/password", None, STAFF_ONLY),
@@ -134,6 +143,26 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
     store.add_cohort("Other cohort", store.staff_by_name("Other Trainer").id)
     who = join(live, cohort.code, "Bea")
     clients["learner"].headers["Authorization"] = f"Bearer {who['token']}"
+    # Bea passed an assignment: she may have its certificate, and there is one to check.
+    certified = store.add_assignment(
+        cohort.id,
+        title="Certified",
+        chapters=["chapters/02-sensitivity"],
+        quiz_ids=["sensitivity"],
+        include_final=False,
+        pass_mark=70,
+        due_date=None,
+    )
+    take_quiz(clients["learner"], who, course.quiz("sensitivity"), registration=certified.id)
+    issued, _ = store.add_certificate(
+        who["learner_id"],
+        "course",
+        title="Course",
+        course_title="Course",
+        learner_name="Bea",
+        percentage=90,
+        quizzes=[],
+    )
     for role in ("anonymous", "learner"):  # a form token of their own, so only the permission can refuse them
         clients[role].csrf = csrf_of(clients[role].get("signin").text)
 
@@ -153,6 +182,7 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
                 "code": cohort.code,
                 "n": n,
                 "other_trainer_id": other_trainer.id,
+                "certificate": show_code(issued.code),
             }
             if "{victim}" in path or "{victim}" in str(body):
                 victim = store.add_learner(cohort.id, f"Victim {n}")[0]
@@ -203,6 +233,10 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
                 r = client.post(url, json={"code": cohort.code, "display_name": f"Joiner {n}"})
             elif body == "statement":
                 r = client.post(url, json=_statement(who, course))
+            elif body == "resume-code":
+                r = client.post(url, json={})
+            elif body == "certificate":
+                r = client.post(url, json={"scope": certified.id})
             elif method == "POST":
                 form = {k: v.format(**names) for k, v in body.items()}
                 r = client.post(url, data={"csrf": client.csrf, **form})
@@ -224,8 +258,9 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
             changes = effect[0] if effect else method == "POST"
             allowed = want == "ok" and changes
             changed = [k for k, probe in probes.items() if probe() != before[k]]
-            if body in ("join", "statement"):
-                continue  # a learner joins, or sends an answer: checked in tests/test_server_api.py
+            if body in ("join", "statement", "certificate", "resume-code"):
+                continue  # a learner joins, sends an answer, asks for a certificate or a resume code:
+                # tests/test_server_api.py, tests/test_certificates.py and tests/test_resume.py
             if changed and not allowed:
                 failures.append(f"{method} {path} as {role}: changed {', '.join(changed)}, which it must not")
             if allowed and not changed:
@@ -234,7 +269,7 @@ def test_every_endpoint_gives_each_role_what_the_table_says(live, course):
         c.close()
     assert not failures, "\n".join(failures)
     # Refused changes changed nothing: only the own trainer and the lead assigned, and only the lead made staff.
-    assert len(store.assignments(cohort.id)) == 2
+    assert len(store.assignments(cohort.id)) == 3  # with the one Bea passed
     assert len([s for s in store.all_staff() if s.name.startswith("Trainer ")]) == 1
     assert store.learner(who["learner_id"]).email.endswith("@example.org")
     assert store.learner(who["learner_id"]).note.startswith("Note ")

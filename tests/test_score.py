@@ -50,9 +50,10 @@ def test_quiz(case):
     assert got == (case["points"], case["max_points"], case["percentage"], case["passed"], case["complete"])
 
 
-@pytest.mark.parametrize("text,value", T["numbers"], ids=lambda v: repr(v))
-def test_parse_number(text, value):
-    assert score.parse_number(text) == value
+@pytest.mark.parametrize("case", T["numbers"], ids=repr)
+def test_parse_number(case):
+    text, value, *unit = case
+    assert (score.parse_number(text, *unit) if unit else score.parse_number(text)) == value
 
 
 @pytest.mark.parametrize("case", T["draws"], ids=case_id)

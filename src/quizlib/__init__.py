@@ -13,8 +13,17 @@ The package in layers (each imports only from the layers below it; ``tests/test_
 - ``quizlib.cli``: the ``quizlib`` command.
 """
 
-from quizlib.fronts.notebook import objectives, progress, show, study_plan
+from quizlib.fronts.notebook import certificate, course_progress, objectives, progress, show, study_plan
 from quizlib.quiz.load import QuizFileError, load_course
 
-__all__ = ["QuizFileError", "load_course", "objectives", "progress", "show", "study_plan"]
+__all__ = [
+    "QuizFileError",
+    "certificate",
+    "course_progress",
+    "load_course",
+    "objectives",
+    "progress",
+    "show",
+    "study_plan",
+]
 __version__ = "0.2.0"

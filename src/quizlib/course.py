@@ -83,6 +83,32 @@ def study_times(root: Path) -> dict[str, int]:
     return times
 
 
+def title(root: Path) -> str:
+    """The course's title, from ``_config.yml`` (the book's title), or "Course"."""
+    try:
+        config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return "Course"
+    return str(config.get("title") or "Course") if isinstance(config, dict) else "Course"
+
+
+def page_calling(root: Path, call: str) -> str | None:
+    """The first document of the table of contents whose source calls ``quizlib.<call>(`` (the progress page
+    calls ``progress``, the certificate page ``certificate``), or None."""
+    needle = re.compile(rf"\bquizlib\.{re.escape(call)}\(")
+    for doc in toc_documents(root):
+        path = root / f"{doc}.md"
+        if path.exists() and needle.search(path.read_text(encoding="utf-8")):
+            return doc
+    return None
+
+
+def next_document(root: Path, doc: str) -> str | None:
+    """The document after ``doc`` in the table of contents, or None for the last (or one not listed)."""
+    docs = toc_documents(root)
+    return docs[docs.index(doc) + 1] if doc in docs and docs.index(doc) + 1 < len(docs) else None
+
+
 def _stamp(root: Path) -> tuple[tuple[str, int], ...]:
     return tuple((p.name, p.stat().st_mtime_ns) for p in quiz_files(root))
 

@@ -23,7 +23,7 @@ function runScoringCases(C, kind, cases, quizzes, banks) {
         var s = C.scoreQuiz(quiz, c.answers);
         return { points: s.points, max_points: s.max_points, percentage: s.percentage, passed: s.passed, complete: s.complete };
       }
-      if (kind === "numbers") return { value: C.parseNumber(c[0]) };
+      if (kind === "numbers") return { value: c.length > 2 ? C.parseNumber(c[0], c[2]) : C.parseNumber(c[0]) };
       if (kind === "draws") return { questions: C.drawQuestions(banks.exam, banks, c.seed).map(function (q) { return q.id; }) };
       if (kind === "arrangements") return { order: C.arrangement(question(), c.seed) };
       if (kind === "hashes") return { value: C.fnv1a(c[0]) };

@@ -150,38 +150,91 @@ def summative_quizzes(course: Course) -> list[str]:
     return [q.id for q in course.quizzes.values() if q.summative]
 
 
+def anchor(quiz_id: str) -> str:
+    """The id of a quiz's block in its page: where "Skip to the quiz" goes."""
+    return f"ql-quiz-{quiz_id}"
+
+
 def block(data: dict[str, Any], label: str, *, standalone: bool = True) -> str:
     """One mountable block: the data, a message for readers without JavaScript and, if ``standalone``, the
-    runtime inline."""
+    runtime inline. A quiz's block has an id (:func:`anchor`) and takes focus when a link leads to it."""
+    where = f' id="{anchor(data["quiz"]["id"])}" tabindex="-1"' if data["type"] == "quiz" else ""
     return (
-        f'{_BLOCK}{html.escape(data["type"])}">'
+        f'{_BLOCK}{html.escape(data["type"])}"{where}>'
         f'<script type="application/json" class="quizlib-data">{_json_for_script(data)}</script>'
         f"<noscript><p>{html.escape(label)} needs JavaScript, which is turned off in this browser.</p></noscript>"
         f"</div>" + (f"\n{runtime()}" if standalone else "")
     )
 
 
-def quiz_html(course: Course, quiz_id: str, *, standalone: bool = True) -> str:
+def quiz_html(course: Course, quiz_id: str, *, standalone: bool = True, links: dict[str, Any] | None = None) -> str:
     """A quiz's block. A summative quiz's block carries no question; standing alone it carries its encoded
-    practice copy, in the book it names the copy in ``_static`` (written by ``quizlib.fronts.sphinx_ext``)."""
+    practice copy, in the book it names the copy in ``_static`` (written by ``quizlib.fronts.sphinx_ext``).
+
+    ``links`` (in the book): where a learner goes after the quiz, ``{"next": {"doc", "title"}, "progress":
+    {"doc", "title"}}``, documents as paths from the book's root without ``.html``; shown after the quiz."""
     quiz = course.quiz(quiz_id)
     label = f"The quiz “{quiz.title}”"
     if quiz.summative:
         practice = {"encoded": encode_practice(quiz_id, quiz_data(course, quiz_id))} if standalone else {"script": True}
-        return block(summative_data(course, quiz_id, practice=practice), label, standalone=standalone)
-    return block(quiz_data(course, quiz_id), label, standalone=standalone)
+        data = summative_data(course, quiz_id, practice=practice)
+    else:
+        data = quiz_data(course, quiz_id)
+    if links:
+        data["links"] = links
+    return block(data, label, standalone=standalone)
 
 
-def progress_html(course: Course, chapter_titles: dict[str, str], *, standalone: bool = True) -> str:
-    """The learner's "my progress" table, filled in the browser from what each quiz saved there."""
-    quizzes = [
+def _quiz_list(course: Course, chapter_titles: dict[str, str]) -> list[dict[str, Any]]:
+    return [
         {
             "id": q.id,
             "title": q.title,
             "chapter": q.chapter,
             "chapter_title": chapter_titles.get(q.chapter, q.chapter),
             "pass_mark": q.settings.pass_mark,
+            "required": q.required,
         }
         for q in course.quizzes.values()
     ]
-    return block({"type": "progress", "quizzes": quizzes}, "Your progress", standalone=standalone)
+
+
+def progress_html(
+    course: Course, chapter_titles: dict[str, str], *, standalone: bool = True, certificate: str | None = None
+) -> str:
+    """The learner's "my progress" table, filled in the browser from what each quiz saved there;
+    ``certificate`` is the certificate page's document, linked below the table."""
+    data: dict[str, Any] = {"type": "progress", "quizzes": _quiz_list(course, chapter_titles)}
+    if certificate:
+        data["certificate"] = certificate
+    return block(data, "Your progress", standalone=standalone)
+
+
+def course_html(
+    course: Course,
+    chapter_titles: dict[str, str],
+    chapters: list[str],
+    *,
+    progress: str | None,
+    certificate: str | None,
+    standalone: bool = True,
+) -> str:
+    """The home page's "Your course": continue where you left off, a progress bar and a tick for each finished
+    chapter of ``chapters`` (the documents with a quiz, in reading order), filled in the browser."""
+    data = {
+        "type": "course",
+        "chapters": [{"doc": doc, "title": chapter_titles.get(doc, doc)} for doc in chapters],
+        "quizzes": _quiz_list(course, chapter_titles),
+        "progress": progress,
+        "certificate": certificate,
+    }
+    return block(data, "Your course", standalone=standalone)
+
+
+def certificate_html(
+    course: Course, chapter_titles: dict[str, str], course_title: str, *, standalone: bool = True
+) -> str:
+    """The certificate of completion: issued by the course server for a learner who joined, else made in the
+    browser once every required quiz is passed there."""
+    data = {"type": "certificate", "course": course_title, "quizzes": _quiz_list(course, chapter_titles)}
+    return block(data, "Your certificate", standalone=standalone)

@@ -1,4 +1,5 @@
-"""What a chapter calls: ``show(quiz_id)``, ``objectives(quiz_id)``, ``progress()`` and ``study_plan()``.
+"""What a chapter calls: ``show(quiz_id)``, ``objectives(quiz_id)``, ``progress()``, ``study_plan()``,
+``course_progress()`` (the home page's "Your course") and ``certificate()``.
 
 Each returns an object that Jupyter displays from the one definition in ``quizzes/``: a quiz as an
 ipywidget where a kernel is live and as a self-contained HTML block in the published book.
@@ -21,7 +22,7 @@ from typing import Any
 
 from quizlib import course as course_folder
 from quizlib.course import find_root
-from quizlib.fronts.html import progress_html, quiz_html
+from quizlib.fronts.html import certificate_html, course_html, progress_html, quiz_html
 from quizlib.quiz.model import Course
 
 
@@ -117,7 +118,8 @@ def study_plan() -> _Html:
 def _progress(root: Path, standalone: bool = True) -> tuple[str, str]:
     c = course_folder.quizzes(root)
     text = "\n".join(f"- {q.title}" for q in c.quizzes.values())
-    html = progress_html(c, course_folder.chapter_titles(root), standalone=standalone)
+    certificate = None if standalone else course_folder.page_calling(root, "certificate")
+    html = progress_html(c, course_folder.chapter_titles(root), standalone=standalone, certificate=certificate)
     return html, "Your progress, by quiz:\n\n" + text
 
 
@@ -126,11 +128,70 @@ def progress() -> _Html:
     return _Html("progress", "", *_progress(find_root()))
 
 
+def _chapters_with_quizzes(root: Path) -> list[str]:
+    with_quiz = {q.chapter for q in course_folder.quizzes(root).quizzes.values()}
+    return [doc for doc in course_folder.toc_documents(root) if doc in with_quiz]
+
+
+def _course_progress(root: Path, standalone: bool = True) -> tuple[str, str]:
+    c = course_folder.quizzes(root)
+    html = course_html(
+        c,
+        course_folder.chapter_titles(root),
+        _chapters_with_quizzes(root),
+        progress=course_folder.page_calling(root, "progress"),
+        certificate=course_folder.page_calling(root, "certificate"),
+        standalone=standalone,
+    )
+    return html, "Your course: where you left off, and the chapters you have finished (shown in the published book)."
+
+
+def course_progress() -> _Html:
+    """The home page's "Your course": continue where you left off, the course's progress bar and a tick for each
+    finished chapter, from what this browser keeps."""
+    return _Html("course_progress", "", *_course_progress(find_root()))
+
+
+def _certificate(root: Path, standalone: bool = True) -> tuple[str, str]:
+    c = course_folder.quizzes(root)
+    html = certificate_html(c, course_folder.chapter_titles(root), course_folder.title(root), standalone=standalone)
+    required = "\n".join(f"- {q.title}" for q in c.quizzes.values() if q.required)
+    return html, "Your certificate of completion, once you have passed:\n\n" + required
+
+
+def certificate() -> _Html:
+    """The certificate of completion: issued by the course server for a learner who joined (with a code that
+    ``/verify/CODE`` confirms), else made in the browser once every required quiz is passed there."""
+    return _Html("certificate", "", *_certificate(find_root()))
+
+
+def _links(root: Path, quiz_id: str) -> dict:
+    """Where a learner goes after quiz ``quiz_id`` in the book: the next document and the progress page."""
+    titles = course_folder.chapter_titles(root)
+    chapter = course_folder.quizzes(root).quiz(quiz_id).chapter
+    out: dict = {}
+    following = course_folder.next_document(root, chapter)
+    if following is not None:
+        out["next"] = {"doc": following, "title": titles.get(following, following)}
+    progress_doc = course_folder.page_calling(root, "progress")
+    if progress_doc is not None and progress_doc != following:
+        out["progress"] = {"doc": progress_doc, "title": titles.get(progress_doc, "My progress")}
+    return out
+
+
+def _show(root: Path, quiz_id: str, standalone: bool) -> str:
+    # Standing alone (a notebook's output) there is no book to go on in; in the book, the links after the quiz.
+    links = None if standalone else _links(root, quiz_id)
+    return quiz_html(course_folder.quizzes(root), quiz_id, standalone=standalone, links=links)
+
+
 _RENDERERS = {  # call -> (root, argument, standalone) -> HTML
-    "show": lambda root, quiz_id, standalone: quiz_html(course_folder.quizzes(root), quiz_id, standalone=standalone),
+    "show": _show,
     "objectives": lambda root, quiz_id, standalone: _objectives(root, quiz_id)[0],
     "progress": lambda root, arg, standalone: _progress(root, standalone)[0],
     "study_plan": lambda root, arg, standalone: _study_plan(root)[0],
+    "course_progress": lambda root, arg, standalone: _course_progress(root, standalone)[0],
+    "certificate": lambda root, arg, standalone: _certificate(root, standalone)[0],
 }
 
 
@@ -148,10 +209,13 @@ def sources(root: Path, calls: Iterable[str], outline: Path) -> list[Path]:
     book serves it as its own file (``sphinx_ext``)."""
     calls = set(calls)
     files: list[Path] = []
-    if calls & {"show", "objectives", "progress"}:
+    if calls & {"show", "objectives", "progress", "course_progress", "certificate"}:
         files += course_folder.quiz_files(root)
-    if calls & {"progress", "study_plan"}:
+    # A quiz links to the next chapter by its title; the others list chapters or pages.
+    if calls & {"show", "progress", "study_plan", "course_progress", "certificate"}:
         files.append(outline)
+    if "certificate" in calls:
+        files.append(root / "_config.yml")  # the course's title
     return files
 
 
@@ -163,6 +227,7 @@ def write_outline(root: Path, outline: Path) -> None:
             "toc": course_folder.toc_documents(root),
             "titles": course_folder.chapter_titles(root),
             "study_times": course_folder.study_times(root),
+            "pages": {call: course_folder.page_calling(root, call) for call in ("progress", "certificate")},
         },
         indent=1,
         sort_keys=True,

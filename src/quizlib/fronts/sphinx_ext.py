@@ -16,6 +16,8 @@
 - Keep the answers of assessments out of the pages: a summative quiz's block carries no question. Its
   practice copy (keys included, encoded) is written to ``_static/quizlib-practice/<quiz id>.js`` and fetched
   only by a page read without the course server; ``quizlib serve`` never serves that folder.
+- Let keyboard users reach a chapter's quiz at once: a "Skip to the quiz" link under the chapter's title, on
+  every page with a quiz, to the quiz's block (which takes focus).
 - Keep published quizzes current: executed notebooks are cached, so a quiz output can be older than the
   quiz files and scripts it was made from. Each marked quizlib output is made afresh when a page is read,
   and the page is re-read whenever one of those files changes (see ``quizlib.fronts.notebook.render``).
@@ -24,6 +26,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -76,9 +79,25 @@ def _write_runtime(app) -> None:
 def _link_runtime(app, pagename, templatename, context, doctree) -> None:
     from quizlib.fronts import html
 
-    if html.has_block(context.get("body", "")):  # only pages with a quiz or progress block
+    body = context.get("body", "")
+    if html.has_block(body):  # only pages with a quiz or progress block
         app.add_css_file(RUNTIME_CSS)
         app.add_js_file(RUNTIME_JS, loading_method="defer")
+        context["body"] = _with_skip_link(body)
+
+
+_QUIZ_ANCHOR = re.compile(r'data-quizlib="quiz" id="(ql-quiz-[\w-]+)"')
+
+
+def _with_skip_link(body: str) -> str:
+    """``body`` with "Skip to the quiz" under its title, if it has a quiz (the first, if several)."""
+    found = _QUIZ_ANCHOR.search(body)
+    end_of_title = body.find("</h1>")
+    if not found or end_of_title < 0 or end_of_title > found.start():
+        return body
+    at = end_of_title + len("</h1>")
+    link = f'\n<p class="ql-skip"><a href="#{found[1]}">Skip to the quiz</a></p>'
+    return body[:at] + link + body[at:]
 
 
 def _refresh_quiz_outputs(app, doctree) -> None:

@@ -66,7 +66,8 @@ class QuestionWidget(w.VBox, Generic[Q]):
     def heading_text(self, number: int, total: int) -> str:
         return f"Question {number} of {total}"
 
-    def __init__(self, quiz_widget: QuizWidget, question: Q, number: int, total: int):
+    def __init__(self, quiz_widget: QuizWidget, question: Q, number: int, total: int, alike: bool = False):
+        self.alike = alike  # every question of the quiz is of this kind (a case is then "Case 2 of 9")
         self.quiz_widget = quiz_widget
         self.question = question
         self.settings = quiz_widget.quiz.settings
@@ -358,7 +359,9 @@ class VignetteWidget(QuestionWidget[Vignette]):
     checked = False
 
     def heading_text(self, number: int, total: int) -> str:
-        return f"Case {number} of {total}: {self.question.title}"
+        if self.alike:
+            return f"Case {number} of {total}: {self.question.title}"
+        return f"Question {number} of {total}, a case: {self.question.title}"
 
     def build_inputs(self) -> w.Widget:
         self.path: list[str] = []
@@ -480,7 +483,8 @@ class QuizWidget(w.VBox):
         self.spent: dict[str, float] = {}  # question id -> seconds (see _spend)
         self._last_action = time.monotonic()
         shown = self.shown = draw.shown_questions(self.quiz, course.quizzes, self.seed)
-        self.questions = [WIDGETS[q.kind](self, q, n, len(shown)) for n, q in enumerate(shown, start=1)]
+        alike = {q.kind: all(x.kind == q.kind for x in shown) for q in shown}
+        self.questions = [WIDGETS[q.kind](self, q, n, len(shown), alike[q.kind]) for n, q in enumerate(shown, start=1)]
         s = self.quiz.settings
         rules = (
             f"Pass mark: {s.pass_mark:g}%. You have {s.tries} {'try' if s.tries == 1 else 'tries'} at each question."

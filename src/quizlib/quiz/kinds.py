@@ -269,7 +269,7 @@ def _tolerance(q: Numeric, settings: Settings) -> float:
 def _numeric_score(q: Numeric, response: Any, settings: Settings) -> QuestionResult:
     if not isinstance(response, (str, int, float)) or isinstance(response, bool):
         raise ResponseError("expected a number or the text typed")
-    value = parse_number(response)
+    value = parse_number(response, q.unit)
     if value is None:
         raise ResponseError(f"expected a number, found {response!r}")
     tolerance = _tolerance(q, settings)

@@ -260,6 +260,10 @@ class Quiz:
         "For an assessment: questions drawn afresh from other quizzes at each attempt.", default=()
     )
     intro: str = spec("A sentence shown above the questions.", default="")
+    required: bool = spec(
+        "Whether the course's certificate of completion asks for this quiz to be passed (false for a practice quiz).",
+        default=True,
+    )
 
     @property
     def summative(self) -> bool:

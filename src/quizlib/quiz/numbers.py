@@ -20,15 +20,19 @@ _SPACES = re.compile("[ \t\n\r\f\v\u00a0\u202f]+")
 
 
 MAX_TYPED = 100  # characters: no number a quiz asks for is longer
+# Other ways of writing a unit that learners type: "70 percent" where the question's unit is "%".
+_UNIT_WORDS = {"%": ("%", "percent", "per cent")}
 
 
-def parse_number(text: str | float | None) -> float | None:
+def parse_number(text: str | float | None, unit: str = "") -> float | None:
     """A number from what a learner typed, or None if it is not one.
 
     Spaces are ignored; ``7,636`` and ``7 636`` are seven thousand six hundred and thirty-six; ``0,19``
-    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred. A number no float can hold (400
-    nines, an integer of 400 digits) is not one: it would be Infinity, which scores nothing and cannot be
-    written as JSON.
+    (a decimal comma) is 0.19; ``1,500`` is one thousand five hundred. With ``unit`` (a numeric question's
+    own), the number may be followed by that unit, in any case: ``70%`` or ``70 %`` where the unit is ``%``
+    (also ``70 percent``), ``7,636 families`` where it is ``families``; any other word is not a number. A
+    number no float can hold (400 nines, an integer of 400 digits) is not one: it would be Infinity, which
+    scores nothing and cannot be written as JSON.
     """
     if isinstance(text, bool) or text is None:
         return None
@@ -41,6 +45,7 @@ def parse_number(text: str | float | None) -> float | None:
     if len(str(text)) > MAX_TYPED:
         return None
     s = _SPACES.sub("", str(text))
+    s = _without_unit(s, unit)
     if _THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
     elif _DECIMAL_COMMA.fullmatch(s):
@@ -49,6 +54,25 @@ def parse_number(text: str | float | None) -> float | None:
         return None
     value = float(s)
     return value if math.isfinite(value) else None
+
+
+def _without_unit(s: str, unit: str) -> str:
+    """``s`` (spaces removed) without ``unit`` at its end, compared case-insensitively (ASCII case only, as in
+    JavaScript's twin), if it ends with it after a digit or a point."""
+    for word in _UNIT_WORDS.get(unit.strip(), (unit,)):
+        word = _SPACES.sub("", word)
+        if word and len(s) > len(word) and _ascii_lower(s[-len(word) :]) == _ascii_lower(word):
+            rest = s[: -len(word)]
+            if rest[-1] in "0123456789.":
+                return rest
+    return s
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_LOWER)
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def number_text(value: float) -> str:

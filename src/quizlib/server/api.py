@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from quizlib import __version__
 from quizlib.results import xapi
 from quizlib.results.ingest import Rejected, conflict
-from quizlib.results.store import Cohort, NotFound, OverLimit, StatementConflict, UsageLimit
+from quizlib.results.store import Cohort, NotFound, OverLimit, StatementConflict, UsageLimit, code_for_people
 from quizlib.server import auth, figures, throttle
 from quizlib.server.auth import current_learner
 from quizlib.server.context import ServerContext
@@ -61,7 +61,59 @@ async def join(request: Request) -> JSONResponse:
             "learner_id": learner.id,
             "token": token,
             "display_name": learner.display_name,
-            "cohort": {"id": cohort.id, "name": cohort.name},
+            # The code too: should the server ever refuse this device's token, the page offers to join again.
+            "cohort": {"id": cohort.id, "name": cohort.name, "code": cohort.code},
+            "home_page": ctx.home_page(request),
+        },
+        201,
+    )
+
+
+async def resume_code(request: Request) -> JSONResponse:
+    """A code (and link) with which the asking learner carries on on another device: short-lived, single-use."""
+    ctx: ServerContext = request.app.state.ctx
+    learner = await run_in_threadpool(current_learner, ctx.store, request)
+    code, expires = await run_in_threadpool(ctx.store.add_resume_code, learner.id)
+    shown = code_for_people(code)
+    return _no_store(
+        {"code": shown, "link": ctx.absolute(request, f"resume/{shown}"), "expires_at": expires.isoformat()}, 201
+    )
+
+
+async def resume(request: Request) -> JSONResponse:
+    """``{"code"}`` (a resume code) -> this device's token for the code's learner (201), as joining answers.
+    An unknown (or spent) code counts against the client's address: after 20 in a quarter hour it is paused."""
+    ctx: ServerContext = request.app.state.ctx
+    data = await read_json(request, 4096)
+    code = data.get("code") if isinstance(data, dict) else None
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        raise BadRequest(400, "code: expected the code shown on your other device, under My progress")
+    address = ctx.client_address(request)
+    paused = await run_in_threadpool(ctx.resume_throttle.locked_until, address)
+    if paused is not None:
+        minutes = throttle.minutes_left(paused)
+        raise BadRequest(
+            429,
+            f"Too many unknown codes from your network. Wait {minutes} minute{'' if minutes == 1 else 's'}, "
+            "then try again.",
+            headers={"Retry-After": str(throttle.seconds_left(paused))},
+        )
+    found = await run_in_threadpool(ctx.store.redeem_resume_code, code)
+    if found is None:
+        await run_in_threadpool(ctx.resume_throttle.failed, address)
+        raise BadRequest(
+            404,
+            "code: this code is not known, already used or too old (a code works once, for "
+            "30 minutes). Ask your other device for a new one: My progress, then Use another device.",
+        )
+    device, token = found
+    cohort = await run_in_threadpool(ctx.store.cohort, device.cohort_id)
+    return _no_store(
+        {
+            "learner_id": device.id,
+            "token": token,
+            "display_name": device.display_name,
+            "cohort": {"id": cohort.id, "name": cohort.name, "code": cohort.code},
             "home_page": ctx.home_page(request),
         },
         201,

@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 
 from quizlib.fronts.html import PRACTICE_DIR
 from quizlib.results.store import Store
-from quizlib.server import accounts, api, attempts, forwarding, lead, pages, trainer
+from quizlib.server import accounts, api, attempts, certificates, forwarding, lead, pages, trainer
 from quizlib.server.auth import AuthError
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.compression import CompressedResponses
@@ -102,6 +102,18 @@ async def join_page(request: Request) -> Response:
     )
 
 
+async def resume_page(request: Request) -> Response:
+    """Carry on here: the learner types (or the link brings) the code shown on their other device."""
+    ctx: ServerContext = request.app.state.ctx
+    return ctx.render(
+        request,
+        "resume.html",
+        title="Carry on from another device",
+        code=request.path_params.get("code", "")[:64],
+        start=ctx.url("") if ctx.book is not None else None,
+    )
+
+
 STAFF_SCRIPT = resources.files("quizlib.fronts").joinpath("assets", "quizlib-staff.js")
 
 
@@ -149,7 +161,12 @@ def create_app(
         Route("/api/v1/statements", api.statements, methods=["POST"]),
         Route("/api/v1/me", api.me, methods=["GET"]),
         *attempts.routes(),
+        *certificates.routes(),
         Route("/join/{code}", join_page, methods=["GET"]),
+        Route("/api/v1/resume-code", api.resume_code, methods=["POST"]),
+        Route("/api/v1/resume", api.resume, methods=["POST"]),
+        Route("/resume", resume_page, methods=["GET"]),
+        Route("/resume/{code}", resume_page, methods=["GET"]),
         Route("/signin", pages.signin, methods=["GET", "POST"]),
         Route("/signout", pages.signout, methods=["POST"]),
         Route("/account/password", pages.password, methods=["GET", "POST"]),

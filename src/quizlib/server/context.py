@@ -16,7 +16,7 @@ from quizlib.results.store import Staff, Store, passwords
 from quizlib.server import auth, headers
 from quizlib.server.catalogue import Catalogue
 from quizlib.server.mail import MailSettings
-from quizlib.server.throttle import JOIN, JOIN_CODE, SIGN_IN, Throttle
+from quizlib.server.throttle import JOIN, JOIN_CODE, RESUME, SIGN_IN, VERIFY, Throttle
 
 
 @dataclass
@@ -38,6 +38,8 @@ class ServerContext:
     sign_in_throttle: Throttle = field(init=False)  # failed sign-ins per name
     join_throttle: Throttle = field(init=False)  # joins with unknown codes per client address
     join_code_throttle: Throttle = field(init=False)  # ... per client address and code
+    verify_throttle: Throttle = field(init=False)  # certificate codes that do not exist, per client address
+    resume_throttle: Throttle = field(init=False)  # resume codes not known (or spent), per client address
     # Sign-ins checking a password at once (each argon2id check takes 64 MiB), and waiting to: more wait no
     # longer but are told to try again shortly.
     password_checks: anyio.CapacityLimiter = field(init=False)
@@ -49,6 +51,8 @@ class ServerContext:
         self.sign_in_throttle = Throttle(self.store, SIGN_IN)
         self.join_throttle = Throttle(self.store, JOIN)
         self.join_code_throttle = Throttle(self.store, JOIN_CODE)
+        self.verify_throttle = Throttle(self.store, VERIFY)
+        self.resume_throttle = Throttle(self.store, RESUME)
         self.password_checks = anyio.CapacityLimiter(passwords.CONCURRENT)
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("quizlib.server", "templates"),

@@ -41,6 +41,11 @@ SIGN_IN = Rule("signin", failures=5, window=timedelta(minutes=15), lock=timedelt
 # one address would take thousands of years to find one.
 JOIN = Rule("join", failures=100, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 JOIN_CODE = Rule("join-code", failures=10, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# Certificate codes have 31**10 values too; someone checking a printed certificate types one code, perhaps twice.
+VERIFY = Rule("verify", failures=100, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+# A resume code is one person's, typed from their other device's screen, perhaps mistyped a few times; it opens
+# that learner's progress, so the limit is low (31**10 values, used once, for 30 minutes).
+RESUME = Rule("resume", failures=20, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 
 
 class Throttle:

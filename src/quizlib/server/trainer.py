@@ -23,6 +23,7 @@ from quizlib.results import report
 from quizlib.results.source import review_records
 from quizlib.results.store import Assignment, Cohort, Learner, NotFound, Staff
 from quizlib.server import auth, figures, mail
+from quizlib.server.certificates import show_code
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest
 from quizlib.server.paging import paged
@@ -517,6 +518,10 @@ def _learner_view(request: Request, staff: Staff, cohort: Cohort, learner: Learn
         others=others,
         reminders=[
             {"reminder": r, "by": names.get(r.staff_id or "", "")} for r in ctx.store.reminders(learner_id=learner.id)
+        ],
+        certificates=[
+            {"certificate": c, "code": show_code(c.code), "issued": c.issued_at.date().isoformat()}
+            for c in ctx.store.certificates(learner.id)
         ],
         done=request.query_params.get("done"),
         status=400 if problems else 200,

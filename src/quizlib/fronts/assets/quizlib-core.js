@@ -24,12 +24,35 @@
   var SPACES = /[ \t\n\r\f\v\u00a0\u202f]+/g;
 
   var MAX_TYPED = 100; // characters: no number a quiz asks for is longer (numbers.py MAX_TYPED)
+  // Other ways of writing a unit that learners type: "70 percent" where the question's unit is "%".
+  var UNIT_WORDS = { "%": ["%", "percent", "per cent"] };
 
-  function parseNumber(text) {
+  function asciiLower(text) {
+    return text.replace(/[A-Z]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) + 32); });
+  }
+
+  // s (spaces removed) without the unit at its end, compared case-insensitively (ASCII case only), if it ends
+  // with it after a digit or a point (numbers.py _without_unit).
+  function withoutUnit(s, unit) {
+    var u = String(unit || "").trim();
+    var words = Object.prototype.hasOwnProperty.call(UNIT_WORDS, u) ? UNIT_WORDS[u] : [String(unit || "")];
+    for (var i = 0; i < words.length; i++) {
+      var word = words[i].replace(SPACES, "");
+      if (word && s.length > word.length && asciiLower(s.slice(-word.length)) === asciiLower(word)) {
+        var rest = s.slice(0, -word.length);
+        if ("0123456789.".indexOf(rest.charAt(rest.length - 1)) >= 0) return rest;
+      }
+    }
+    return s;
+  }
+
+  // A number from what a learner typed, or null (numbers.py parse_number): with `unit`, a numeric question's
+  // own, the number may be followed by it ("70%", "7,636 families").
+  function parseNumber(text, unit) {
     if (text === null || text === undefined || typeof text === "boolean") return null;
     if (typeof text === "number") return isFinite(text) ? text : null;
     if (String(text).length > MAX_TYPED) return null;
-    var s = String(text).replace(SPACES, "");
+    var s = withoutUnit(String(text).replace(SPACES, ""), unit);
     if (THOUSANDS.test(s)) s = s.replace(/,/g, "");
     else if (DECIMAL_COMMA.test(s)) s = s.replace(",", ".");
     if (!PLAIN.test(s)) return null;
@@ -157,7 +180,7 @@
       score: function (q, response, settings) {
         if (typeof response !== "string" && typeof response !== "number")
           throw new ResponseError("expected a number or the text typed");
-        var value = parseNumber(response);
+        var value = parseNumber(response, q.unit);
         if (value === null) throw new ResponseError("expected a number, found " + JSON.stringify(response));
         var tolerance = q.tolerance !== null && q.tolerance !== undefined ? q.tolerance : settings.numeric_tolerance;
         if (within(value, q.answer, tolerance))

@@ -105,7 +105,7 @@
     },
     numeric: {
       encode: function (q, r) {
-        var n = Core.parseNumber(r);
+        var n = Core.parseNumber(r, q.unit);
         if (n === null) throw new Error("not a number: " + JSON.stringify(r));
         return String(n);
       },
@@ -298,7 +298,7 @@
     },
     numeric: {
       type12: "numeric", type2004: "numeric",
-      response: function (q, r) { var n = Core.parseNumber(r); return n === null ? String(r) : String(n); },
+      response: function (q, r) { var n = Core.parseNumber(r, q.unit); return n === null ? String(r) : String(n); },
       key: function (q, s, sep) {
         var t = tolerance(q, s);
         return sep === "," ? String(q.answer) : (t ? (q.answer - t) + "[:]" + (q.answer + t) : String(q.answer));

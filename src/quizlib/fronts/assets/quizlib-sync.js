@@ -9,7 +9,12 @@
  * unreachable. One statement never holds back the others: a refused one (4xx) is set aside at once; when a
  * batch fails with a server error, smaller batches find the one at fault, which goes to the back and, once
  * the server has stored others meanwhile and it has failed alone three times, is set aside too. A 429 is
- * waited out (Retry-After), unless the server says retrying cannot help (`retry: false`).
+ * waited out (Retry-After), unless the server says retrying cannot help (`retry: false`). A 413 (the batch is
+ * too large for the server) halves the batch at once; a statement too large on its own is set aside. A 401
+ * (or a 403 that names no statement) means the server no longer knows this device's learner (deleted, say):
+ * sending stops, the answers stay in the outbox, and the learner is told, with the way to join again. The
+ * outbox keeps at most MAX_OUTBOX statements (about 1 MB): beyond that the oldest go, and the learner is told.
+ * Each quiz says what became of its answers: kept on this device, or sent to the trainer (sendingState).
  *
  * On a static host nothing is recorded: without a joined learner, the script asks the same origin for
  * {content_root}api/v1/config once per page; a static host answers 404 and the script stays idle.
@@ -29,6 +34,8 @@
   var KEY_REJECTED = PREFIX + "rejected";
   var KEY_ASSIGNMENTS = PREFIX + "assignments";
   var KEY_FAILURES = PREFIX + "failures"; // statement id -> server errors it met alone
+  var KEY_LEFT = PREFIX + "left"; // the learner this device was joined as, until the server refused its token
+  var KEY_DROPPED = PREFIX + "dropped"; // how many statements the full outbox let go, oldest first
   var NS = "urn:quizlib:";
   var EXT = { attempt: NS + "xapi:attempt-id", tryNumber: NS + "xapi:try", seed: NS + "xapi:seed",
               response: NS + "xapi:response", answers: NS + "xapi:answers" };
@@ -36,12 +43,14 @@
   var BATCH = 50;
   var MIN_DELAY = 2000, MAX_DELAY = 300000, INTERVAL = 15000;
   var ALONE_FAILURES = 3; // server errors a statement may meet alone, while others are stored, before it is set aside
+  var MAX_OUTBOX = 1000; // statements kept waiting (about 1 KB each): several times the whole course answered
   var batchSize = BATCH; // halved after a server error, so the statement at fault is found
   var storedSince = 0; // statements stored since the page loaded: the server is working
   var serverSeen = false; // the same origin answered api/v1/config
   var sending = false;
   var delay = MIN_DELAY;
   var nextTry = 0;
+  var problem = null; // why the last try to send failed: "offline", "server", "busy" (429), or null
 
   // -- storage ------------------------------------------------------------------------------------------
   function read(key, fallback) {
@@ -238,16 +247,27 @@
   // -- the outbox -----------------------------------------------------------------------------------------
   function outbox() { return read(KEY_OUTBOX, []); }
 
-  function recording() { return !!learner() || serverSeen; }
+  // A device that left its course (its token refused) keeps recording, to send once it joins again.
+  function recording() { return !!learner() || serverSeen || !!read(KEY_LEFT, null); }
 
   function enqueue(statement) {
     var box = outbox();
     box.push(statement);
+    var dropped = Math.max(0, box.length - MAX_OUTBOX);
+    box = box.slice(dropped);
+    // Storage full (other sites' data, a small quota): the oldest tenth makes room, once.
     if (!write(KEY_OUTBOX, box)) {
-      if (root.console) root.console.warn("quizlib: browser storage is full; this answer cannot be kept for the server");
-      return;
+      var tenth = Math.max(1, Math.ceil(box.length / 10));
+      dropped += tenth;
+      box = box.slice(tenth);
+      if (!write(KEY_OUTBOX, box)) {
+        if (root.console) root.console.warn("quizlib: browser storage is full; this answer cannot be kept for the server");
+        return;
+      }
     }
+    if (dropped) write(KEY_DROPPED, read(KEY_DROPPED, 0) + dropped);
     nextTry = 0;
+    changed();
     flush();
   }
 
@@ -258,15 +278,16 @@
   }
 
   function withActor(list, l) {
-    var changed = false;
+    var stamped = false;
     list.forEach(function (s) {
-      if (!s.actor) {
-        // The actor is fixed the first time a statement is sent, so a resend is byte-for-byte the same.
+      // The actor is fixed the first time a statement is sent, so a resend is byte-for-byte the same; a statement
+      // stamped for a learner this device no longer is (it joined again) goes as the learner it is now.
+      if (!s.actor || !s.actor.account || s.actor.account.name !== l.learner_id) {
         s.actor = actorFor(l);
-        changed = true;
+        stamped = true;
       }
     });
-    return changed;
+    return stamped;
   }
 
   function removeIds(ids, rejected) {
@@ -280,7 +301,8 @@
     write(KEY_OUTBOX, box.filter(function (s) { return !drop[s.id]; }));
   }
 
-  function backoff(seconds) {
+  function backoff(seconds, why) {
+    problem = why || "offline";
     var wait = Math.max(delay, (seconds || 0) * 1000);
     nextTry = Date.now() + wait;
     delay = Math.min(delay * 2, MAX_DELAY);
@@ -301,6 +323,7 @@
   // other statements, is set aside: the server is working, but not for this one.
   function serverError(batch, status) {
     // Halving: a short pause, not a growing one, so the statement at fault is found in seconds.
+    problem = "server";
     if (batch.length > 1) { batchSize = Math.max(1, Math.floor(batch.length / 2)); nextTry = Date.now() + MIN_DELAY; return; }
     var s = batch[0];
     var failures = read(KEY_FAILURES, {});
@@ -318,7 +341,7 @@
     var box = outbox().filter(function (x) { return x.id !== s.id; });
     box.push(s);
     write(KEY_OUTBOX, box);
-    backoff(); // a server that is down fails every statement alone: wait longer each time, as for any outage
+    backoff(0, "server"); // a server that is down fails every statement alone: wait longer each time, as for any outage
   }
 
   function flush() {
@@ -333,6 +356,7 @@
       write(KEY_OUTBOX, box.map(function (s) { return byId[s.id] || s; }));
     }
     sending = true;
+    changed();
     return root.fetch(l.server + "api/v1/statements", {
       method: "POST", credentials: "omit", cache: "no-store",
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + l.token },
@@ -343,38 +367,121 @@
       });
     }).then(function (res) {
       sending = false;
-      if (res.status === 200) {
-        removeIds(batch.map(function (s) { return s.id; }));
-        storedSince += batch.length;
-        delay = MIN_DELAY;
-        nextTry = 0;
-        batchSize = Math.min(BATCH, batchSize * 2);
-        return outbox().length ? flush() : true;
-      }
-      if (res.status === 429 && res.body.retry === false) {
-        // The server will keep no more from this learner: retrying cannot help. Kept aside, shown to the learner.
-        setAside(batch, function () { return res.body.error || "the course server refused more answers"; });
-        return false;
-      }
-      if (res.status === 401 || res.status === 429) { backoff(res.retryAfter); return false; }
-      if (res.status >= 500) { serverError(batch, res.status); return false; }
-      // Any other 4xx is final for the statements it names: keep them aside, send the rest.
-      var errors = res.body.errors || [];
-      var bad = {};
-      errors.forEach(function (err) {
-        if (typeof err.index === "number" && batch[err.index]) bad[batch[err.index].id] = err.reason;
-        else if (err.id) bad[err.id] = err.reason;
-      });
-      var named = Object.keys(bad);
-      var rejected = named.length ? batch.filter(function (s) { return bad[s.id]; }) : batch;
-      if (root.console) root.console.warn("quizlib: the server refused " + rejected.length + " statement(s): " + (res.body.error || res.status));
-      setAside(rejected, function (s) { return bad[s.id] || res.body.error || String(res.status); });
-      return outbox().length ? flush() : true;
+      var more = sent(batch, res, l);
+      changed();
+      return more;
     }, function () {
       sending = false;
-      backoff();
+      backoff(0, "offline");
+      changed();
       return false;
     });
+  }
+
+  // What the server's answer `res` to `batch` means; returns what flush() resolves to.
+  function sent(batch, res, l) {
+    if (res.status === 200) {
+      removeIds(batch.map(function (s) { return s.id; }));
+      storedSince += batch.length;
+      delay = MIN_DELAY;
+      nextTry = 0;
+      problem = null;
+      batchSize = Math.min(BATCH, batchSize * 2);
+      return outbox().length ? flush() : true;
+    }
+    if (res.status === 429 && res.body.retry === false) {
+      // The server will keep no more from this learner: retrying cannot help. Kept aside, shown to the learner.
+      setAside(batch, function () { return res.body.error || "the course server refused more answers"; });
+      return false;
+    }
+    // The server no longer knows this device's token: retrying cannot help either.
+    if (res.status === 401 || (res.status === 403 && !(res.body.errors && res.body.errors.length))) {
+      noLongerJoined(l, res.body.error);
+      return false;
+    }
+    if (res.status === 429) { backoff(res.retryAfter, "busy"); return false; }
+    if (res.status >= 500) { serverError(batch, res.status); return false; }
+    if (res.status === 413 && batch.length > 1) {
+      // Too large for the server at once: the same statements in smaller batches, at once.
+      batchSize = Math.max(1, Math.floor(batch.length / 2));
+      nextTry = 0;
+      return flush();
+    }
+    // Any other 4xx is final for the statements it names: keep them aside, send the rest.
+    var errors = res.body.errors || [];
+    var bad = {};
+    errors.forEach(function (err) {
+      if (typeof err.index === "number" && batch[err.index]) bad[batch[err.index].id] = err.reason;
+      else if (err.id) bad[err.id] = err.reason;
+    });
+    var named = Object.keys(bad);
+    var rejected = named.length ? batch.filter(function (s) { return bad[s.id]; }) : batch;
+    if (root.console) root.console.warn("quizlib: the server refused " + rejected.length + " statement(s): " + (res.body.error || res.status));
+    setAside(rejected, function (s) { return bad[s.id] || res.body.error || String(res.status); });
+    return outbox().length ? flush() : true;
+  }
+
+  // The server refused this device's token (401): its learner was deleted, say. Sending stops for good, with the
+  // answers kept in the outbox; the learner is told, with the way to join again (which sends them).
+  function noLongerJoined(l, reason) {
+    var code = l.cohort && l.cohort.code;
+    write(KEY_LEFT, { display_name: l.display_name || "", cohort: (l.cohort && l.cohort.name) || "", server: l.server,
+      join: code ? l.server + "join/" + encodeURIComponent(code) : null, reason: reason || "", at: new Date().toISOString() });
+    try {
+      root.localStorage.removeItem(KEY_LEARNER);
+      root.localStorage.removeItem(KEY_ASSIGNMENTS);  // their pass marks no longer apply
+    } catch (e) { /* storage blocked: nothing more to do */ }
+    problem = null;
+    if (UI.refresh) UI.refresh();
+    changed();
+  }
+
+  // -- what became of each quiz's answers -------------------------------------------------------------------
+  function quizOf(statement) {
+    var id = statement && statement.object && statement.object.id;
+    var prefix = NS + "quiz:";
+    if (typeof id !== "string" || id.indexOf(prefix) !== 0) return null;
+    return id.slice(prefix.length).split(":question:")[0];
+  }
+
+  function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  // For quiz `quizId` (or, with null, every answer on this device): {text, tone, short, link} (QuizLibUI.sendingStatus).
+  function sendingState(quizId) {
+    var mine = function (s) { return quizId === null || quizOf(s) === quizId; };
+    var waiting = outbox().filter(mine).length;
+    var aside = read(KEY_REJECTED, []).filter(function (r) { return mine(r.statement); }).length;
+    var dropped = quizId === null ? read(KEY_DROPPED, 0) : 0;
+    var l = learner();
+    var left = read(KEY_LEFT, null);
+    var out;
+    if (!l && left) {
+      out = { tone: "problem", short: "kept on this device",
+        text: "This device is no longer joined to your trainer’s course" + (left.display_name ? " (as " + left.display_name + ")" : "") +
+          ": the course server did not accept it. Your answers are kept on this device" + (waiting ? " (" + count(waiting, "answer", "answers") + " waiting)" : "") +
+          ", and sent once you join again" + (left.join ? "." : " with the join link your trainer gave you."),
+        link: left.join ? { href: left.join, text: "Join again" } : null };
+    } else if (!l) {
+      out = serverSeen ?
+        { tone: "kept", short: "kept on this device", text: "Your answers are kept on this device. They reach your trainer once you open the join link your trainer gave you." } :
+        { tone: "kept", short: "", text: "Your answers are kept on this device only." };
+    } else if (waiting) {
+      var why = sending ? "Sending them now…" : problem === "busy" ? "The course server is busy; they are sent shortly." :
+        problem === "server" ? "The course server had a problem; they are sent when it is working again." :
+        problem === "offline" ? "The course server cannot be reached just now; they are sent when it can be." : "They are being sent.";
+      out = { tone: "kept", short: "kept on this device", text: count(waiting, "answer is", "answers are") + " kept on this device, not yet sent to your trainer. " + why };
+    } else {
+      var answered = quizId === null || !!(UI.loadState(quizId) && Object.keys(UI.loadState(quizId).answers || {}).length);
+      out = answered ? { tone: "sent", short: "sent to your trainer", text: "Your answers are sent to your trainer." } :
+        { tone: "sent", short: "", text: "Your answers are sent to your trainer as you go." };
+    }
+    if (aside) out.text += " " + count(aside, "answer was", "answers were") + " not recorded on the course server; they are kept on this device.";
+    if (dropped) out.text += " " + count(dropped, "older answer", "older answers") + " could not be kept for your trainer: this device keeps at most " + MAX_OUTBOX + " waiting to be sent.";
+    return out;
+  }
+
+  function changed() {
+    if (UI.sendingChanged) UI.sendingChanged();
   }
 
   // -- "Assigned to you" on the progress page -------------------------------------------------------------
@@ -382,7 +489,11 @@
     var l = learner();
     if (!l) return Promise.reject(new Error("not joined"));
     return root.fetch(l.server + "api/v1/me", { credentials: "omit", cache: "no-store", headers: { "Authorization": "Bearer " + l.token } })
-      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) noLongerJoined(l, "");
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.json();
+      })
       .then(function (me) {
         write(KEY_ASSIGNMENTS, me.assignments.map(function (a) {
           return { registration: a.registration, pass_mark: a.pass_mark, quizzes: a.quizzes.map(function (q) { return q.id; }) };
@@ -403,7 +514,8 @@
   }
 
   function showAssigned(container) {
-    if (!learner() || !container) return;
+    if (!container) return;
+    if (!learner()) { showLeft(container); return; }
     var section = el("section", { className: "ql-assigned", "aria-labelledby": "ql-assigned-h" });
     section.appendChild(el("h2", { text: "Assigned to you", id: "ql-assigned-h" }));
     var status = el("p", { text: "Loading your assignments from the course server\u2026", role: "status" });
@@ -412,7 +524,7 @@
     flush().then(fetchMe).then(function (me) {
       status.textContent = "Your trainer's course server has your answers as " + me.learner.display_name + " in " + me.cohort.name + ".";
       showSetAside(section);
-      if (!me.assignments.length) { section.appendChild(el("p", { text: "Nothing is assigned to you yet." })); return; }
+      if (!me.assignments.length) section.appendChild(el("p", { text: "Nothing is assigned to you yet." }));
       me.assignments.forEach(function (a) {
         var box = el("div", { className: "ql-assignment", "data-registration": a.registration });
         var due = a.due ? "due " + a.due + (a.overdue ? " (overdue)" : "") : "no due date";
@@ -432,10 +544,56 @@
         box.appendChild(list);
         section.appendChild(box);
       });
+      section.appendChild(anotherDevice());
     }).catch(function () {
+      if (!learner()) { section.remove(); showLeft(container); return; }
       status.textContent = "The course server cannot be reached just now. Your answers are kept in this browser and will be sent when it is back.";
       showSetAside(section);
     });
+  }
+
+  // "Use another device": a short code and a link, from the server, with which another phone or computer carries
+  // on as this learner (it gets its own token; this device keeps working). The code works once, for a while.
+  function anotherDevice() {
+    var box = el("div", { className: "ql-another-device" });
+    box.appendChild(el("h3", { text: "Use another device" }));
+    box.appendChild(el("p", { text: "To carry on on another phone or computer, as " + (learner().display_name || "you") +
+      ", get a code here, then open its link (or type the code) on the other device." }));
+    var out = el("div", { role: "status" });
+    var button = el("button", { type: "button", className: "ql-button ql-secondary", text: "Get a code for another device" });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      out.textContent = "Asking the course server for a code…";
+      api("POST", "api/v1/resume-code", {}).then(function (res) {
+        button.disabled = false;
+        if (res.status !== 201 || !res.body) throw new Error(String(res.status));
+        var until = new Date(res.body.expires_at);
+        var time = isNaN(until.getTime()) ? "" : until.toLocaleTimeString(document.documentElement.lang || "en", { hour: "2-digit", minute: "2-digit" });
+        out.textContent = "";
+        out.appendChild(el("p", {}, ["Your code: ", el("strong", { className: "ql-resume-code", text: res.body.code.toUpperCase() })]));
+        out.appendChild(el("p", {}, ["On the other device, open ", el("a", { className: "ql-resume-link", href: res.body.link, text: res.body.link }),
+          " or go to " + res.body.link.replace(/resume\/[^/]*$/, "resume") + " and type the code."]));
+        out.appendChild(el("p", { className: "ql-help", text: "It works once" + (time ? ", until " + time : "") + ". Keep it to yourself: whoever uses it answers as you." }));
+      }).catch(function () {
+        button.disabled = false;
+        out.textContent = "The course server cannot be reached just now. Try again when this device is online.";
+      });
+    });
+    box.appendChild(el("p", {}, [button]));
+    box.appendChild(out);
+    return box;
+  }
+
+  // The device is no longer joined: said where "Assigned to you" would be, with the way to join again.
+  function showLeft(container) {
+    if (!read(KEY_LEFT, null) || container.querySelector(".ql-left-course")) return;
+    var s = sendingState(null);
+    var section = el("section", { className: "ql-assigned ql-left-course", "aria-labelledby": "ql-left-h" });
+    section.appendChild(el("h2", { text: "Your trainer’s course", id: "ql-left-h" }));
+    var p = el("p", { className: "ql-problem-note", role: "note", text: s.text });
+    if (s.link) p.appendChild(el("span", {}, [" ", el("a", { href: s.link.href, text: s.link.text })]));
+    section.appendChild(p);
+    container.insertBefore(section, container.firstChild);
   }
 
   // -- assessments: where they are taken, and the attempts API -------------------------------------------
@@ -457,6 +615,7 @@
       method: method, credentials: "omit", cache: "no-store", headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (r) {
+      if (r.status === 401) noLongerJoined(l, "");
       return r.json().catch(function () { return null; }).then(function (b) { return { status: r.status, body: b }; });
     });
   }
@@ -468,7 +627,11 @@
     // Only the same origin is asked; a static host answers 404 and nothing is recorded.
     probing = root.fetch(contentRoot() + "api/v1/config", { credentials: "omit", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (c) { serverSeen = !!(c && c.server === "quizlib"); }, function () { serverSeen = false; });
+      .then(function (c) {
+        serverSeen = !!(c && c.server === "quizlib");
+        if (c && typeof c.max_batch === "number" && c.max_batch >= 1) BATCH = batchSize = Math.min(BATCH, c.max_batch);
+      }, function () { serverSeen = false; })
+      .then(changed);
     return probing;
   }
 
@@ -486,14 +649,18 @@
   }
 
   function start() {
-    if (!canTalk()) return;
+    if (!canTalk()) { UI.sendingStatus(function () { return { tone: "kept", short: "", text: "Your answers are kept on this device only." }; }); return; }
+    UI.sendingStatus(sendingState);
     if (learner()) {
+      // Joined again since the server refused this device: the answers kept meanwhile go now.
+      if (read(KEY_LEFT, null)) { try { root.localStorage.removeItem(KEY_LEFT); } catch (e) { /* blocked */ } }
       flush();
       fetchMe().catch(function () {});
     } else {
       probe();
     }
     root.addEventListener("online", function () { delay = MIN_DELAY; nextTry = 0; flush(); });
+    root.addEventListener("offline", function () { problem = "offline"; changed(); });
     root.setInterval(function () { if (outbox().length) flush(); }, INTERVAL);
   }
 
@@ -502,6 +669,8 @@
     flush: function () { nextTry = 0; return flush(); },
     pending: function () { return outbox().length; },
     rejected: function () { return read(KEY_REJECTED, []); },
+    sendingState: sendingState,
+    maxOutbox: MAX_OUTBOX,
     apiBase: apiBase,
     where: where,
     api: api,

@@ -217,6 +217,9 @@
   Quiz.prototype.save = function () {
     this.state.updated = new Date().toISOString();
     this.state.spent = this.clock ? this.clock.spent : this.state.spent;
+    // What any page needs to tick this quiz's chapter as finished (the menu, the home page), without the quiz.
+    this.state.chapter = this.quiz.chapter;
+    this.state.pass_mark = this.quiz.settings.pass_mark;
     saveState(this.quiz.id, this.state);
   };
 
@@ -235,6 +238,7 @@
   Quiz.prototype.refresh = function () {
     if (this.rulesNode) this.rulesNode.textContent = this.rulesText();
     this.updateSummary(false);
+    this.showSending();
   };
 
   Quiz.prototype.render = function () {
@@ -250,7 +254,7 @@
     section.appendChild(this.rulesNode);
     if (!storage()) section.appendChild(el("p", { className: "ql-warning", text: "Your browser is not keeping data for this site, so your answers will be lost when you leave the page." }));
     shown.forEach(function (q, i) {
-      section.appendChild(new QuestionView(self, q, i + 1, shown.length).node);
+      section.appendChild(new QuestionView(self, q, i + 1, shown.length, alike(shown, q)).node);
     });
     this.summary = el("div", { className: "ql-summary", role: "status", "aria-live": "polite" });
     section.appendChild(this.summary);
@@ -258,7 +262,24 @@
     restart.addEventListener("click", function () { self.restart(); });
     section.appendChild(el("p", {}, [restart]));
     c.appendChild(section);
+    // After the card, in the page's own colours: what became of the answers, and where to go next.
+    this.sendingBox = el("div", { className: "ql-after-sending" });
+    c.appendChild(this.sendingBox);
+    var links = this.data.links || {};
+    var nav = [];
+    if (links.next) nav.push(el("li", {}, [el("a", { href: pageHref(links.next.doc), className: "ql-next-link", text: "Next: " + links.next.title })]));
+    if (links.progress) nav.push(el("li", {}, [el("a", { href: pageHref(links.progress.doc), text: links.progress.title })]));
+    if (nav.length) c.appendChild(el("nav", { className: "ql-after", "aria-label": "After this quiz" }, [el("ul", {}, nav)]));
     this.updateSummary(false);
+    this.showSending();
+  };
+
+  // The quiz's answers: kept on this device, or sent to the trainer (quizlib-sync.js says which).
+  Quiz.prototype.showSending = function () {
+    if (!this.sendingBox) return;
+    var s = sendingFor(this.quiz.id);
+    this.sendingBox.textContent = "";
+    if (s) this.sendingBox.appendChild(sendingLine(s));
   };
 
   Quiz.prototype.restart = function () {
@@ -272,6 +293,14 @@
     this.render();
     var first = this.container.querySelector("input, select, button");
     if (first) first.focus();
+  };
+
+  Quiz.prototype.clearAnswer = function (qid) {
+    delete this.state.answers[qid];
+    delete this.state.completed;  // finished again when the question is answered again
+    delete this.state.result;
+    this.save();
+    this.updateSummary(true);
   };
 
   Quiz.prototype.result = function () {
@@ -310,7 +339,7 @@
       this.state.completed = new Date().toISOString();
       this.state.result = { points: r.points, max_points: r.max_points, percentage: r.percentage, passed: r.passed };
       if (this.state.best === undefined || r.percentage > this.state.best.percentage)
-        this.state.best = { percentage: r.percentage, passed: r.passed, attempt: this.state.attempt };
+        this.state.best = { percentage: r.percentage, passed: r.passed, attempt: this.state.attempt, at: this.state.completed };
     }
     this.save();
     var base = { quiz: this.quiz, quiz_id: this.quiz.id, chapter: this.quiz.chapter, attempt: this.state.attempt, attempt_id: this.state.attempt_id, seed: this.state.seed };
@@ -318,15 +347,23 @@
       var o = r.questions.filter(function (x) { return x.question_id === q.id; })[0];
       emit(Object.assign({ type: "answered", question: q, response: response, result: result, outcome: o, try_number: a.tries.length, duration: this.clock.spent[q.id] || 0 }, base));
     }
-    if (r.complete && !wasComplete) emit(Object.assign({ type: "completed", result: r, duration: this.clock.total() }, base));
+    if (r.complete && !wasComplete) {
+      emit(Object.assign({ type: "completed", result: r, duration: this.clock.total() }, base));
+      finishedChanged();
+    }
     this.updateSummary(true);
     return r;
   };
 
+  // Whether every question shown is of q's kind (then a case is "Case 2 of 9", else "Question 5 of 7, a case").
+  function alike(shown, q) {
+    return shown.every(function (x) { return x.kind === q.kind; });
+  }
+
   // -- one question ---------------------------------------------------------------------------------------
   // A question's section: its heading, the controls its kind's view draws (VIEWS, below), the Check answer
   // and Show the answer buttons, the tries left, and the feedback region.
-  function QuestionView(quiz, q, number, total) {
+  function QuestionView(quiz, q, number, total, allAlike) {
     this.quiz = quiz;
     this.q = q;
     this.settings = quiz.quiz.settings;
@@ -340,7 +377,7 @@
     this.node.appendChild(this.body);
     this.live = el("div", { className: "ql-feedback", role: "status", "aria-live": "polite", tabindex: "-1" });
     this.view = makeView(this);
-    heading.textContent = this.view.heading(number, total);
+    heading.textContent = this.view.heading(number, total, !!allAlike);
     if (!this.view.stepwise) this.controls();
     this.node.appendChild(this.live);
     if (this.summative()) this.restoreDraft();
@@ -386,9 +423,12 @@
     return names.length ? "Source: " + names.join("; ") + "." : "";
   };
 
-  QuestionView.prototype.feedbackItem = function (f, label) {
-    var box = el("div", { className: "ql-fb " + (f.correct ? "ql-right" : "ql-wrong") });
-    var head = el("p", { className: "ql-fbhead" }, [el("strong", { text: f.correct ? "Right." : "Not quite." })]);
+  // One piece of feedback: "Right." or "Not quite." above it, or `verdict` (a case's decision says how good it
+  // was: f.credit between 0 and 1 is neither right nor wrong, and is shown as such).
+  QuestionView.prototype.feedbackItem = function (f, label, verdict) {
+    var partial = typeof f.credit === "number" && f.credit > 0 && f.credit < 1;
+    var box = el("div", { className: "ql-fb " + (f.correct ? "ql-right" : partial ? "ql-partial" : "ql-wrong") });
+    var head = el("p", { className: "ql-fbhead" }, [el("strong", { text: verdict || (f.correct ? "Right." : "Not quite.") })]);
     if (label) head.appendChild(document.createTextNode(" About \u201c" + label + "\u201d:"));
     box.appendChild(head);
     box.appendChild(paragraphs(f.text, "ql-fbtext"));
@@ -508,7 +548,19 @@
     this.quiz.recordTry(this.q, undefined, null, true);
     var a = this.answer();
     var last = a.tries.length ? Core.scoreResponse(this.q, a.tries[a.tries.length - 1], this.settings) : null;
-    this.showResult(last, true);
+    // The button that had focus is hidden now: focus goes to the feedback, which is read on focus (so it is not
+    // also announced as a live region), and the learner goes on from there.
+    this.showResult(last, false);
+    this.live.focus();
+  };
+
+  // A case played again from its start (Try this case again): its decisions are cleared, the other questions'
+  // answers stay, and the quiz is finished again when the case ends (its best result is kept).
+  QuestionView.prototype.replay = function () {
+    this.quiz.clearAnswer(this.q.id);
+    this.view.setResponse([]);
+    var first = this.node.querySelector(".ql-stage input");
+    if (first) first.focus();
   };
 
   QuestionView.prototype.restore = function () {
@@ -537,10 +589,12 @@
   //   body                 the element to draw into (Check answer and Show the answer come after it)
   //   prompt(text)         the prompt as paragraphs
   //   submit()             press Check answer (Enter in a text box)
-  //   feedbackItem(f, label), quiz.answer(id), quiz.recordTry(...)   for a stepwise view's own feedback and tries
+  //   feedbackItem(f, label, verdict), quiz.answer(id), quiz.recordTry(...), replay()   for a stepwise view's own
+  //                        feedback, tries and Try this case again
   //
   // Every view has these members:
-  //   heading(number, total)   the question's heading, e.g. "Question 2 of 8"
+  //   heading(number, total, alike)   the question's heading, e.g. "Question 2 of 8" (alike: every question of
+  //                            the quiz is of this kind)
   //   hint                     what to say when the learner checks without an answer
   //   setResponse(r)           show response r, a try saved earlier (on reload); a stepwise view also shows
   //                            its feedback, and draws its first step when r is []
@@ -662,10 +716,12 @@
     label.appendChild(question.prompt(q.prompt));
     question.body.appendChild(label);
     var input = el("input", { type: "text", id: id, inputmode: "decimal", autocomplete: "off", className: "ql-number", "aria-describedby": hintId });
-    var row = el("div", { className: "ql-numrow" }, [input]);
+    var typed = el("span", { className: "ql-print-only ql-typed" });
+    input.addEventListener("input", function () { typed.textContent = input.value; });
+    var row = el("div", { className: "ql-numrow" }, [input, typed]);
     if (q.unit) row.appendChild(el("span", { className: "ql-unit", text: q.unit }));
     question.body.appendChild(row);
-    question.body.appendChild(el("p", { id: hintId, className: "ql-help", text: "Type a number, for example 12 or 0.5." }));
+    question.body.appendChild(el("p", { id: hintId, className: "ql-help", text: "Type a number, for example 12 or 0.5" + (q.unit ? " (you may add \u201c" + q.unit + "\u201d)." : ".") }));
     input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); question.submit(); } });
     return {
       heading: questionHeading,
@@ -675,7 +731,7 @@
         var v = input.value.trim();
         return v === "" ? null : v;
       },
-      setResponse: function (r) { input.value = String(r); },
+      setResponse: function (r) { input.value = String(r); typed.textContent = input.value; },
       labelFor: function () { return ""; },
       feedbackFilter: allFeedback,
       answerText: function () {
@@ -750,16 +806,34 @@
       .concat((q.distractors || []).map(function (d) { return { id: d.id, text: d.text }; })))
       .forEach(function (c) { texts[c.id] = c.text; });
     var choices = question.order.choices.map(function (id) { return { id: id, text: texts[id] }; });
+    // On paper a select shows only its value: the choices are listed once, for print only.
+    question.body.appendChild(el("div", { className: "ql-print-only ql-choicelist" }, [
+      el("p", { text: "The choices:" }),
+      el("ul", {}, choices.map(function (c) { return el("li", { text: c.text }); }))
+    ]));
     var table = el("div", { className: "ql-match" });
     var selects = {};
+    var chosen = {};
     q.pairs.forEach(function (p) {
       var id = nextId("m");
       var select = el("select", { id: id, className: "ql-select" }, [el("option", { value: "", text: "Choose\u2026" })]);
       choices.forEach(function (c) { select.appendChild(el("option", { value: c.id, text: c.text })); });
       selects[p.id] = select;
-      table.appendChild(el("div", { className: "ql-matchrow" }, [el("label", { "for": id, className: "ql-left", text: p.left }), select]));
+      // The choice made, whole: a select on a narrow screen cuts long text short (shown there and in print;
+      // screen readers read the select's own value).
+      chosen[p.id] = el("p", { className: "ql-chosen", "aria-hidden": "true" });
+      select.addEventListener("change", function () { showChosen(p.id); });
+      table.appendChild(el("div", { className: "ql-matchrow" }, [el("label", { "for": id, className: "ql-left", text: p.left }),
+        el("div", { className: "ql-matchpick" }, [select, chosen[p.id]])]));
     });
     question.body.appendChild(table);
+
+    function showChosen(pid) {
+      var v = selects[pid].value;
+      chosen[pid].textContent = v ? "\u2192 " + texts[v] : "\u2192 (no match chosen)";
+      chosen[pid].classList.toggle("ql-none", !v);
+    }
+    q.pairs.forEach(function (p) { showChosen(p.id); });
     var lefts = {};
     q.pairs.forEach(function (p) { lefts[p.id] = p.left; });
     return {
@@ -771,7 +845,7 @@
         q.pairs.forEach(function (p) { var v = selects[p.id].value; if (v) r[p.id] = v; else missing = true; });
         return missing ? null : r;
       },
-      setResponse: function (r) { q.pairs.forEach(function (p) { selects[p.id].value = r[p.id] || ""; }); },
+      setResponse: function (r) { q.pairs.forEach(function (p) { selects[p.id].value = r[p.id] || ""; showChosen(p.id); }); },
       labelFor: function (f) { return lefts[f.ref] || texts[f.ref]; },
       feedbackFilter: rightFeedbackUntilFinal,
       answerText: function () { return q.pairs.map(function (p) { return p.left + " \u2192 " + p.right; }).join("; "); }
@@ -848,13 +922,23 @@
       }
       var best = option.credit === 1;
       var verdict = best ? "A strong choice." : option.credit > 0 ? "A reasonable choice, but not the strongest." : "Not the best choice.";
-      out.appendChild(el("p", { className: "ql-verdict", text: verdict }));
-      out.appendChild(question.feedbackItem({ correct: best, text: option.feedback, cite: option.cite }, ""));
+      // One verdict, above the feedback, that matches the credit; said once even where the feedback opens with it.
+      out.appendChild(question.feedbackItem({ correct: best, credit: option.credit, text: withoutOpening(option.feedback, verdict), cite: option.cite }, "", verdict));
       if (option.next) return showStage(stages[option.next], announce);
       var result = Core.scoreResponse(q, path, question.settings);
       if (stage.ending) out.appendChild(paragraphs(stage.ending, "ql-ending"));
       out.appendChild(el("p", { className: "ql-casescore", text: "End of the case. Your decisions earned " + Math.round(result.credit * 100) + "% of the credit." }));
+      if (!question.quiz.assessing) {
+        var again = el("button", { type: "button", className: "ql-button ql-secondary", text: "Try this case again" });
+        again.addEventListener("click", function () { question.replay(); });
+        out.appendChild(el("div", { className: "ql-controls" }, [again]));
+      }
       return null;
+    }
+
+    function withoutOpening(text, verdict) {
+      var t = String(text || "");
+      return t.indexOf(verdict) === 0 && t.length > verdict.length ? t.slice(verdict.length).replace(/^\s+/, "") : t;
     }
 
     function optionOf(stage, optionId) {
@@ -866,7 +950,9 @@
     }
 
     return {
-      heading: function (number, total) { return "Case " + number + " of " + total + ": " + q.title; },
+      heading: function (number, total, allCases) {
+        return allCases ? "Case " + number + " of " + total + ": " + q.title : "Question " + number + " of " + total + ", a case: " + q.title;
+      },
       hint: hint,
       stepwise: true,
       setResponse: function (r) {
@@ -1202,7 +1288,7 @@
     this.questionsBox.textContent = "";
     var shown = attempt.questions;
     this.views = shown.map(function (q, i) {
-      var v = new QuestionView(self, q, i + 1, shown.length);
+      var v = new QuestionView(self, q, i + 1, shown.length, alike(shown, q));
       self.questionsBox.appendChild(v.node);
       return v;
     });
@@ -1295,8 +1381,11 @@
     st.completed = new Date().toISOString();
     st.result = { points: r.points, max_points: r.max_points, percentage: r.percentage, passed: r.passed, practice: practice };
     if (!st.best || r.percentage > st.best.percentage || (st.best.practice && !practice))
-      st.best = { percentage: r.percentage, passed: r.passed, attempt: st.attempt, practice: practice };
+      st.best = { percentage: r.percentage, passed: r.passed, attempt: st.attempt, practice: practice, at: st.completed };
+    st.chapter = this.quiz.chapter;
+    st.pass_mark = this.quiz.settings.pass_mark;
     saveState(this.quiz.id, st);
+    finishedChanged();
   };
 
   Assessment.prototype.finishServer = function (attempt) {
@@ -1389,12 +1478,196 @@
     emit(Object.assign({ type: "completed", result: r, duration: this.clock.total() }, base));
   };
 
-  // -- progress page --------------------------------------------------------------------------------------
+  // -- where the learner stands: quizzes, chapters, the progress page, the home page, the menu ---------------
   function siteRoot() {
     var r = document.documentElement.getAttribute("data-content_root");
     return r === null ? "" : r;
   }
 
+  function pageHref(doc) { return siteRoot() + doc + ".html"; }
+
+  // A quiz as the learner stands with it in this browser, judged against the pass mark that applies now (an
+  // assignment's, for a learner it is assigned to), so every page agrees with "Assigned to you".
+  function standing(quizId, ownPassMark) {
+    var st = loadState(quizId);
+    var passMark = passMarkFor(quizId, st && typeof st.pass_mark === "number" ? st.pass_mark : ownPassMark);
+    var out = { state: st, passMark: passMark, passed: false, practice: false, best: null, status: "Not started" };
+    if (!st) return out;
+    var n = Object.keys(st.answers || {}).length;
+    var last = st.result;
+    if (st.completed) out.status = last && last.percentage >= passMark ? "Passed" : "Finished, not passed yet";
+    else if (n) out.status = "In progress (" + plural(n, "question", "questions") + " answered)";
+    if (st.best) {
+      out.best = st.best;
+      out.passed = st.best.percentage >= passMark;
+      out.practice = !!st.best.practice;
+      if (out.passed) out.status = "Passed";
+      if (out.practice) out.status = out.passed ? "Passed in practice (not recorded)" : "Practised (not recorded)";
+    }
+    return out;
+  }
+
+  // Every quiz state kept in this browser, by quiz id (the states name their chapter and pass mark).
+  function allStates() {
+    var s = storage();
+    var out = {};
+    if (!s || typeof s.key !== "function") return out;
+    var prefix = STORE_PREFIX + "quiz:";
+    for (var i = 0; i < s.length; i++) {
+      var k = s.key(i);
+      if (k && k.indexOf(prefix) === 0) {
+        var st = loadState(k.slice(prefix.length));
+        if (st) out[k.slice(prefix.length)] = st;
+      }
+    }
+    return out;
+  }
+
+  // The chapters whose quizzes are all passed, by chapter path: from `quizzes` (a block's list: id, chapter,
+  // pass_mark) where the page has one, else from what this browser keeps.
+  function finishedChapters(list) {
+    var byChapter = {};
+    if (list) {
+      list.forEach(function (q) { (byChapter[q.chapter] = byChapter[q.chapter] || []).push(standing(q.id, q.pass_mark).passed); });
+    } else {
+      var states = allStates();
+      Object.keys(states).forEach(function (id) {
+        var st = states[id];
+        if (st.chapter) (byChapter[st.chapter] = byChapter[st.chapter] || []).push(standing(id, st.pass_mark).passed);
+      });
+    }
+    var out = {};
+    Object.keys(byChapter).forEach(function (c) { out[c] = byChapter[c].length > 0 && byChapter[c].every(Boolean); });
+    return out;
+  }
+
+  function tickFor(finished) {
+    return finished ? [el("span", { className: "ql-tick", "aria-hidden": "true", text: "\u2713" }),
+      el("span", { className: "ql-visually-hidden", text: " (finished)" })] : [];
+  }
+
+  // A tick after each finished chapter in the book's menu (the theme's own links, left as they are otherwise).
+  function markMenu(list) {
+    var done = finishedChapters(list);
+    var base = new URL(siteRoot() || "./", root.location.href);
+    Array.prototype.forEach.call(document.querySelectorAll(".bd-sidenav a[href], nav.bd-links a[href]"), function (a) {
+      Array.prototype.forEach.call(a.querySelectorAll(".ql-menu-tick"), function (t) { t.remove(); });
+      var url = new URL(a.getAttribute("href"), root.location.href);
+      if (url.origin !== base.origin || url.pathname.indexOf(base.pathname) !== 0) return;
+      var doc = url.pathname.slice(base.pathname.length).replace(/\.html$/, "");
+      if (done[doc]) a.appendChild(el("span", { className: "ql-menu-tick" }, tickFor(true)));
+    });
+  }
+
+  // -- where the learner left off: the chapter and section last read, kept per page ------------------------
+  var PLACES = STORE_PREFIX + "places";
+
+  function currentDoc() {
+    var base = new URL(siteRoot() || "./", root.location.href);
+    var here = root.location.pathname;
+    if (here.indexOf(base.pathname) !== 0) return null;
+    var doc = here.slice(base.pathname.length).replace(/\.html$/, "");
+    return doc || null;
+  }
+
+  function keepPlace() {
+    var doc = currentDoc();
+    var s = storage();
+    if (!doc || !s) return;
+    // The last section whose heading has scrolled up past the top of the window.
+    var hash = "", heading = "";
+    Array.prototype.forEach.call(document.querySelectorAll("main section[id], article section[id]"), function (sec) {
+      if (sec.getBoundingClientRect().top <= 90) {
+        hash = sec.id;
+        var h = sec.querySelector("h1, h2, h3");
+        heading = h ? h.textContent.replace(/[#\u00b6]\s*$/, "").trim() : "";
+      }
+    });
+    var places = readJSON(PLACES) || {};
+    places[doc] = { hash: hash, heading: heading, at: new Date().toISOString() };
+    var docs = Object.keys(places).sort(function (a, b) { return places[b].at < places[a].at ? -1 : 1; });
+    docs.slice(30).forEach(function (d) { delete places[d]; });
+    writeJSON(PLACES, places);
+  }
+
+  var placeTimer = null;
+  function followPlace() {
+    if (!currentDoc()) return;
+    var later = function () {
+      if (placeTimer) return;
+      placeTimer = root.setTimeout(function () { placeTimer = null; keepPlace(); }, 800);
+    };
+    root.addEventListener("scroll", later, { passive: true });
+    root.addEventListener("pagehide", keepPlace);
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") keepPlace(); });
+    keepPlace();
+  }
+
+  // The most recent place among `chapters` (docs), or null.
+  function lastPlace(chapters) {
+    var places = readJSON(PLACES) || {};
+    var best = null;
+    chapters.forEach(function (doc) {
+      var p = places[doc];
+      if (p && (!best || p.at > best.at)) best = { doc: doc, hash: p.hash, heading: p.heading, at: p.at };
+    });
+    return best;
+  }
+
+  function longDate(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.toLocaleDateString(document.documentElement.lang || "en", { year: "numeric", month: "long", day: "numeric" });
+  }
+
+  // -- the home page: continue where you left off, the course's progress -----------------------------------
+  function renderCourse(container, data) {
+    container.textContent = "";
+    var box = el("section", { className: "ql-course", "aria-labelledby": nextId("course-h") });
+    container.appendChild(box);
+    fillCourse(box, data);
+  }
+
+  function fillCourse(box, data) {
+    var headingId = box.getAttribute("aria-labelledby");
+    box.textContent = "";
+    box.appendChild(el("h2", { id: headingId, text: "Your course" }));
+    var chapters = data.chapters;
+    var done = finishedChapters(data.quizzes);
+    var finished = chapters.filter(function (c) { return done[c.doc]; }).length;
+    var place = lastPlace(chapters.map(function (c) { return c.doc; }));
+    var titles = {};
+    chapters.forEach(function (c) { titles[c.doc] = c.title; });
+    var next = chapters.filter(function (c) { return !done[c.doc]; })[0];
+    if (place && !(place.doc === currentDoc() && !place.hash)) {
+      var where = titles[place.doc] + (place.heading && place.heading !== titles[place.doc] ? ": " + place.heading : "");
+      var link = el("a", { className: "ql-continue-link", href: pageHref(place.doc) + (place.hash ? "#" + place.hash : ""), text: where });
+      box.appendChild(el("p", { className: "ql-continue" }, [el("strong", { text: "Continue where you left off: " }), link]));
+      if (done[place.doc] && next && next.doc !== place.doc)
+        box.appendChild(el("p", {}, ["You have finished that chapter. Next: ", el("a", { href: pageHref(next.doc), text: next.title })]));
+    } else if (!finished) {
+      box.appendChild(el("p", { text: "Your progress is kept in this browser. When you come back, this page takes you to where you left off." }));
+    }
+    var text = finished === chapters.length ? "You have finished every chapter." :
+      "You have finished " + finished + " of " + chapters.length + " chapters.";
+    var barId = nextId("bar");
+    box.appendChild(el("p", { id: barId, className: "ql-bar-label", text: text }));
+    var bar = el("div", { className: "ql-bar", role: "progressbar", "aria-labelledby": barId, "aria-valuemin": "0",
+      "aria-valuemax": String(chapters.length), "aria-valuenow": String(finished),
+      "aria-valuetext": finished + " of " + chapters.length + " chapters finished" });
+    bar.appendChild(el("div", { className: "ql-bar-fill", style: "width: " + Math.round(100 * finished / Math.max(1, chapters.length)) + "%" }));
+    box.appendChild(bar);
+    var list = el("ol", { className: "ql-chapters" });
+    chapters.forEach(function (c) {
+      list.appendChild(el("li", { "data-chapter": c.doc, className: done[c.doc] ? "ql-done" : "" }, [el("a", { href: pageHref(c.doc), text: c.title })].concat(tickFor(done[c.doc]))));
+    });
+    box.appendChild(el("details", { className: "ql-chapter-list" }, [el("summary", { text: "Chapters, with a tick for each one finished" }), list]));
+    var more = [el("a", { href: pageHref(data.progress), text: "My progress" })];
+    if (data.certificate) more.push(" \u00b7 ", el("a", { href: pageHref(data.certificate), text: "Your certificate" }));
+    box.appendChild(el("p", {}, more));
+  }
+
+  // -- the progress page ------------------------------------------------------------------------------------
   function renderProgress(container, data) {
     container.textContent = "";
     var local = el("div", { className: "ql-progress-local" });
@@ -1405,36 +1678,222 @@
 
   function fillProgress(container, data) {
     container.textContent = "";
+    // Three columns, so that the table fits a phone: the chapter (its quiz is the chapter's own), the status
+    // and the best score.
     var table = el("table", { className: "ql-progress" });
     table.appendChild(el("caption", { text: "Your progress in this browser" }));
-    var head = el("tr", {}, ["Chapter", "Quiz", "Status", "Best score"].map(function (h) { return el("th", { scope: "col", text: h }); }));
+    var head = el("tr", {}, ["Chapter", "Status", "Best score"].map(function (h) { return el("th", { scope: "col", text: h }); }));
     table.appendChild(el("thead", {}, [head]));
     var body = el("tbody");
     var done = 0;
     data.quizzes.forEach(function (item) {
-      var st = loadState(item.id);
-      // Passed or not is judged here, against the pass mark that applies now (an assignment's, for a learner
-      // it is assigned to), so this table and "Assigned to you" never disagree.
-      var passMark = passMarkFor(item.id, item.pass_mark);
-      var status = "Not started";
-      if (st) {
-        var n = Object.keys(st.answers || {}).length;
-        var last = st.result;
-        if (st.completed) status = last && last.percentage >= passMark ? "Passed" : "Finished, not passed yet";
-        else if (n) status = "In progress (" + plural(n, "question", "questions") + " answered)";
-        if (st.best && st.best.percentage >= passMark) status = "Passed";
-        if (st.best && st.best.practice) status = st.best.percentage >= passMark ? "Passed in practice (not recorded)" : "Practised (not recorded)";
-      }
-      if (status === "Passed") done += 1;
-      var best = st && st.best ? formatNumber(st.best.percentage) + "%" + (st.best.practice ? ", practice" : "") + " (pass mark " + passMark + "%)" : "\u2014";
-      var link = el("a", { href: siteRoot() + item.chapter + ".html", text: item.chapter_title });
-      body.appendChild(el("tr", { "data-quiz": item.id }, [el("td", {}, [link]), el("td", { text: item.title }), el("td", { text: status }), el("td", { text: best })]));
+      var s = standing(item.id, item.pass_mark);
+      if (s.status === "Passed") done += 1;
+      var best = s.best ? [el("span", { text: formatNumber(s.best.percentage) + "%" + (s.best.practice ? ", practice" : "") }), " ",
+        el("span", { className: "ql-passmark", text: "(pass mark " + s.passMark + "%)" })] : ["\u2014"];
+      var link = el("a", { href: pageHref(item.chapter), text: item.chapter_title });
+      var status = [s.status].concat(s.passed ? [" ", el("span", { className: "ql-tick", "aria-hidden": "true", text: "\u2713" })] : []);
+      var sending = sendingFor(item.id);
+      if (sending) status.push(el("span", { className: "ql-sending-short ql-" + sending.tone, text: sending.short || "" }));
+      body.appendChild(el("tr", { "data-quiz": item.id }, [el("th", { scope: "row" }, [link]), el("td", {}, status), el("td", {}, best)]));
     });
     table.appendChild(body);
     container.appendChild(el("p", { className: "ql-progress-summary", text: "You have passed " + done + " of " + data.quizzes.length + " quizzes." }));
-    container.appendChild(table);
+    container.appendChild(el("div", { className: "ql-table-wrap" }, [table]));
+    // What became of the answers, when there is more to say than the note below (a course server is in use).
+    var overall = sendingFor(null);
+    if (overall && (overall.tone !== "kept" || overall.short)) container.appendChild(sendingLine(overall));
     var note = "Your answers are kept in this browser on this device. If you clear your browsing data, they are removed.";
     container.appendChild(el("p", { className: "ql-help", text: note }));
+    if (data.certificate) container.appendChild(el("p", {}, [el("a", { href: pageHref(data.certificate), text: "Your certificate of completion" }),
+      " \u2014 once you have passed the quizzes it asks for."]));
+  }
+
+  // -- the certificate of completion ------------------------------------------------------------------------
+  // For a learner who joined, the course server decides and keeps the certificate (with a code anyone can check
+  // at /verify/CODE): this page asks it (api/v1/certificates). Otherwise the page makes one from what this
+  // browser keeps, once every quiz the course asks for (data.quizzes with `required`) is passed here; it says
+  // plainly that it has no code and cannot be checked.
+  var CERT_NAME = STORE_PREFIX + "certificate-name";
+
+  function renderCertificate(container, data) {
+    container.textContent = "";
+    var box = el("div", { className: "ql-certificate-page" });
+    container.appendChild(box);
+    document.documentElement.classList.add("ql-has-certificate");
+    var sync = root.QuizLibSync;
+    (sync && sync.where ? sync.where() : Promise.resolve("none")).then(function (where) {
+      if (where === "joined") serverCertificates(box, data);
+      else localCertificate(box, data, where === "server");
+    });
+  }
+
+  function requiredOf(data) { return data.quizzes.filter(function (q) { return q.required !== false; }); }
+
+  function printButton(cert) {
+    var b = el("button", { type: "button", className: "ql-button", text: "Print the certificate" });
+    b.addEventListener("click", function () {
+      Array.prototype.forEach.call(document.querySelectorAll(".ql-cert"), function (c) { c.classList.toggle("ql-printing", c === cert); });
+      root.print();
+    });
+    return b;
+  }
+
+  // The printable certificate. `c`: {name, title, course, date (ISO), percentage, quizzes: [{title, percentage,
+  // pass_mark}], code, verify_url}; no code for one made in this browser.
+  function certificateCard(c) {
+    var card = el("article", { className: "ql-cert", "aria-label": "Certificate of completion" });
+    card.appendChild(el("p", { className: "ql-cert-kind", text: "Certificate of completion" }));
+    card.appendChild(el("p", { className: "ql-cert-line", text: "This is to certify that" }));
+    var name = el("p", { className: "ql-cert-name", text: c.name || "\u2026" });
+    card.appendChild(name);
+    card.appendChild(el("p", { className: "ql-cert-line", text: "has completed" }));
+    card.appendChild(el("p", { className: "ql-cert-title", text: c.title }));
+    if (c.course && c.course !== c.title) card.appendChild(el("p", { className: "ql-cert-line", text: "in the course \u201c" + c.course + "\u201d" }));
+    card.appendChild(el("p", { className: "ql-cert-line", text: "on " + longDate(c.date) + ", with an average score of " + formatNumber(c.percentage) +
+      "% over " + plural(c.quizzes.length, "quiz", "quizzes") + "." }));
+    var table = el("table", { className: "ql-cert-scores" });
+    table.appendChild(el("caption", { text: "Best score in each quiz" }));
+    table.appendChild(el("thead", {}, [el("tr", {}, ["Quiz", "Best score", "Pass mark"].map(function (h) { return el("th", { scope: "col", text: h }); }))]));
+    table.appendChild(el("tbody", {}, c.quizzes.map(function (q) {
+      return el("tr", {}, [el("td", { text: q.title }), el("td", { text: formatNumber(q.percentage) + "%" }), el("td", { text: q.pass_mark + "%" })]);
+    })));
+    card.appendChild(table);
+    if (c.code) {
+      card.appendChild(el("p", { className: "ql-cert-code" }, ["Verification code: ", el("strong", { text: c.code })]));
+      card.appendChild(el("p", { className: "ql-cert-verify" }, ["Anyone can check this certificate at ", el("a", { href: c.verify_url, text: c.verify_url })]));
+    } else {
+      card.appendChild(el("p", { className: "ql-cert-verify", text: "Made in the learner\u2019s own browser from the results kept there: it has no verification code." }));
+    }
+    card.nameNode = name;
+    return card;
+  }
+
+  function localCertificate(box, data, served) {
+    box.textContent = "";
+    var required = requiredOf(data);
+    var standings = required.map(function (q) { return { q: q, s: standing(q.id, q.pass_mark) }; });
+    var missing = standings.filter(function (x) { return !x.s.passed; });
+    if (missing.length) {
+      box.appendChild(el("p", { className: "ql-cert-status", text: "Your certificate is ready when you have passed every quiz it asks for. You have passed " +
+        (required.length - missing.length) + " of " + required.length + ". Still to pass:" }));
+      box.appendChild(el("ul", { className: "ql-cert-missing" }, missing.map(function (x) {
+        return el("li", {}, [el("a", { href: pageHref(x.q.chapter), text: x.q.chapter_title }), " (pass mark " + x.s.passMark + "%)"]);
+      })));
+      if (served) box.appendChild(el("p", { text: "To get a certificate your employer can check, open the join link your trainer gave you, then pass the quizzes here." }));
+      return;
+    }
+    var dates = standings.map(function (x) { return x.s.best.at || x.s.state.completed || ""; }).filter(Boolean).sort();
+    var c = {
+      name: readJSON(CERT_NAME) || learnerName() || "", title: data.course, date: dates.length ? dates[dates.length - 1] : new Date().toISOString(),
+      percentage: Core.roundHalfUp(standings.reduce(function (t, x) { return t + x.s.best.percentage; }, 0) / standings.length, 2),
+      quizzes: standings.map(function (x) { return { title: x.q.chapter_title, percentage: x.s.best.percentage, pass_mark: x.s.passMark }; })
+    };
+    box.appendChild(el("p", { className: "ql-cert-status", text: "Well done: you have passed every quiz the course asks for. Here is your certificate." }));
+    var nameId = nextId("certname");
+    var input = el("input", { type: "text", id: nameId, className: "ql-cert-input", maxlength: "100", autocomplete: "name", value: c.name });
+    box.appendChild(el("p", { className: "ql-no-print" }, [el("label", { "for": nameId, text: "Your name, as it should read on the certificate" }), input]));
+    var card = certificateCard(c);
+    input.addEventListener("input", function () {
+      card.nameNode.textContent = input.value.trim() || "\u2026";
+      writeJSON(CERT_NAME, input.value.trim());
+    });
+    box.appendChild(card);
+    box.appendChild(el("p", { className: "ql-no-print" }, [printButton(card)]));
+    box.appendChild(el("p", { className: "ql-help ql-no-print", text: served ?
+      "This certificate was made in this browser and cannot be checked by anyone. For one with a code your employer can check, open the join link your trainer gave you: your trainer\u2019s course server then issues it." :
+      "This certificate was made in this browser from the results kept here, so nobody can check it. A trainer\u2019s course server issues certificates with a code that can be checked." }));
+  }
+
+  function learnerName() {
+    var l = readJSON(STORE_PREFIX + "learner");
+    return l && l.display_name ? l.display_name : "";
+  }
+
+  function serverCertificates(box, data) {
+    box.textContent = "";
+    var status = el("p", { className: "ql-cert-status", role: "status", text: "Asking your trainer\u2019s course server about your certificates\u2026" });
+    box.appendChild(status);
+    root.QuizLibSync.api("GET", "api/v1/certificates").then(function (res) {
+      if (res.status !== 200) throw new Error(String(res.status));
+      showServerScopes(box, data, res.body);
+    }).catch(function () {
+      status.textContent = "The course server cannot be reached just now, and it keeps your certificates. Check your connection, then reload this page.";
+    });
+  }
+
+  function showServerScopes(box, data, overview) {
+    box.textContent = "";
+    var scopes = overview.scopes;
+    var passed = scopes.filter(function (s) { return s.passed; });
+    box.appendChild(el("p", { className: "ql-cert-status", text: passed.length ?
+      "Your trainer\u2019s course server keeps your certificates: each has a code that anyone can check." :
+      "Your trainer\u2019s course server issues a certificate once it has recorded that you passed an assignment, or every quiz the course asks for. Nothing is passed yet:" }));
+    scopes.forEach(function (s) {
+      var section = el("section", { className: "ql-cert-scope", "data-scope": s.scope, "aria-labelledby": nextId("scope") });
+      section.appendChild(el("h2", { id: section.getAttribute("aria-labelledby"), text: s.title }));
+      if (s.certificate) {
+        var c = s.certificate;
+        var card = certificateCard({ name: c.learner_name, title: c.title, course: c.course_title, date: c.issued_at, percentage: c.percentage,
+          quizzes: c.quizzes, code: c.code, verify_url: c.verify_url });
+        section.appendChild(card);
+        section.appendChild(el("p", { className: "ql-no-print" }, [printButton(card)]));
+      } else if (s.passed) {
+        var nameId = nextId("certname");
+        var input = el("input", { type: "text", id: nameId, className: "ql-cert-input", maxlength: "100", autocomplete: "name",
+          value: readJSON(CERT_NAME) || overview.learner.display_name });
+        var say = el("p", { role: "status" });
+        var get = el("button", { type: "button", className: "ql-button", text: "Get the certificate" });
+        get.addEventListener("click", function () {
+          get.disabled = true;
+          writeJSON(CERT_NAME, input.value.trim());
+          root.QuizLibSync.api("POST", "api/v1/certificates", { scope: s.scope, name: input.value.trim() }).then(function (res) {
+            if (res.status === 200 || res.status === 201) { s.certificate = res.body; showServerScopes(box, data, overview); return; }
+            get.disabled = false;
+            say.textContent = (res.body && res.body.error) || "The course server did not issue the certificate.";
+          }, function () {
+            get.disabled = false;
+            say.textContent = "The course server cannot be reached just now. Check your connection, then try again.";
+          });
+        });
+        section.appendChild(el("p", { text: "You passed, with an average of " + formatNumber(s.percentage) + "%. Your certificate shows your name as you type it here; it cannot be changed once issued." }));
+        section.appendChild(el("p", {}, [el("label", { "for": nameId, text: "Your name, as it should read on the certificate" }), input]));
+        section.appendChild(el("p", {}, [get]));
+        section.appendChild(say);
+      } else {
+        section.appendChild(el("p", { text: "Still to pass, as the course server has it:" }));
+        section.appendChild(el("ul", { className: "ql-cert-missing" }, s.to_pass.map(function (q) {
+          var item = data.quizzes.filter(function (x) { return x.id === q.id; })[0];
+          return el("li", {}, item ? [el("a", { href: pageHref(item.chapter), text: item.chapter_title }), " (pass mark " + q.pass_mark + "%)"] : [q.title]);
+        })));
+      }
+      box.appendChild(section);
+    });
+  }
+
+  // -- what was sent: the outbox's state, told per quiz (quizlib-sync.js gives it through sendingStatus) ----
+  var sendingProvider = null;
+
+  // {text, tone ("kept", "sent", "problem"), short, link: {href, text}} for a quiz (or, with null, the whole
+  // outbox), or null when nothing is to be said (no outbox on this page: an LMS package, say).
+  function sendingFor(quizId) {
+    if (!sendingProvider) return null;
+    try { return sendingProvider(quizId); } catch (e) { return null; }
+  }
+
+  function sendingLine(s) {
+    var p = el("p", { className: "ql-sending ql-" + s.tone }, [s.text]);
+    if (s.link) p.appendChild(el("span", {}, [" ", el("a", { href: s.link.href, text: s.link.text })]));
+    return p;
+  }
+
+  function sendingChanged() {
+    quizzes.forEach(function (q) { if (q.showSending) q.showSending(); });
+    if (typeof document.querySelectorAll !== "function") return;  // no page (the scripts under Node)
+    Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib=progress][data-mounted] .ql-progress-local"), function (local) {
+      var data = readData(local.closest(".quizlib"));
+      if (data) fillProgress(local, data);
+    });
   }
 
   // -- mounting -------------------------------------------------------------------------------------------
@@ -1442,6 +1901,8 @@
     var script = node.querySelector("script.quizlib-data");
     return script ? JSON.parse(script.textContent) : null;
   }
+
+  var pageFollowed = false;
 
   function mountAll() {
     Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib]:not([data-mounted])"), function (node) {
@@ -1452,16 +1913,43 @@
       node.appendChild(target);
       if (data.type === "quiz") node.quizlib = data.summative ? new Assessment(target, data) : new Quiz(target, data);
       else if (data.type === "progress") renderProgress(target, data);
+      else if (data.type === "course") renderCourse(target, data);
+      else if (data.type === "certificate") renderCertificate(target, data);
     });
+    markMenu(courseQuizzes());
+    if (!pageFollowed && document.body) {
+      pageFollowed = true;
+      followPlace();
+    }
   }
 
-  // The learner's assignments changed (quizlib-sync.js): show and apply the pass marks that apply now.
+  // The course's quizzes (id, chapter, pass_mark), from a block on this page that lists them, or null.
+  function courseQuizzes() {
+    var found = null;
+    Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib][data-mounted]"), function (node) {
+      var data = readData(node);
+      if (!found && data && data.quizzes && data.type !== "quiz") found = data.quizzes;
+    });
+    return found;
+  }
+
+  // The learner's assignments changed (quizlib-sync.js), or an answer was given: show and apply the pass marks
+  // that apply now, and what is finished.
   function refresh() {
     quizzes.forEach(function (q) { q.refresh(); });
     Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib=progress][data-mounted] .ql-progress-local"), function (local) {
       var data = readData(local.closest(".quizlib"));
       if (data) fillProgress(local, data);
     });
+    finishedChanged();
+  }
+
+  function finishedChanged() {
+    Array.prototype.forEach.call(document.querySelectorAll(".quizlib[data-quizlib=course][data-mounted] .ql-course"), function (box) {
+      var data = readData(box.closest(".quizlib"));
+      if (data) fillCourse(box, data);
+    });
+    markMenu(courseQuizzes());
   }
 
   root.QuizLibUI = {
@@ -1473,6 +1961,10 @@
     on: function (fn) { listeners.push(fn); },
     loadState: loadState,
     useStorage: function (s) { storageOverride = s; },
+    // quizlib-sync.js says what became of each quiz's answers: fn(quiz id, or null for all) -> {text, tone,
+    // short, link} or null; sendingChanged() shows it again.
+    sendingStatus: function (fn) { sendingProvider = fn; sendingChanged(); },
+    sendingChanged: sendingChanged,
     storagePrefix: STORE_PREFIX,
     uuid4: uuid4
   };

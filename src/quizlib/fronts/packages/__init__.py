@@ -100,6 +100,8 @@ def course_map(course: Course, quiz_ids: Sequence[str]) -> dict:
             out["ids"] = [o.id for o in q.options]
         elif q.kind == "ordering":
             out["ids"] = [i.id for i in q.items]
+        elif q.kind == "numeric":
+            out["unit"] = q.unit  # "70%" where the unit is "%" is kept as 70
         elif q.kind == "matching":
             out["ids"] = [p.id for p in q.pairs] + [d.id for d in q.distractors]
             out["pairs"] = len(q.pairs)

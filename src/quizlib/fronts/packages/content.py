@@ -3,7 +3,8 @@
 A module is a chapter of the table of contents with its quiz (the final assessment is a module too). Pages
 without a quiz (progress, glossary, references) go with every package. A page is copied from the built book
 with its download button (``_sources/``) removed, links to pages that are not in the package turned into
-plain text, and, in a package for a subset of modules, the progress table limited to the package's quizzes.
+plain text, and, in a package for a subset of modules, the progress table (the home page's chapters, the
+certificate) limited to the package's quizzes; a quiz's link to the next chapter goes where that chapter does.
 """
 
 from __future__ import annotations
@@ -97,9 +98,9 @@ def book_files(book: Path, pages: set[str], whole: bool) -> list[str]:
 
 _DOWNLOAD_ITEM = re.compile(r'<li>\s*<a href="[^"]*_sources/[^"]*".*?</a>\s*</li>', flags=re.DOTALL)
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"#?]*)([^"]*)"([^>]*)>(.*?)</a>', flags=re.DOTALL)
-_PROGRESS_DATA = re.compile(
-    r'(<div class="quizlib" data-quizlib="progress"><script type="application/json" class="quizlib-data">)(.*?)'
-    r"(</script>)",
+_BLOCK_DATA = re.compile(
+    r'(<div class="quizlib" data-quizlib="(progress|course|certificate|quiz)"[^>]*>'
+    r'<script type="application/json" class="quizlib-data">)(.*?)(</script>)',
     flags=re.DOTALL,
 )
 _HIDE_SEARCH = (
@@ -126,14 +127,29 @@ def rewrite_page(text: str, page: str, present: set[str], quiz_ids: set[str], wh
     if not whole:
         text = text.replace("</head>", _HIDE_SEARCH + "</head>", 1)
 
-        def progress(m: re.Match) -> str:
-            data = json.loads(m[2])
-            data["quizzes"] = [q for q in data["quizzes"] if q["id"] in quiz_ids]
-            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-            return m[1] + body + m[3]
+    def there(doc: str | None) -> bool:
+        return doc is not None and f"{doc}.html" in present
 
-        text = _PROGRESS_DATA.sub(progress, text)
-    return text
+    def block_data(m: re.Match) -> str:
+        """A block's data with only what the package holds: its quizzes (in a package for a subset of
+        modules), and links to pages it has."""
+        data = json.loads(m[3])
+        if m[2] == "quiz":
+            links = data.get("links", {})
+            for key in [k for k, v in links.items() if not there(v.get("doc"))]:
+                del links[key]
+        else:
+            if not whole:
+                data["quizzes"] = [q for q in data["quizzes"] if q["id"] in quiz_ids]
+            if "chapters" in data:
+                data["chapters"] = [c for c in data["chapters"] if there(c["doc"])]
+            for key in ("progress", "certificate"):
+                if key in data and not there(data[key]):
+                    data[key] = None
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+        return m[1] + body + m[4]
+
+    return _BLOCK_DATA.sub(block_data, text)
 
 
 def rewrite_index(first_page: str) -> str:

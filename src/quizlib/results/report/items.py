@@ -423,7 +423,7 @@ def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, 
     values: Counter[float] = Counter()
     unreadable = 0
     for response, count in tally.items():
-        value = parse_number(response) if isinstance(response, (str, int, float)) else None
+        value = parse_number(response, question.unit) if isinstance(response, (str, int, float)) else None
         if value is None:
             unreadable += count
         else:

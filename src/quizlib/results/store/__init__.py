@@ -51,6 +51,7 @@ from quizlib.results.store.records import (
     Activity,
     Assignment,
     AssignmentChange,
+    Certificate,
     Cohort,
     ForwardingState,
     IssuedAttempt,
@@ -71,11 +72,13 @@ from quizlib.results.store.rows import (
     AttemptRow,
     Base,
     BegunAttemptRow,
+    CertificateRow,
     CohortRow,
     LearnerRow,
     OutboxRow,
     QuestionResultRow,
     ReminderRow,
+    ResumeCodeRow,
     SettingRow,
     StaffRow,
     StaffSessionRow,
@@ -99,11 +102,13 @@ TOKENS_REMEMBERED = 10_000
 
 __all__ = [
     "DEFAULT_URL",
+    "RESUME_MINUTES",
     "ROLES",
     "Activity",
     "Assignment",
     "AssignmentChange",
     "AttemptConflict",
+    "Certificate",
     "Cohort",
     "DuplicateName",
     "ForwardingState",
@@ -124,6 +129,8 @@ __all__ = [
     "StoredStatement",
     "UsageLimit",
     "canonical_json",
+    "certificate_code",
+    "code_for_people",
     "current_revision",
     "digest",
     "head_revision",
@@ -144,6 +151,7 @@ _KINDS_OF_ROW = {
     LearnerRow: "learner",
     StatementRow: "statement",
     AttemptRow: "attempt",
+    CertificateRow: "certificate",
 }
 
 
@@ -188,10 +196,25 @@ def _assignment_facts(row: AssignmentRow) -> dict:
 # -- the store -------------------------------------------------------------------------------------------
 
 
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 def _code() -> str:
-    # Join codes are read aloud and typed: no 0/O or 1/l/I.
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    # Join codes (and certificate codes) are read aloud and typed: no 0/O or 1/l/I.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+RESUME_MINUTES = 30  # how long a resume code works: enough to pick up the other device
+
+
+def code_for_people(code: str) -> str:
+    """A code as people read it: groups of four, "k7qm-9xtp-2b"."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def certificate_code(text: str) -> str:
+    """A certificate code as the store keeps it, from what someone typed: "K7QM-9XTP-2B" or "k7qm 9xtp 2b"."""
+    return "".join(c for c in text.lower() if c in CODE_ALPHABET)[:16]
 
 
 class Store:
@@ -773,6 +796,17 @@ class Store:
                 {"at": r.at.isoformat(), "channel": r.channel, "assignment": r.assignment_id}
                 for r in self.reminders(learner_id=learner_id)
             ],
+            "certificates": [
+                {
+                    "code": c.code,
+                    "scope": c.scope,
+                    "title": c.title,
+                    "learner_name": c.learner_name,
+                    "issued_at": _iso(c.issued_at),
+                    "percentage": c.percentage,
+                }
+                for c in self.certificates(learner_id)
+            ],
             "attempts": [
                 {
                     "id": a.id,
@@ -851,10 +885,128 @@ class Store:
             deleted = s.execute(sa.delete(StatementRow).where(StatementRow.learner_id == learner_id))
             n = deleted.rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             s.execute(sa.delete(ReminderRow).where(ReminderRow.learner_id == learner_id))
+            # Certificates go with the learner (and those of duplicates merged into them): /verify no longer
+            # confirms them.
+            duplicates = select(LearnerRow.id).where(LearnerRow.merged_into == learner_id)
+            s.execute(
+                sa.delete(CertificateRow).where(
+                    sa.or_(CertificateRow.learner_id == learner_id, CertificateRow.learner_id.in_(duplicates))
+                )
+            )
+            s.execute(sa.delete(ResumeCodeRow).where(ResumeCodeRow.learner_id == learner_id))
             # Duplicates merged into this learner hold nothing but a name and a token: they go too.
             s.execute(sa.delete(LearnerRow).where(LearnerRow.merged_into == learner_id))
             s.delete(row)
             return n
+
+    # -- carrying on on another device -----------------------------------------------------------------
+
+    def add_resume_code(self, learner_id: str, minutes: int = RESUME_MINUTES) -> tuple[str, datetime]:
+        """A short code (ten letters and digits of the join codes' alphabet) with which another device carries
+        on as this learner (or, for a merged duplicate, as the learner it was merged into), and when it stops
+        working. It works once; a new code replaces the learner's earlier one. Only its hash is kept."""
+        learner = self.learner(learner_id)
+        keep_id = learner.merged_into or learner.id
+        code, now = _code(), _now()
+        expires = now + timedelta(minutes=minutes)
+        with self._write() as s:
+            s.execute(sa.delete(ResumeCodeRow).where(ResumeCodeRow.learner_id == keep_id))
+            s.add(ResumeCodeRow(code_hash=digest(code), learner_id=keep_id, created_at=now, expires_at=expires))
+        return code, expires
+
+    def redeem_resume_code(self, typed: str) -> tuple[Learner, str] | None:
+        """For a resume code as someone typed it ("k7qm-9xtp-2b", any case): this device's own learner row,
+        merged into the code's learner (so the other device's token goes on working, and what this one sends
+        is stored for the same learner), and its token. None for an unknown, used or expired code; a code is
+        spent by its first use."""
+        code = certificate_code(typed)
+        with self._write() as s:
+            row = s.get(ResumeCodeRow, digest(code)) if code else None
+            if row is None:
+                return None
+            s.delete(row)
+            keep = s.get(LearnerRow, row.learner_id)
+            if row.expires_at < _now() or keep is None:
+                return None
+            token = secrets.token_urlsafe(32)
+            device = LearnerRow(
+                id=str(uuid.uuid4()),
+                cohort_id=keep.cohort_id,
+                display_name=keep.display_name,
+                token_hash=digest(token),
+                email=None,
+                created_at=_now(),
+                merged_into=keep.id,
+            )
+            s.add(device)
+            s.flush()
+            return _dc(Learner, device), token
+
+    # -- certificates ----------------------------------------------------------------------------------
+
+    def add_certificate(
+        self,
+        learner_id: str,
+        scope: str,
+        *,
+        title: str,
+        course_title: str,
+        learner_name: str,
+        percentage: float,
+        quizzes: Sequence[dict],
+    ) -> tuple[Certificate, bool]:
+        """Issue the learner's certificate for ``scope`` ("course" or an assignment id), or give back the one
+        already issued (also when another request issued it at the same moment). Returns it, and whether it is
+        new. The caller has checked that the learner passed what the scope asks for."""
+        existing = self.certificate_for(learner_id, scope)
+        if existing is not None:
+            return existing, False
+        for _ in range(5):
+            row = CertificateRow(
+                code=_code(),
+                learner_id=learner_id,
+                scope=scope,
+                title=title.strip()[:300],
+                course_title=course_title.strip()[:300],
+                learner_name=" ".join(learner_name.split())[:100],
+                issued_at=_now(),
+                percentage=float(percentage),
+                quizzes=[dict(q) for q in quizzes],
+            )
+            try:
+                with self._write() as s:
+                    s.add(row)
+                return _dc(Certificate, row), True
+            except IntegrityError:  # the scope issued by another request, or a code drawn twice
+                existing = self.certificate_for(learner_id, scope)
+                if existing is not None:
+                    return existing, False
+        raise StoreError("could not draw a free certificate code")
+
+    def certificate_for(self, learner_id: str, scope: str) -> Certificate | None:
+        """The learner's certificate for ``scope`` (or one issued to a duplicate since merged into them)."""
+        found = [c for c in self.certificates(learner_id) if c.scope == scope]
+        return found[0] if found else None
+
+    def certificate(self, code: str) -> Certificate | None:
+        """The certificate with this code (as typed, in any case, with or without dashes), or None."""
+        key = certificate_code(code)
+        if not key:
+            return None
+        with self._read() as s:
+            row = s.get(CertificateRow, key)
+            return _dc(Certificate, row) if row else None
+
+    def certificates(self, learner_id: str) -> list[Certificate]:
+        """A learner's certificates, with those issued to duplicates since merged into them, oldest first."""
+        duplicates = select(LearnerRow.id).where(LearnerRow.merged_into == learner_id)
+        q = (
+            select(CertificateRow)
+            .where(sa.or_(CertificateRow.learner_id == learner_id, CertificateRow.learner_id.in_(duplicates)))
+            .order_by(CertificateRow.issued_at, CertificateRow.code)
+        )
+        with self._read() as s:
+            return [_dc(Certificate, r) for r in s.scalars(q)]
 
     # -- statements ------------------------------------------------------------------------------------
 

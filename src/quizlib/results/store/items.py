@@ -1,4 +1,4 @@
-"""Item sums: what item analysis needs, kept up to date as finished attempts arrive (migration 0011).
+"""Item sums: what item analysis needs, kept up to date as finished attempts arrive (migration 0010).
 
 Item analysis (:mod:`quizlib.results.report.items`) reads each learner's *first* finished attempt at a quiz
 and needs, per question, only sums: how many answered it (``n``), the sums of its marks ``x``, of the rest of
@@ -18,7 +18,7 @@ Every change to ``attempt_results`` changes them in the same transaction: a new 
 learner's first at its quiz adds its questions (and takes away the attempt it displaces, when it arrives late
 from an offline browser but was finished earlier); deleting a learner's data takes their first attempts
 away; merging two learners takes both learners' first attempts away and adds back the merged learner's.
-:func:`rebuild` computes them all afresh from ``attempt_results`` and ``question_results`` (migration 0011
+:func:`rebuild` computes them all afresh from ``attempt_results`` and ``question_results`` (migration 0010
 uses it, and the tests compare it with the tables kept up to date).
 """
 

@@ -210,3 +210,18 @@ class ForwardingState:
     last_error_at: datetime | None
     failures: int  # failed sends in a row since the last success
     retry_at: datetime | None  # no forwarder sends before this (backoff)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate of completion as the server issued it (``/verify/<code>`` shows it)."""
+
+    code: str  # ten characters, as issued (lower case); shown in groups, read in any case
+    learner_id: str
+    scope: str  # "course", or the id of the assignment it was earned in
+    title: str
+    course_title: str
+    learner_name: str
+    issued_at: datetime
+    percentage: float
+    quizzes: list  # [{id, title, percentage, pass_mark}]

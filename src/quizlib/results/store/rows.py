@@ -128,7 +128,7 @@ class StatementRow(Base):
     __tablename__ = "statements"
     __table_args__ = (
         sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),
-        # Migration 0011: a learner's statements in all and their own recent ones are counted within this one
+        # Migration 0010: a learner's statements in all and their own recent ones are counted within this one
         # index (it replaced one on learner_id alone and one on learner_id, stored).
         sa.Index("ix_statements_learner_stored_verb", "learner_id", "stored", "verb"),
     )
@@ -282,7 +282,7 @@ class AttemptRow(Base):
 
 
 class ItemSumRow(Base):
-    """Per question, the sums item analysis needs over learners' first finished attempts (migration 0011;
+    """Per question, the sums item analysis needs over learners' first finished attempts (migration 0010;
     :mod:`quizlib.results.store.items`): marks in ten-thousandths of a point, so the sums are exact."""
 
     __tablename__ = "item_sums"
@@ -300,7 +300,7 @@ class ItemSumRow(Base):
 
 
 class ItemResponseRow(Base):
-    """How often each first response was given to a question on a first attempt (migration 0011)."""
+    """How often each first response was given to a question on a first attempt (migration 0010)."""
 
     __tablename__ = "item_responses"
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
@@ -311,7 +311,7 @@ class ItemResponseRow(Base):
 
 
 class ItemTimeRow(Base):
-    """How many first-attempt answers to a question took each time, in seconds as recorded (migration 0011)."""
+    """How many first-attempt answers to a question took each time, in seconds as recorded (migration 0010)."""
 
     __tablename__ = "item_times"
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
@@ -321,7 +321,7 @@ class ItemTimeRow(Base):
 
 
 class ItemTimeSecondRow(Base):
-    """The same per whole second (migration 0011): where the median lies is found here, then read exactly in
+    """The same per whole second (migration 0010): where the median lies is found here, then read exactly in
     ``item_times`` within that second."""
 
     __tablename__ = "item_time_seconds"
@@ -332,7 +332,7 @@ class ItemTimeSecondRow(Base):
 
 
 class BegunAttemptRow(Base):
-    """Every attempt with at least one answer, and when its first answer was given (migration 0011): kept in the
+    """Every attempt with at least one answer, and when its first answer was given (migration 0010): kept in the
     transaction that stores each *answered* statement, so progress reports read one row per attempt rather
     than grouping every answer. Keyed by learner first: a learner's rows (moved on a merge, deleted with the
     learner) are found by the key."""
@@ -342,3 +342,32 @@ class BegunAttemptRow(Base):
     quiz_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     attempt_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertificateRow(Base):
+    """A certificate of completion the server issued (migration 0009): what it says, kept here so that
+    ``/verify/<code>`` can confirm it and nobody can make one up. ``scope`` is "course" (every required quiz
+    of the course) or the id of the assignment it was earned in; a learner has one per scope."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.UniqueConstraint("learner_id", "scope", name="uq_certificates_learner_scope"),)
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # random, from the join codes' alphabet
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(sa.String(36))
+    title: Mapped[str] = mapped_column(sa.String(300))  # what was completed: the course or the assignment
+    course_title: Mapped[str] = mapped_column(sa.String(300))
+    learner_name: Mapped[str] = mapped_column(sa.String(100))  # as the learner asked for it on the certificate
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    percentage: Mapped[float] = mapped_column(sa.Float)  # the mean of the best scores of its quizzes
+    quizzes: Mapped[list] = mapped_column(sa.JSON)  # [{id, title, percentage, pass_mark}], in course order
+
+
+class ResumeCodeRow(Base):
+    """A short code that lets a learner carry on on another device (migration 0009): only its hash is kept; it
+    is valid until ``expires_at`` and once. A learner has at most one (a new one replaces it)."""
+
+    __tablename__ = "resume_codes"
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    learner_id: Mapped[str] = mapped_column(sa.ForeignKey("learners.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

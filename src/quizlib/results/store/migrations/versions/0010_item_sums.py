@@ -13,15 +13,15 @@ every request, and both counts now read this one index and no row.
 ``begun_attempts``: every attempt with at least one answer and the time of its first, kept as answers are
 stored (progress reports read it instead of grouping every answered statement); filled here from them.
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
