@@ -210,6 +210,26 @@ def phone_page(browser):
     guard.check()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def set_theme_mode(page, mode: str) -> None:
+    """Choose the light or dark mode as a reader does, with the theme's own switch (it cycles auto, dark,
+    light), and check that the theme set ``html[data-theme]`` accordingly. The choice is kept in the
+    browser (``localStorage``), so the context's later pages open in it too."""
+    switch = page.locator(".theme-switch-button:visible").first
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.mode") == mode:
+            break
+        switch.click()
+    assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
+        mode,
+        mode,
+    ], f"the theme's switch did not reach its {mode} mode"
+
+
 # Tests are marked by the real parts they use (see the markers in pyproject.toml), so the fast lane
 # (-m "not slow") is everything that runs in-process on SQLite files and needs no build, browser or kernel.
 _MARKED_BY_FIXTURE = {

@@ -7,6 +7,11 @@
   (hundreds of KiB a chapter) is dropped, since the published pages show quizlib's own HTML quiz and no
   widget; and the theme's 1.5 MB Font Awesome script is left out (``sphinx_templates/static/``), since
   the theme's stylesheet already draws the same icons from its bundled web fonts.
+- Keep the menu working at every size: pydata-sphinx-theme 0.17 gives sphinx-book-theme pages a navbar of
+  its own (``navbar_persistent`` defaults to a search button), whose hidden ☰ and "On this page" buttons
+  come first in the page and so take the click handlers meant for the book theme's visible ones: on a phone
+  ☰ opened nothing and on a desktop it did not hide the sidebar (pydata/pydata-sphinx-theme#2451). The
+  book theme's pages have no such navbar (its search is in the sidebar), so it is left out again.
 - Keep all page content inside landmarks for screen-reader users: the theme's course-title link is
   wrapped in a navigation landmark (templates in ``sphinx_templates/``).
 - Serve the quiz runtime once for the whole book: a notebook's quiz output carries the runtime inline (it
@@ -139,8 +144,18 @@ def _add_templates(app, config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
 
 
+def _no_theme_navbar(app, config) -> None:
+    """No pydata-sphinx-theme navbar in a sphinx-book-theme page (see the module's docstring): its menu
+    buttons would be the ones the theme's scripts wire up."""
+    if config.html_theme == "sphinx_book_theme":
+        options = dict(config.html_theme_options or {})
+        options.setdefault("navbar_persistent", [])
+        config.html_theme_options = options
+
+
 def setup(app):
     app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _no_theme_navbar)
     app.connect("builder-inited", _write_runtime)
     app.connect("builder-inited", _write_outline)
     app.connect("doctree-read", _refresh_quiz_outputs)
