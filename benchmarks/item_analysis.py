@@ -61,7 +61,6 @@ def attempts_for(course, rng, learner_id, ability, traits, start):
     """A learner's attempts at every quiz: each ``("sent", statements)`` (what a browser sends for a practice
     quiz) or ``("submitted", quiz, attempt, answers)`` (a summative attempt the server scores); and the
     number of answers."""
-    """One learner's statements: a completed statement per attempt (and answered ones if asked), and answers."""
     person = SimulatedLearner(rng, ability)
     actor = xapi.agent(learner_id, DEMO_HOME_PAGE)
     clock = start

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from item_analysis import attempts_for
 
 from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
-from quizlib.results.ingest import MAX_BATCH, Ingestor
+from quizlib.results.ingest import Ingestor
 from quizlib.results.store import Store
 from quizlib.results.store.passwords import hash_password
 from quizlib.server.catalogue import load_catalogue
@@ -74,9 +74,16 @@ def fill(store: Store, catalogue, target: int, cohorts: int, seed: int) -> tuple
         cohort = made[learners % len(made)]
         learner, _ = store.add_learner(cohort.id, f"Learner {learners + 1}")
         when = start + timedelta(days=rng.randint(0, 200))
-        statements, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, when, False)
-        for i in range(0, len(statements), MAX_BATCH):
-            pending += ingestor.score(learner, statements[i : i + MAX_BATCH]).records
+        attempts, n = attempts_for(course, rng, learner.id, rng.gauss(0, 1), traits, when)
+        for attempt in attempts:
+            if attempt[0] == "sent":  # a practice quiz: its answers, then its completed statement
+                records = ingestor.score(learner, attempt[1]).records
+            else:  # the summative final, as the server stores a submitted attempt
+                _, quiz, issued, answers, finished = attempt
+                records = ingestor.submitted(
+                    learner, quiz, issued, answers, {}, pass_mark=quiz.settings.pass_mark, when=finished
+                )[1]
+            pending += [r for r in records if r.verb != "answered"]
         stored += n
         learners += 1
         if len(pending) >= STORE_AT_ONCE or stored >= target:

@@ -161,12 +161,17 @@ def test_a_score_out_of_range_is_a_400_naming_it(live, learner, course, scaled):
 
 
 def test_a_finished_quiz_with_hostile_answers_is_a_4xx(live, learner, course):
+    """A whole attempt in one request, as the browser sends it after being offline: its answers, one of them
+    400 nines, then its completed statement. A 4xx naming what is wrong, and nothing stored."""
     quiz, q = _numeric(course)
+    attempt = str(uuid.uuid4())
     answers = {x.id: {"tries": [_right(x)], "revealed": False} for x in quiz.questions}
     answers[q.id] = {"tries": ["9" * 400], "revealed": False}
-    s = completed(learner, quiz, answers, attempt=str(uuid.uuid4()))
-    r = learner["client"].post("api/v1/statements", json=s)
-    assert r.status_code == 422 and "expected a number" in r.json()["error"]
+    sent = [answered(learner, quiz, x, answers[x.id]["tries"][0], attempt=attempt) for x in quiz.questions]
+    sent.append(completed(learner, quiz, answers, attempt=attempt))
+    r = learner["client"].post("api/v1/statements", json=sent)
+    assert r.status_code == 422 and "expected a number" in r.json()["error"], r.text
+    assert live.store.count_statements() == 0
 
 
 def _hang_up(url: str, path: str, headers: str, partial: bytes) -> None:

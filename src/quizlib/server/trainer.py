@@ -8,6 +8,7 @@ redirects (303), so a reload cannot repeat it; a change that is hard to undo ask
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 from typing import Any
@@ -493,7 +494,11 @@ def _learner_view(request: Request, staff: Staff, cohort: Cohort, learner: Learn
     found = figures.standing(ctx, learner_id=learner.id)
     assignments = {a.id: a for a in ctx.store.assignments(cohort.id)}
     tries, finished = review_records(ctx.store, learner.id)
-    attempts = report.review_attempts(tries, finished, ctx.catalogue.course)
+    recorded = ctx.store.attempt_durations(learner.id)
+    attempts = [
+        dataclasses.replace(a, duration=recorded.get(a.attempt_id))
+        for a in report.review_attempts(tries, finished, ctx.catalogue.course)
+    ]
     others = [le for le in ctx.store.learners(cohort.id) if le.id != learner.id]
     names = {s.id: s.name for s in ctx.store.all_staff()}
     problems = [v for k, v in extra.items() if k.endswith("problem") and v]
@@ -506,6 +511,7 @@ def _learner_view(request: Request, staff: Staff, cohort: Cohort, learner: Learn
         learner=learner,
         progress=[(assignments[p.assignment], p) for p in found.of(learner.id) if p.assignment in assignments],
         status_of=_status,
+        time_text=time_text,
         attempts=attempts,
         catalogue=ctx.catalogue,
         others=others,

@@ -1366,10 +1366,27 @@
     if (reviewed) this.views.forEach(function (v) { v.review(responses[v.q.id]); });
     else this.views.forEach(function (v) { v.lock(); });
     this.remember(r, true);
+    this.announce(r, answers, shown);
     writeJSON(this.draftKey(), null);
     this.showResult(r, this.passMark(), (reviewed ? "The answers and feedback are shown under each question. " : "") + "This was practice: the result is kept only in this browser.");
     this.actions.textContent = "";
     this.button("Start another practice attempt", function () { self.questionsBox.textContent = ""; self.summary.hidden = true; self.startPractice(null); }, true);
+  };
+
+  // A practice attempt tells listeners what it told the learner, as a practice quiz does (QuizLibUI.on): each
+  // answer, then the finished attempt. In an LMS package the launcher reports them to the LMS; with no server
+  // and no LMS nobody listens.
+  Assessment.prototype.announce = function (r, answers, shown) {
+    var self = this;
+    var base = { quiz: this.full.quiz, quiz_id: this.quiz.id, chapter: this.full.quiz.chapter, attempt: 1,
+                 attempt_id: this.attempt.id, seed: this.attempt.seed };
+    r.questions.forEach(function (o, i) {
+      var answer = answers[o.question_id];
+      if (!answer || !o.last) return;
+      emit(Object.assign({ type: "answered", question: shown[i], response: answer.tries[0], result: o.last, outcome: o,
+                           try_number: 1, duration: self.clock.spent[o.question_id] || 0 }, base));
+    });
+    emit(Object.assign({ type: "completed", result: r, duration: this.clock.total() }, base));
   };
 
   // -- progress page --------------------------------------------------------------------------------------

@@ -58,9 +58,13 @@ class AttemptReview:
     finished: datetime | None
     percentage: float | None
     questions: tuple[QuestionReview, ...]
+    duration: float | None = None  # the attempt's own time, where it was recorded (xAPI result.duration)
 
     @property
     def seconds(self) -> float | None:
+        """Time spent on the attempt: as recorded, else the sum of what its questions' times tell."""
+        if self.duration is not None:
+            return self.duration
         known = [q.seconds for q in self.questions if q.seconds is not None]
         return sum(known) if known else None
 
