@@ -21,6 +21,10 @@
 - Keep the answers of assessments out of the pages: a summative quiz's block carries no question. Its
   practice copy (keys included, encoded) is written to ``_static/quizlib-practice/<quiz id>.js`` and fetched
   only by a page read without the course server; ``quizlib serve`` never serves that folder.
+- Keep pages light (``quizlib.fronts.lighten``): each page links only the stylesheets and scripts its content
+  uses, and the theme's icon fonts and stylesheet keep only the icons the book shows.
+- Keep the book readable offline (``quizlib.fronts.offline``): a service worker in the book's root, made from
+  the built files, and a script on every page that registers it.
 - Keep published quizzes current: executed notebooks are cached, so a quiz output can be older than the
   quiz files and scripts it was made from. Each marked quizlib output is made afresh when a page is read,
   and the page is re-read whenever one of those files changes (see ``quizlib.fronts.notebook.render``).
@@ -72,10 +76,29 @@ def _write_runtime(app) -> None:
     if practice.exists():
         for old in practice.glob("*.js"):
             old.unlink()
+    from quizlib.fronts import offline
+
+    _write_if_changed(static / offline.REGISTER, html.asset(offline.REGISTER))
     course = course_folder.quizzes(Path(app.srcdir))
     for quiz_id in html.summative_quizzes(course):
         practice.mkdir(exist_ok=True)
         (practice / f"{quiz_id}.js").write_text(html.practice_script(course, quiz_id), encoding="utf-8")
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _finish(app, exception) -> None:
+    """Once every page is written: the icon fonts cut down to the icons used, then the offline copy's list."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from quizlib.fronts import lighten, offline
+
+    theme_dirs = [Path(d) for d in reversed(app.builder.theme.get_theme_dirs())] if app.builder.theme else []
+    lighten.subset_icon_fonts(Path(app.outdir), Path(app.doctreedir), theme_dirs)
+    offline.write_worker(Path(app.outdir))
 
 
 def _link_runtime(app, pagename, templatename, context, doctree) -> None:
@@ -140,6 +163,12 @@ def _merge(app, env, docnames, other) -> None:
     _quiz_pages(env).update(_quiz_pages(other))
 
 
+def _prune_assets(app, pagename, templatename, context, doctree) -> None:
+    from quizlib.fronts import lighten
+
+    lighten.prune_assets(app, pagename, templatename, context, doctree)
+
+
 def _add_templates(app, config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
 
@@ -164,4 +193,7 @@ def setup(app):
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _link_runtime)
     app.connect("html-page-context", _drop_scripts, priority=900)
+    app.connect("html-page-context", _prune_assets, priority=900)
+    app.connect("build-finished", _finish)
+    app.add_js_file("quizlib-offline.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

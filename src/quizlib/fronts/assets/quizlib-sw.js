@@ -1,0 +1,99 @@
+/* quizlib's service worker: the published course, kept in this browser so that after one visit every page
+   opens offline. Written by quizlib.fronts.offline into the book's root with the list of the book's files and
+   a version made from their contents: a rebuilt book is a new worker, which fetches what changed (a file
+   whose address carries the theme's or Sphinx's checksum is taken from the old copy), then takes over and
+   drops the old copy.
+
+   Only the book's own files are answered from the copy. Anything else (the course server's API, the join page,
+   staff pages, sign-in) goes to the network as if there were no worker, and is never kept. Pages are fetched
+   from the network first, so a learner online always reads the book as it is now; the copy answers when the
+   network does not (offline, or no answer within a few seconds). Scripts, styles, fonts and images come from
+   the copy. */
+(function () {
+  "use strict";
+
+  var VERSION = "__QUIZLIB_VERSION__";
+  var FILES = [/* __QUIZLIB_FILES__ */];
+  var PREFIX = "quizlib-book:" + new URL("./", self.location.href).pathname + ":";
+  var CACHE = PREFIX + VERSION;
+  var BASE = new URL("./", self.location.href);
+  var PAGE_TIMEOUT_MS = 4000;
+  var KEPT = {};
+  FILES.forEach(function (f) { KEPT[new URL(f, BASE).href] = true; });
+
+  function versioned(url) { return /[?&](v|digest)=/.test(url); }
+
+  function keep(cache, url) {
+    var fromOldCopy = versioned(url) ? caches.match(url) : Promise.resolve(undefined);
+    return fromOldCopy.then(function (old) {
+      if (old) return cache.put(url, old);
+      return fetch(url, { cache: "no-cache", credentials: "same-origin" }).then(function (response) {
+        if (response.ok) return cache.put(url, response);
+        // a file the server keeps back (the practice copy of an assessment under quizlib serve) is left out;
+        // anything else is a failed install, tried again on the next visit, and the old copy stays
+        if (response.status !== 404 && response.status !== 403) throw new Error(url + ": " + response.status);
+        return undefined;
+      });
+    });
+  }
+
+  self.addEventListener("install", function (event) {
+    event.waitUntil(caches.open(CACHE).then(function (cache) {
+      return Promise.all(Object.keys(KEPT).map(function (url) { return keep(cache, url); }));
+    }).then(function () { return self.skipWaiting(); }));
+  });
+
+  self.addEventListener("activate", function (event) {
+    event.waitUntil(caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0 && n !== CACHE; })
+        .map(function (n) { return caches.delete(n); }));
+    }).then(function () { return self.clients.claim(); }));
+  });
+
+  // The address a request is kept under: without its fragment; a folder is its index.html.
+  function keyOf(url, isPage) {
+    var u = new URL(url);
+    u.hash = "";
+    if (isPage) u.search = "";
+    if (u.pathname.slice(-1) === "/") u.pathname += "index.html";
+    return u.href;
+  }
+
+  function fromCopy(key) {
+    return caches.open(CACHE).then(function (cache) { return cache.match(key); });
+  }
+
+  function pageFirstFromNetwork(request, key) {
+    return new Promise(function (resolve, reject) {
+      var settled = false;
+      var timer = setTimeout(function () {
+        fromCopy(key).then(function (copy) { if (copy && !settled) { settled = true; resolve(copy); } });
+      }, PAGE_TIMEOUT_MS);
+      // asked of the server each time (a page unchanged costs a 304), never taken from the HTTP cache unasked
+      fetch(new Request(request.url, { cache: "no-cache", credentials: "same-origin" })).then(function (response) {
+        clearTimeout(timer);
+        if (!settled) { settled = true; resolve(response); }
+      }, function (error) {
+        clearTimeout(timer);
+        if (settled) return;
+        fromCopy(key).then(function (copy) {
+          settled = true;
+          if (copy) resolve(copy); else reject(error);
+        });
+      });
+    });
+  }
+
+  self.addEventListener("fetch", function (event) {
+    var request = event.request;
+    if (request.method !== "GET") return;
+    var isPage = request.mode === "navigate";
+    var key = keyOf(request.url, isPage);
+    if (!KEPT[key]) return;  // not one of the book's files: the network, as if there were no worker
+    if (isPage) {
+      event.respondWith(pageFirstFromNetwork(request, key));
+      return;
+    }
+    event.respondWith(fromCopy(key).then(function (copy) { return copy || fetch(request); }));
+  });
+})();
