@@ -129,7 +129,7 @@ def test_pages_opened_from_files_work_without_the_worker(browser, built_book):
 
 
 def test_lms_packages_carry_no_worker(built_book, tmp_path):
-    for fmt in ("scorm12", "web"):
+    for fmt in packages.FORMATS:
         built = packages.build(built_book, ROOT, fmt, ["04-meta-analyses"], out_dir=tmp_path)
         with zipfile.ZipFile(built.path) as z:
             names = z.namelist()

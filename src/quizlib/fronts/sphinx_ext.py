@@ -32,10 +32,16 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docutils import nodes
+
+if TYPE_CHECKING:
+    from quizlib.quiz.model import Course
 
 TEMPLATES = Path(__file__).with_name("sphinx_templates")
 RUNTIME_JS = "quizlib.js"
@@ -72,20 +78,42 @@ def _write_runtime(app) -> None:
     static.mkdir(parents=True, exist_ok=True)
     (static / RUNTIME_JS).write_text(html.script(), encoding="utf-8")
     (static / RUNTIME_CSS).write_text(html.asset(html.STYLESHEET), encoding="utf-8")
-    practice = static / html.PRACTICE_DIR
-    if practice.exists():
-        for old in practice.glob("*.js"):
-            old.unlink()
     from quizlib.fronts import offline
 
     _write_if_changed(static / offline.REGISTER, html.asset(offline.REGISTER))
     course = course_folder.quizzes(Path(app.srcdir))
-    for quiz_id in html.summative_quizzes(course):
+    practice = static / html.PRACTICE_DIR
+    wanted = {f"{quiz_id}.js": quiz_id for quiz_id in html.summative_quizzes(course)}
+    if practice.exists():
+        for old in practice.glob("*.js"):
+            if old.name not in wanted:
+                old.unlink()
+    for name, quiz_id in wanted.items():
         practice.mkdir(exist_ok=True)
-        (practice / f"{quiz_id}.js").write_text(html.practice_script(course, quiz_id), encoding="utf-8")
+        _write_if_changed(practice / name, _practice_script(Path(app.doctreedir), course, quiz_id))
+
+
+def _practice_script(kept_in: Path, course: Course, quiz_id: str) -> str:
+    """``html.practice_script``, kept beside the doctrees by what it is made from: encoding it takes about half a
+    second, which every rebuild would otherwise spend on an unchanged assessment."""
+    from quizlib.fronts import html
+
+    made_from = json.dumps(html.quiz_data(course, quiz_id), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    key = hashlib.sha256(made_from + Path(html.__file__).read_bytes()).hexdigest()[:20]
+    folder = kept_in / "quizlib-practice"
+    kept = folder / f"{quiz_id}.{key}.js"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    text = html.practice_script(course, quiz_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"{glob.escape(quiz_id)}.*.js"):
+        old.unlink()
+    kept.write_text(text, encoding="utf-8")
+    return text
 
 
 def _write_if_changed(path: Path, text: str) -> None:
+    """Write only what changed: an unchanged file keeps its time, and the offline copy's version its value."""
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
 

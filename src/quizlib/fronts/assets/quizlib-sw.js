@@ -69,8 +69,9 @@
       var timer = setTimeout(function () {
         fromCopy(key).then(function (copy) { if (copy && !settled) { settled = true; resolve(copy); } });
       }, PAGE_TIMEOUT_MS);
-      // asked of the server each time (a page unchanged costs a 304), never taken from the HTTP cache unasked
-      fetch(new Request(request.url, { cache: "no-cache", credentials: "same-origin" })).then(function (response) {
+      // asked of the server each time (a page unchanged costs a 304), never taken from the HTTP cache unasked;
+      // a redirect is handed to the browser as it is (a navigation may not be answered with a followed one)
+      fetch(request.url, { cache: "no-cache", credentials: "same-origin", redirect: "manual" }).then(function (response) {
         clearTimeout(timer);
         if (!settled) { settled = true; resolve(response); }
       }, function (error) {
