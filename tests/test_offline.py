@@ -100,11 +100,16 @@ def test_a_rebuilt_book_replaces_the_copy(browser, tmp_path):
             exam = src / "chapters" / "exam.md"
             exam.write_text(exam.read_text() + "\nA sentence added after the first visit.\n")
             build_book(src, tmp_path / "out")
+            fetched: list[str] = []  # what the workers fetch from now on
+            context.on("request", lambda r: fetched.append(urlsplit(r.url).path) if r.service_worker else None)
             page.goto(f"{url}/chapters/kinds.html")  # online: a visit makes the browser look for a new worker
             deadline = time.monotonic() + 30
             while (names := page.evaluate(CACHE_NAMES)) == [before] or len(names) != 1:  # the old copy is dropped
                 assert time.monotonic() < deadline, "the rebuilt book's worker did not take over"
                 page.wait_for_timeout(200)
+            # what changed is fetched again; what did not is taken from the old copy
+            assert "/chapters/exam.html" in fetched, fetched
+            assert "/_static/quizlib.js" not in fetched and "/chapters/progress.html" not in fetched, fetched
             context.set_offline(True)
             page.goto(f"{url}/chapters/exam.html")
             expect(page.get_by_text("A sentence added after the first visit.")).to_be_visible()

@@ -5,7 +5,8 @@ with the list of the book's files and a version made from their contents, and a 
 After one visit over HTTP(S), every page of the book (chapters, glossary, *My progress*, references, search)
 and everything they load open without a network. The worker answers only for these files: the course server's
 API, its join, sign-in and staff pages go to the network untouched and are never kept. A rebuilt book has a
-new version, so browsers fetch what changed and drop the old copy.
+new version, so browsers fetch what changed (a file whose content hash is unchanged is taken from the old copy)
+and drop the old copy.
 
 LMS packages carry neither file (``quizlib.fronts.packages``): there the LMS serves the pages, and what it keeps
 offline is its own business. Opened from files (``file://``), pages do not register it.
@@ -86,14 +87,15 @@ def book_files(outdir: Path) -> list[str]:
 
 
 def write_worker(outdir: Path) -> Path:
-    """Write ``quizlib-sw.js`` into the book's root for the book as built now; return its path."""
-    files = book_files(outdir)
-    digest = hashlib.sha256()
-    for rel in files:
-        digest.update(rel.encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256((outdir / rel.split("?", 1)[0]).read_bytes()).digest())
+    """Write ``quizlib-sw.js`` into the book's root for the book as built now (each file with a hash of its
+    content, and a version made from them all); return its path."""
+    files = [
+        [rel, hashlib.sha256((outdir / rel.split("?", 1)[0]).read_bytes()).hexdigest()[:16]]
+        for rel in book_files(outdir)
+    ]
+    version = hashlib.sha256(json.dumps(files).encode("utf-8")).hexdigest()[:16]
     script = asset(WORKER)
-    script = script.replace(_VERSION_MARKER, digest.hexdigest()[:16], 1)
+    script = script.replace(_VERSION_MARKER, version, 1)
     script = script.replace(_FILES_MARKER, json.dumps(files, ensure_ascii=False, separators=(",", ":")), 1)
     path = outdir / WORKER
     if not path.is_file() or path.read_text(encoding="utf-8") != script:

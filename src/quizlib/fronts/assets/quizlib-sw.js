@@ -1,8 +1,8 @@
 /* quizlib's service worker: the published course, kept in this browser so that after one visit every page
-   opens offline. Written by quizlib.fronts.offline into the book's root with the list of the book's files and
-   a version made from their contents: a rebuilt book is a new worker, which fetches what changed (a file
-   whose address carries the theme's or Sphinx's checksum is taken from the old copy), then takes over and
-   drops the old copy.
+   opens offline. Written by quizlib.fronts.offline into the book's root with the list of the book's files, each
+   with a hash of its content, and a version made from them: a rebuilt book is a new worker, which fetches what
+   changed (a file whose hash is the same as in the old copy is taken from it), then takes over and drops the
+   old copy.
 
    Only the book's own files are answered from the copy. Anything else (the course server's API, the join page,
    staff pages, sign-in) goes to the network as if there were no worker, and is never kept. Pages are fetched
@@ -13,18 +13,32 @@
   "use strict";
 
   var VERSION = "__QUIZLIB_VERSION__";
-  var FILES = [/* __QUIZLIB_FILES__ */];
+  var FILES = [/* __QUIZLIB_FILES__ */];  // [address relative to the book's root, hash of its content]
   var PREFIX = "quizlib-book:" + new URL("./", self.location.href).pathname + ":";
   var CACHE = PREFIX + VERSION;
   var BASE = new URL("./", self.location.href);
+  // where each copy notes the hashes of the files it holds (a key of the cache, not a file of the book)
+  var HASHES = new URL("quizlib-sw-hashes.json", BASE).href;
   var PAGE_TIMEOUT_MS = 4000;
   var KEPT = {};
-  FILES.forEach(function (f) { KEPT[new URL(f, BASE).href] = true; });
+  FILES.forEach(function (f) { KEPT[new URL(f[0], BASE).href] = f[1]; });
 
-  function versioned(url) { return /[?&](v|digest)=/.test(url); }
+  // The older copies of this book, each with the hashes of what it holds.
+  function olderCopies() {
+    return caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0 && n !== CACHE; })
+        .map(function (name) {
+          return caches.open(name).then(function (cache) {
+            return cache.match(HASHES).then(function (noted) { return noted ? noted.json() : {}; })
+              .then(function (hashes) { return { cache: cache, hashes: hashes }; }, function () { return null; });
+          });
+        }));
+    }).then(function (copies) { return copies.filter(Boolean); });
+  }
 
-  function keep(cache, url) {
-    var fromOldCopy = versioned(url) ? caches.match(url) : Promise.resolve(undefined);
+  function keep(cache, url, older) {
+    var same = older.filter(function (o) { return o.hashes[url] === KEPT[url]; });
+    var fromOldCopy = same.length ? same[0].cache.match(url) : Promise.resolve(undefined);
     return fromOldCopy.then(function (old) {
       if (old) return cache.put(url, old);
       return fetch(url, { cache: "no-cache", credentials: "same-origin" }).then(function (response) {
@@ -38,8 +52,12 @@
   }
 
   self.addEventListener("install", function (event) {
-    event.waitUntil(caches.open(CACHE).then(function (cache) {
-      return Promise.all(Object.keys(KEPT).map(function (url) { return keep(cache, url); }));
+    event.waitUntil(Promise.all([caches.open(CACHE), olderCopies()]).then(function (opened) {
+      var cache = opened[0], older = opened[1];
+      return Promise.all(Object.keys(KEPT).map(function (url) { return keep(cache, url, older); }))
+        .then(function () {
+          return cache.put(HASHES, new Response(JSON.stringify(KEPT), { headers: { "Content-Type": "application/json" } }));
+        });
     }).then(function () { return self.skipWaiting(); }));
   });
 
@@ -90,7 +108,7 @@
     if (request.method !== "GET") return;
     var isPage = request.mode === "navigate";
     var key = keyOf(request.url, isPage);
-    if (!KEPT[key]) return;  // not one of the book's files: the network, as if there were no worker
+    if (!(key in KEPT)) return;  // not one of the book's files: the network, as if there were no worker
     if (isPage) {
       event.respondWith(pageFirstFromNetwork(request, key));
       return;
