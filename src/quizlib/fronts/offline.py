@@ -24,8 +24,11 @@ from quizlib.fronts.html import asset
 
 WORKER = "quizlib-sw.js"
 REGISTER = "quizlib-offline.js"
+# the key under which the worker's copy notes the hashes of the files it holds (a key, not a file of the book)
+HASHES = "quizlib-sw-hashes.json"
 _FILES_MARKER = "[/* __QUIZLIB_FILES__ */]"
 _VERSION_MARKER = "__QUIZLIB_VERSION__"
+_HASHES_MARKER = "__QUIZLIB_HASHES__"
 
 # What a browser reading the book never asks for: sources and notebooks (the download button's targets), the
 # build's execution reports, Sphinx's records, and the icon fonts' TrueType copies (every browser that runs a
@@ -95,7 +98,7 @@ def write_worker(outdir: Path) -> Path:
     ]
     version = hashlib.sha256(json.dumps(files).encode("utf-8")).hexdigest()[:16]
     script = asset(WORKER)
-    script = script.replace(_VERSION_MARKER, version, 1)
+    script = script.replace(_VERSION_MARKER, version, 1).replace(_HASHES_MARKER, HASHES, 1)
     script = script.replace(_FILES_MARKER, json.dumps(files, ensure_ascii=False, separators=(",", ":")), 1)
     path = outdir / WORKER
     if not path.is_file() or path.read_text(encoding="utf-8") != script:

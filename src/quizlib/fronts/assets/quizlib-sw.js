@@ -18,7 +18,7 @@
   var CACHE = PREFIX + VERSION;
   var BASE = new URL("./", self.location.href);
   // where each copy notes the hashes of the files it holds (a key of the cache, not a file of the book)
-  var HASHES = new URL("quizlib-sw-hashes.json", BASE).href;
+  var HASHES = new URL("__QUIZLIB_HASHES__", BASE).href;
   var PAGE_TIMEOUT_MS = 4000;
   var KEPT = {};
   FILES.forEach(function (f) { KEPT[new URL(f[0], BASE).href] = f[1]; });
