@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -218,6 +219,29 @@ def phone_page(browser):
     yield pg
     context.close()
     guard.check()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def set_theme_mode(page, mode: str) -> None:
+    """Choose the light or dark mode as a reader does, with the theme's own switch (it cycles auto, dark,
+    light), and check that the theme set ``html[data-theme]`` accordingly. The choice is kept in the
+    browser (``localStorage``), so the context's later pages open in it too."""
+    switch = page.locator(".theme-switch-button:visible").first
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.mode") == mode:
+            break
+        switch.click()
+    # move the pointer off the switch, so its tooltip (outside any landmark) is gone before axe looks
+    page.mouse.move(1, 1)
+    expect(page.locator(".tooltip")).to_have_count(0)
+    assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
+        mode,
+        mode,
+    ], f"the theme's switch did not reach its {mode} mode"
 
 
 # Tests are marked by the real parts they use (see the markers in pyproject.toml), so the fast lane

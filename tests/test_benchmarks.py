@@ -55,12 +55,22 @@ def test_lead_report():
 def test_book():
     out = bench("book.py", "--smoke", timeout=900)
     assert re.search(r"book build from clean .*: +[\d.]+ s", out) and "requests off 127.0.0.1: 0" in out, out
+    assert re.search(r"one chapter's prose: +[\d.]+ s \(median of 5: .*pages re-read: 1; ", out), out
 
 
 @pytest.mark.browser
 def test_page_bytes(minibook):
-    out = bench("page_bytes.py", "--book", str(minibook), "--page", "chapters/kinds.html")
+    out = bench(
+        "page_bytes.py", "--book", str(minibook), "--page", "chapters/kinds.html", "--other", "chapters/exam.html"
+    )
     assert re.search(r"compression saves [\d,.]+ KiB", out), out
+    assert re.search(r"opened in [\d,]+ ms with an empty cache \(budget 250 KiB", out), out
+    assert re.search(
+        r"then chapters/kinds.html: [\d,.]+ KiB on the wire \(budget 40 KiB\), opened in [\d,]+ ms online; "
+        r"offline: opened in [\d,]+ ms\n",
+        out,
+    ), out
+    assert "requests that left the site: 0" in out, out
 
 
 @pytest.mark.book

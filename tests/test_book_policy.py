@@ -30,6 +30,11 @@ def test_the_books_pages_run_under_their_policy(browser, built_book, start_serve
         assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
         if path:  # index.html only redirects to the first chapter
             assert "'sha256-" in script_src, (path, policy)
+            assert "worker-src 'self'" in policy, "pages may register the book's own service worker"
+    worker = httpx.get(server.url + "quizlib-sw.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+    assert worker.headers["content-security-policy"] == "default-src 'none'; connect-src 'self'"
+    assert worker.headers["cache-control"] == "no-cache", "browsers look for a rebuilt book's worker on every visit"
     ctx, page, guard = new_guarded_page(browser)
     try:
         for path in PAGES[1:]:  # index.html redirects, and would interrupt the next page

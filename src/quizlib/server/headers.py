@@ -27,7 +27,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from quizlib.fronts.offline import WORKER
+
 HSTS = "max-age=31536000"  # a year; without includeSubDomains, which is the operator's choice to make
+# The book's service worker (quizlib.fronts.offline) fetches the book's own files, and nothing else.
+WORKER_POLICY = "default-src 'none'; connect-src 'self'"
 # Anything that is not a page: nothing to run, nothing to frame.
 NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 _COMMON = {
@@ -58,7 +62,7 @@ def book_policy(script_hashes: tuple[str, ...], handler_hashes: tuple[str, ...] 
         hashes += " 'unsafe-hashes'" + "".join(f" 'sha256-{h}'" for h in handler_hashes)
     return (
         f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'self'"
     )
 
@@ -117,7 +121,10 @@ class BookFiles(StaticFiles):
 
     def file_response(self, full_path, stat_result, scope, status_code=200):
         response = super().file_response(full_path, stat_result, scope, status_code)
-        if str(full_path).endswith(".html"):
+        if os.path.basename(full_path) == WORKER:
+            response.headers["content-security-policy"] = WORKER_POLICY
+            response.headers["cache-control"] = "no-cache"
+        elif str(full_path).endswith(".html"):
             response.headers["content-security-policy"] = _book_page_policy(
                 os.fspath(full_path), stat_result.st_mtime_ns, stat_result.st_size, self.handlers
             )

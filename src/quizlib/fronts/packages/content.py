@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quizlib import course as course_folder
+from quizlib.fronts import offline
 from quizlib.quiz.model import Course
 
 
@@ -70,7 +71,7 @@ _LEFT_OUT_SUFFIXES = (".md", ".ipynb", ".py", ".map", ".pyc", ".buildinfo", ".po
 # The theme's 1.5 MB icon script, which the book's pages leave out (quizlib.fronts.sphinx_ext), unless a page
 # links it after all.
 _UNLINKED = "_static/scripts/fontawesome.js"
-_LEFT_OUT_NAMES = (".buildinfo", "objects.inv")
+_LEFT_OUT_NAMES = (".buildinfo", "objects.inv", offline.WORKER, offline.REGISTER)
 _SEARCH = ("search.html", "searchindex.js", "genindex.html")
 
 
@@ -96,6 +97,8 @@ def book_files(book: Path, pages: set[str], whole: bool) -> list[str]:
     return files
 
 
+# The book's offline copy (quizlib.fronts.offline): in an LMS, the LMS serves the pages and decides what is kept.
+_OFFLINE_SCRIPT = re.compile(r'\s*<script\b[^>]*\bsrc="[^"]*' + re.escape(offline.REGISTER) + r'[^"]*"[^>]*></script>')
 _DOWNLOAD_ITEM = re.compile(r'<li>\s*<a href="[^"]*_sources/[^"]*".*?</a>\s*</li>', flags=re.DOTALL)
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"#?]*)([^"]*)"([^>]*)>(.*?)</a>', flags=re.DOTALL)
 _BLOCK_DATA = re.compile(
@@ -112,6 +115,7 @@ _HIDE_SEARCH = (
 def rewrite_page(text: str, page: str, present: set[str], quiz_ids: set[str], whole: bool) -> str:
     """Page ``page`` (``chapters/x.html``) fit for a package holding the files ``present``."""
     text = _DOWNLOAD_ITEM.sub("", text)
+    text = _OFFLINE_SCRIPT.sub("", text)
     folder = posixpath.dirname(page)
 
     def link(m: re.Match) -> str:
