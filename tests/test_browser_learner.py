@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from server_fixtures import password_hash
 from test_browser_quiz import FINAL_TEXT, answer_everything_by_mouse, feedback, question
 from test_tracking_e2e import _answer as answer_and_check
+from test_tracking_e2e import answer_in as answer_and_check_in
 
 from quizlib.quiz.load import load_course
 from quizlib.quiz.score import full_credit_response
@@ -100,33 +101,6 @@ def pass_the_drawn_exam(page) -> None:
         box = page.locator(f'section.ql-question[data-question="{qid}"]')
         answer_and_check_in(box, q, full_credit_response(q))
     expect(page.locator(".ql-summary")).to_contain_text("you passed")
-
-
-def answer_and_check_in(box, q, response) -> None:
-    """Like the e2e test's helper, for a question's section ``box`` given directly."""
-    kind = q.kind
-    if kind in ("single_choice",):
-        box.locator(f"input[value='{response}']").check()
-    elif kind == "true_false":
-        box.locator(f"input[value='{'true' if response else 'false'}']").check()
-    elif kind == "multiple_response":
-        for option in box.locator("input[type=checkbox]").all():
-            option.set_checked(option.get_attribute("value") in response)
-    elif kind == "numeric":
-        box.locator("input.ql-number").fill(str(response))
-    elif kind == "matching":
-        for i, pair in enumerate(q.pairs):
-            box.locator("select").nth(i).select_option(response[pair.id])
-    elif kind == "ordering":
-        for target, step in enumerate(response):
-            while True:
-                steps = [li.get_attribute("data-step") for li in box.locator("li.ql-step").all()]
-                if steps.index(step) == target:
-                    break
-                box.locator(f"li[data-step='{step}'] button.ql-move").first.click()
-    else:
-        raise AssertionError(f"no helper for {kind}")
-    box.get_by_role("button", name="Check answer", exact=True).click()
 
 
 # -- "Your course", the links after a quiz, ticks, My progress, the certificate --------------------------------
@@ -287,6 +261,19 @@ def test_on_paper_a_quiz_is_text_with_the_matching_choices(learner_page, miniboo
     page = learner_page
     page.goto(f"{minibook_url}/chapters/kinds.html")
     match = question(page, "match")
+    long_choice = "29, which is a count from a different part of the review altogether"
+    match.get_by_label("Outcomes").select_option(label=long_choice)
+    # On a phone a select cuts its text short: the choice made is shown whole under it, inside the screen.
+    whole = match.locator(".ql-chosen").nth(2)
+    if page.viewport_name == "phone":
+        expect(whole).to_be_visible()
+        expect(whole).to_have_text("\u2192 " + long_choice)
+        box = whole.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        no_sideways_scroll(page)
+    else:
+        expect(whole).to_be_hidden()
+    match.get_by_label("Outcomes").select_option(index=0)
     match.get_by_label("Studies").select_option(label="81")
     question(page, "num").get_by_role("textbox").fill("7,636")
     question(page, "sc").get_by_label("Blue").check()

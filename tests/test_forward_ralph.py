@@ -129,6 +129,8 @@ def test_every_statement_arrives_once_though_the_lrs_and_a_server_are_killed_mid
     # Learners answer; forwarding runs alongside. Ralph is killed while statements are on their way.
     answer(4)
     wait_for("Ralph to hold some statements", lambda: len(ralph.statements()) >= 60, why=why)
+    # On a busy machine forwarding may have caught up by now: a last round puts statements on their way.
+    answer(1)
     assert store.outbox.state().pending > 0  # mid-forwarding
     ralph.kill9()
     repairs = ralph.recover_after_kill()
@@ -148,7 +150,7 @@ def test_every_statement_arrives_once_though_the_lrs_and_a_server_are_killed_mid
     answer(1)
     wait_for("the outbox to empty", lambda: store.outbox.state().pending == 0, timeout=180, every=0.5, why=why)
 
-    total = 3 * 20 * 9
+    total = 3 * 20 * 10
     assert store.count_statements() == total
     assert_every_statement_arrived_once(store, ralph)
     state = store.outbox.state()

@@ -31,7 +31,11 @@ def _sign_in(page, base: str, name: str) -> None:
 
 def _answer(page, q, response) -> None:
     """Give ``response`` to question ``q`` through the quiz's own controls, then check it."""
-    box = page.locator(f"section.ql-question[data-question='{q.id}']")
+    answer_in(page.locator(f"section.ql-question[data-question='{q.id}']"), q, response)
+
+
+def answer_in(box, q, response) -> None:
+    """The same, for the question's section ``box`` given directly (a drawn question's id may differ)."""
     kind = q.kind
     if kind == "vignette":
         for option_id in response:
