@@ -13,7 +13,7 @@ from quizlib import __version__
 from quizlib.results import xapi
 from quizlib.results.ingest import Rejected, conflict
 from quizlib.results.store import Cohort, NotFound, OverLimit, StatementConflict, UsageLimit, code_for_people
-from quizlib.server import auth, figures, throttle
+from quizlib.server import auth, figures, http
 from quizlib.server.auth import current_learner
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest, error, read_json
@@ -91,13 +91,7 @@ async def resume(request: Request) -> JSONResponse:
     address = ctx.client_address(request)
     paused = await run_in_threadpool(ctx.resume_throttle.locked_until, address)
     if paused is not None:
-        minutes = throttle.minutes_left(paused)
-        raise BadRequest(
-            429,
-            f"Too many unknown codes from your network. Wait {minutes} minute{'' if minutes == 1 else 's'}, "
-            "then try again.",
-            headers={"Retry-After": str(throttle.seconds_left(paused))},
-        )
+        raise http.paused(paused, "Too many unknown codes from your network. Wait {wait}, then try again.")
     found = await run_in_threadpool(ctx.store.redeem_resume_code, code)
     if found is None:
         await run_in_threadpool(ctx.resume_throttle.failed, address)
@@ -140,20 +134,16 @@ async def cohort_to_join(ctx: ServerContext, request: Request, code: str) -> Coh
             return None
         if paused is None:
             assert code_paused is not None
-            minutes = throttle.minutes_left(code_paused)
-            raise BadRequest(
-                429,
-                f"This join code is not known, and it has been tried many times from your network. Check the "
-                f"link with your trainer: it ends in the code. Joining with this code is paused for {minutes} "
-                f"minute{'' if minutes == 1 else 's'}; the right link works at once.",
-                headers={"Retry-After": str(throttle.seconds_left(code_paused))},
+            raise http.paused(
+                code_paused,
+                "This join code is not known, and it has been tried many times from your network. Check the "
+                "link with your trainer: it ends in the code. Joining with this code is paused for {wait}; the "
+                "right link works at once.",
             )
-    minutes = throttle.minutes_left(paused)
-    raise BadRequest(
-        429,
-        f"Too many attempts to join with unknown codes from your network. Wait {minutes} "
-        f"minute{'' if minutes == 1 else 's'}, then open the link from your trainer again.",
-        headers={"Retry-After": str(throttle.seconds_left(paused))},
+    raise http.paused(
+        paused,
+        "Too many attempts to join with unknown codes from your network. Wait {wait}, then open the link from "
+        "your trainer again.",
     )
 
 

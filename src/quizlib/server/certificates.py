@@ -28,7 +28,7 @@ from quizlib.quiz.numbers import round_half_up
 from quizlib.results import report
 from quizlib.results.source import ReportSource, Scope
 from quizlib.results.store import Certificate, Learner, certificate_code
-from quizlib.server import figures, throttle
+from quizlib.server import figures, http
 from quizlib.server.auth import current_learner
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest, read_json
@@ -201,12 +201,10 @@ async def verify(request: Request) -> Response:
     address = ctx.client_address(request)
     paused = await run_in_threadpool(ctx.verify_throttle.locked_until, address)
     if paused is not None:
-        minutes = throttle.minutes_left(paused)
-        raise BadRequest(
-            429,
-            f"Too many certificate codes that do not exist were tried from your network. Wait {minutes} "
-            f"minute{'' if minutes == 1 else 's'}, then type the code again, exactly as printed.",
-            headers={"Retry-After": str(throttle.seconds_left(paused))},
+        raise http.paused(
+            paused,
+            "Too many certificate codes that do not exist were tried from your network. Wait {wait}, then type "
+            "the code again, exactly as printed.",
         )
     certificate = await run_in_threadpool(ctx.store.certificate, typed)
     if certificate is None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from quizlib.server import throttle
 
 MAX_BODY = 256 * 1024  # bytes; a batch of 200 answers is far smaller
 
@@ -25,6 +28,14 @@ class BadRequest(Exception):
         self.headers = headers or {}
         self.extra = extra or {}  # more fields for a JSON answer (``retry`` with a 429)
         super().__init__(message)
+
+
+def paused(until: datetime, message: str) -> BadRequest:
+    """A 429 for a client paused until ``until``: ``message`` with ``{wait}`` replaced by the whole minutes left
+    ("1 minute", "15 minutes"), and a Retry-After header in seconds."""
+    minutes = throttle.minutes_left(until)
+    wait = f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return BadRequest(429, message.format(wait=wait), headers={"Retry-After": str(throttle.seconds_left(until))})
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
