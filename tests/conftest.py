@@ -290,5 +290,6 @@ from server_fixtures import (  # noqa: F401
     postgres,
     smtp_sink,
     start_server,
+    store,
     tiny_book,
 )

@@ -147,6 +147,17 @@ def database_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres").create_database()
 
 
+@pytest.fixture
+def store(database_url):
+    """A store on ``database_url``, migrated to the head revision (both databases, as ``database_url``)."""
+    from quizlib.results.store import Store
+
+    s = Store(database_url)
+    s.upgrade()
+    yield s
+    s.close()
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     from quizlib.server.catalogue import load_catalogue

@@ -23,14 +23,6 @@ from quizlib.results.store.rows import StatementRow
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database_url):
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.close()
-
-
 def _answer(learner_id: str, quiz_id: str, attempt_id: str, when: datetime) -> StatementRecord:
     sid = str(uuid.uuid4())
     return StatementRecord(

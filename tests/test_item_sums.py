@@ -29,14 +29,6 @@ QUIZZES = ("sensitivity", "interventions", "practice")
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database_url):
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.close()
-
-
 def _response(rng: random.Random, question):
     """A first response: the right one, a random option, or none; numbers typed now and then."""
     roll = rng.random()

@@ -29,14 +29,6 @@ from quizlib.results.store import (
 QUIZLIB = str(Path(sys.executable).with_name("quizlib"))
 
 
-@pytest.fixture
-def store(database_url):
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.close()
-
-
 def _record(learner_id: str, **over) -> StatementRecord:
     sid = over.pop("id", str(uuid.uuid4()))
     values = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from server_fixtures import PASSWORD, csrf_of, password_hash
 from sqlalchemy.orm import Session
@@ -15,14 +14,6 @@ from quizlib.server.throttle import JOIN, SIGN_IN, Throttle, name_key
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-def store(database_url):
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def test_five_failures_within_a_quarter_hour_pause_a_name_for_a_quarter_hour(store):
