@@ -463,6 +463,18 @@ def _vignette_check(q: Vignette, check: Check) -> None:
                 check.problem(f"{spath}.options[{i}].next", f"no stage {o.next!r}; expected one of: {known}")
             if o.next == stage.id:
                 check.problem(f"{spath}.options[{i}].next", "a decision cannot lead back to its own stage")
+            if o.next and o.ending:
+                check.problem(
+                    f"{spath}.options[{i}].ending",
+                    f"this decision leads on to stage {o.next!r}, so its ending is never shown; expected `ending` "
+                    "only on a decision without `next` (one that ends the case)",
+                )
+        if stage.ending and all(o.next or o.ending for o in stage.options):
+            check.problem(
+                f"{spath}.ending",
+                "this ending is never shown: every decision here leads on or has its own ending; expected it left "
+                "out, or a decision that ends the case without an ending of its own",
+            )
     by_id = {s.id: s for s in q.stages}
     if q.start in by_id:
         reachable, cycle = _walk(by_id, q.start)
