@@ -122,6 +122,8 @@ class Kind:
     from_public: Callable[[Any, Any, Rename], Any] = field(default=lambda q, response, rename: response)
     # What a feedback item (by its ``ref``) is about, in words: an option's text, a step, a left item.
     feedback_label: Callable[[Any, str], str] = field(default=lambda q, ref: "")
+    # What the learner reads after the feedback once a response has finished the question: a case's ending.
+    closing: Callable[[Any, Any], str] = field(default=lambda q, response: "")
 
     def tries_allowed(self, settings: Settings) -> int:
         return 1 if self.one_try else settings.tries
@@ -429,6 +431,15 @@ def _vignette_score(q: Vignette, response: Any, settings: Settings) -> QuestionR
         for stage, option in path
     )
     return QuestionResult(credit, feedback, complete)
+
+
+def _vignette_closing(q: Vignette, response: Any) -> str:
+    """The ending shown after the path ``response`` walks: its last decision's own, else its stage's."""
+    path = vignette_path(q, response)
+    if not path or path[-1][1].next:
+        return ""
+    stage, option = path[-1]
+    return stage.ending_after(option)
 
 
 def _vignette_key(q: Vignette) -> list[str]:
@@ -771,6 +782,7 @@ KINDS: dict[str, Kind] = {
             public=_public_vignette,
             from_public=_vignette_from_public,
             feedback_label=_vignette_label,
+            closing=_vignette_closing,
         ),
     )
 }

@@ -521,6 +521,8 @@
       item.credit > 0 ? "Partly correct: " + Math.round(item.credit * 100) + "% of the credit." : "Not correct.";
     box.appendChild(el("p", { className: "ql-verdict", text: head }));
     item.feedback.forEach(function (f) { box.appendChild(feedbackItem(f, f.about)); });
+    // A case's ending, as the path the learner took gives it (the server's Kind.closing).
+    if (item.ending) box.appendChild(paragraphs(item.ending, "ql-ending"));
     if (item.answer && item.credit !== 1)
       box.appendChild(el("div", { className: "ql-answer" }, [el("p", {}, [el("strong", { text: "The answer: " }), item.answer])]));
   }
