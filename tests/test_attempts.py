@@ -305,6 +305,18 @@ def test_the_review_opens_after_the_due_date_with_the_assignments_pass_mark(live
         o.feedback for o in q.options
     }
     assert all(i["credit"] == 1 for qid, i in items.items() if qid != wrong_one["id"])
+    # A case drawn into the attempt ends, in the review, with the ending of the path taken.
+    for shown in real:
+        if shown.kind == "vignette":
+            stages = {s.id: s for s in shown.stages}
+            stage = stages[shown.start]
+            best = next(o for o in stage.options if o.credit == 1)
+            while best.next:
+                stage = stages[best.next]
+                best = next(o for o in stage.options if o.credit == 1)
+            assert items[shown.id]["ending"] == (best.ending or stage.ending)
+        else:
+            assert "ending" not in items[shown.id]
     bea.close()
 
 

@@ -111,9 +111,22 @@ def gift_expected(quiz: Quiz, q) -> list[dict]:
         return [{"title": name, "type": "Matching", "steps": [words(items[s]) for s in q.order]}]
     assert q.kind == "vignette"
     return [
-        {"title": f"{name}/{s.id}", "type": "MC", "choices": [(words(o.text), o.credit) for o in s.options]}
+        {
+            "title": f"{name}/{s.id}",
+            "type": "MC",
+            "choices": [(words(o.text), o.credit) for o in s.options],
+            "decision_feedback": [decision_feedback_expected(s, o) for o in s.options],
+        }
         for s in q.stages
     ]
+
+
+def decision_feedback_expected(stage, option) -> str:
+    """A decision's feedback in a bank: a decision that ends the case goes on with its own ending, else the
+    stage's (what the learner reads at the end of the case in the book)."""
+    if option.next:
+        return words(option.feedback)
+    return words(f"{option.feedback} {option.ending or stage.ending}")
 
 
 def check_gift_question(parsed: dict, want: dict, course: Course, q) -> None:
@@ -136,8 +149,11 @@ def check_gift_question(parsed: dict, want: dict, course: Course, q) -> None:
             for (_, _, c), (_, _, ok) in zip(got, want["choices"]):
                 assert c["weight"] == pytest.approx(100 / right if ok else -100 / wrong, abs=1e-4)
     elif want["type"] == "MC":  # a decision of a case: weighted by its credit
-        for c, (text, credit) in zip(parsed["choices"], want["choices"], strict=True):
+        for c, (text, credit), feedback in zip(
+            parsed["choices"], want["choices"], want["decision_feedback"], strict=True
+        ):
             assert plain(c["text"]["text"]) == text
+            assert plain(c["feedback"]["text"]) == feedback
             weight = 100 if c["isCorrect"] else (c["weight"] or 0)
             assert weight == pytest.approx(credit * 100)
     elif want["type"] == "TF":
@@ -315,7 +331,7 @@ def moodle_expected(course: Course, quiz: Quiz, q) -> list[dict]:
             "single": "true",
             "text_has": [words(s.text), words(s.prompt)],
             "grade": q.points / len(q.stages),
-            "answers": [(words(o.text), o.credit * 100, words(o.feedback)) for o in s.options],
+            "answers": [(words(o.text), o.credit * 100, decision_feedback_expected(s, o)) for o in s.options],
         }
         for s in q.stages
     ]

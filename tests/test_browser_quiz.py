@@ -279,6 +279,33 @@ def test_start_again_clears_answers_but_keeps_the_best_result(page, minibook_url
     expect(page.locator('tr[data-quiz="kinds"]')).to_contain_text("84.38%")
 
 
+def decide(case, label):
+    case.get_by_label(label).check()
+    case.get_by_role("button", name="Decide").last.click()
+
+
+def test_a_case_ends_with_the_ending_of_the_decision_taken_else_the_stage_s(page, minibook_url):
+    page.goto(f"{minibook_url}/chapters/kinds.html")
+    case = question(page, "case")
+    ending = case.locator(".ql-ending")
+    # "Remind her of the rules" ends the case with its own ending, in place of the stage's.
+    decide(case, "Call to ask how she is")
+    decide(case, "Remind her of the rules")
+    expect(case).to_contain_text("End of the case. Your decisions earned 50% of the credit.")
+    expect(ending).to_have_text("She stops answering the door.")
+    expect(case).not_to_contain_text("She comes to the next visit.")
+    page.reload()
+    expect(question(page, "case").locator(".ql-ending")).to_have_text("She stops answering the door.")
+    # Played again: "Offer a different time" has no ending of its own, so the stage's is shown.
+    case.get_by_role("button", name="Try this case again").click()
+    expect(ending).to_have_count(0)
+    decide(case, "Call to ask how she is")
+    decide(case, "Offer a different time")
+    expect(case).to_contain_text("End of the case. Your decisions earned 100% of the credit.")
+    expect(ending).to_have_text("She comes to the next visit.")
+    expect(case).not_to_contain_text("She stops answering the door.")
+
+
 def test_on_a_phone(phone_page, minibook_url):
     page = phone_page
     page.goto(f"{minibook_url}/chapters/kinds.html")

@@ -111,6 +111,8 @@ EXPECTED = {
         "28: questions[1].stages[3].id: stage 'orphan' cannot be reached from the start stage 's1'",
         "39: questions[2].start: no stage 'begin'; expected one of: s1",
         "45: questions[2].stages[1].options[1].next: a decision cannot lead back to its own stage",
+        "57: questions[3].stages[1].ending: this ending is never shown: every decision here leads on or has its own ending; expected it left out, or a decision that ends the case without an ending of its own",
+        "59: questions[3].stages[1].options[1].ending: this decision leads on to stage 's2', so its ending is never shown; expected `ending` only on a decision without `next` (one that ends the case)",
     ],
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scoring_table import case_id, fixture_course, quiz_with, table
 
-from quizlib.quiz import draw, score, shuffle
+from quizlib.quiz import draw, kinds, score, shuffle
 
 T = table()
 
@@ -168,3 +168,20 @@ def test_every_question_of_the_course_can_earn_full_credit(course):
         for q in quiz.questions:
             result = score.score_response(q, score.full_credit_response(q), quiz.settings)
             assert (result.credit, result.complete) == (1, True), f"{quiz.id}/{q.id}"
+
+
+@pytest.mark.parametrize(
+    "path,ending",
+    [
+        (["a", "b"], "She stops answering the door."),  # the decision's own ending replaces the stage's
+        (["a", "a"], "She comes to the next visit."),  # no ending of its own: the stage's
+        (["b", "a"], ""),  # neither has one
+        (["a"], ""),  # the case is not over
+    ],
+)
+def test_a_case_closes_with_the_ending_of_the_path_taken(path, ending):
+    quiz = fixture_course().quiz("kinds")
+    case = quiz.question("case")
+    assert kinds.kind_of(case).closing(case, path) == ending
+    single = quiz.question("sc")  # other kinds have nothing to add after the feedback
+    assert kinds.kind_of(single).closing(single, "a") == ""

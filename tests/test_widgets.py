@@ -105,6 +105,31 @@ def test_tries_reveal_and_bad_input():
     assert "88 is the number of outcomes." in r["wrong_88"]
 
 
+CASE_ENDINGS = """
+def play(*decisions):
+    case = QuizWidget(course, "kinds").question("case")
+    for option_id in decisions:
+        case.current_stage.choice.value = option_id; case.current_stage.decide.click()
+    return case.current_stage.out.value
+print(json.dumps(dict(own=play("a", "b"), stage=play("a", "a"), none=play("b", "a"))))
+"""
+
+
+def test_a_case_ends_with_the_ending_of_the_decision_taken_else_the_stage_s():
+    (r,) = run_cells(SETUP, CASE_ENDINGS)
+    # "Remind her of the rules" has its own ending, which replaces the stage's.
+    assert "She stops answering the door." in r["own"]
+    assert "She comes to the next visit." not in r["own"]
+    # "Offer a different time" has none: the stage's ending is shown.
+    assert "She comes to the next visit." in r["stage"]
+    assert "She stops answering the door." not in r["stage"]
+    # A stage without an ending, and a decision without one: only the feedback and the score.
+    assert "A prompt visit rebuilds contact." in r["none"]
+    assert "She comes" not in r["none"] and "She stops" not in r["none"]
+    for text in r.values():
+        assert "End of the case." in text
+
+
 def test_display_bundle_has_the_widget_and_the_offline_quiz():
     code = (
         SETUP

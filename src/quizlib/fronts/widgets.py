@@ -449,7 +449,8 @@ class VignetteWidget(QuestionWidget[Vignette]):
             box.out.value = f'<div role="alert">{text}</div>'
             self._show_stage(option.next)
         else:
-            ending = _paragraphs(box.stage.ending) if box.stage.ending else ""
+            ending_text = box.stage.ending_after(option)
+            ending = _paragraphs(ending_text) if ending_text else ""
             box.out.value = (
                 f'<div role="alert">{text}{ending}<p><strong>End of the case. Your decisions earned '
                 f"{round(result.credit * 100)}% of the credit.</strong></p></div>"

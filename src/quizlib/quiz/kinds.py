@@ -122,6 +122,8 @@ class Kind:
     from_public: Callable[[Any, Any, Rename], Any] = field(default=lambda q, response, rename: response)
     # What a feedback item (by its ``ref``) is about, in words: an option's text, a step, a left item.
     feedback_label: Callable[[Any, str], str] = field(default=lambda q, ref: "")
+    # What the learner reads after the feedback once a response has finished the question: a case's ending.
+    closing: Callable[[Any, Any], str] = field(default=lambda q, response: "")
 
     def tries_allowed(self, settings: Settings) -> int:
         return 1 if self.one_try else settings.tries
@@ -431,6 +433,15 @@ def _vignette_score(q: Vignette, response: Any, settings: Settings) -> QuestionR
     return QuestionResult(credit, feedback, complete)
 
 
+def _vignette_closing(q: Vignette, response: Any) -> str:
+    """The ending shown after the path ``response`` walks: its last decision's own, else its stage's."""
+    path = vignette_path(q, response)
+    if not path or path[-1][1].next:
+        return ""
+    stage, option = path[-1]
+    return stage.ending_after(option)
+
+
 def _vignette_key(q: Vignette) -> list[str]:
     """The path that takes a best decision (credit 1) at every stage."""
     stages = {s.id: s for s in q.stages}
@@ -463,6 +474,18 @@ def _vignette_check(q: Vignette, check: Check) -> None:
                 check.problem(f"{spath}.options[{i}].next", f"no stage {o.next!r}; expected one of: {known}")
             if o.next == stage.id:
                 check.problem(f"{spath}.options[{i}].next", "a decision cannot lead back to its own stage")
+            if o.next and o.ending:
+                check.problem(
+                    f"{spath}.options[{i}].ending",
+                    f"this decision leads on to stage {o.next!r}, so its ending is never shown; expected `ending` "
+                    "only on a decision without `next` (one that ends the case)",
+                )
+        if stage.ending and all(o.next or o.ending for o in stage.options):
+            check.problem(
+                f"{spath}.ending",
+                "this ending is never shown: every decision here leads on or has its own ending; expected it left "
+                "out, or a decision that ends the case without an ending of its own",
+            )
     by_id = {s.id: s for s in q.stages}
     if q.start in by_id:
         reachable, cycle = _walk(by_id, q.start)
@@ -759,6 +782,7 @@ KINDS: dict[str, Kind] = {
             public=_public_vignette,
             from_public=_vignette_from_public,
             feedback_label=_vignette_label,
+            closing=_vignette_closing,
         ),
     )
 }

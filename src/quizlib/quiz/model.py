@@ -153,6 +153,7 @@ class StageOption:
     credit: float = spec("Credit for this decision, 0 to 1; each stage needs one option worth 1.", minimum=0, maximum=1)
     id: str = spec("Stable id of the decision; defaults to a, b, c... by position.", default="", pattern=ID_PATTERN)
     next: str = spec("Id of the stage this decision leads to; leave out to end the case here.", default="")
+    ending: str = spec("Text shown when the case ends with this decision; replaces the stage's ending.", default="")
     cite: tuple[str, ...] = spec("Keys of sources shown with the feedback.", default=())
     fixed: bool = spec(FIXED_HELP, default=False)
 
@@ -163,7 +164,15 @@ class Stage:
     text: str = spec("What happens at this point in the case.")
     prompt: str = spec("The decision the learner makes.")
     options: tuple[StageOption, ...] = spec("The decisions on offer (at least two).", min_items=2)
-    ending: str = spec("Text shown when the case ends after this stage.", default="")
+    ending: str = spec(
+        "Text shown when the case ends after this stage, for a decision without an ending of its own.", default=""
+    )
+
+    def ending_after(self, option: StageOption) -> str:
+        """The text shown when ``option`` ends the case here: its own ending, else the stage's ("" if it goes on)."""
+        if option.next:
+            return ""
+        return option.ending or self.ending
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -204,6 +204,9 @@ def _review(ctx: ServerContext, quiz: Quiz, attempt: IssuedAttempt) -> list[dict
                         "cite": "; ".join(refs[k].short if k in refs else k for k in cites),
                     }
                 )
+            closing = kind.closing(q, response) if result.complete else ""
+            if closing:
+                item["ending"] = closing
         else:
             item["credit"] = 0.0
         item["answer"] = kind.answer_text(q)

@@ -521,6 +521,8 @@
       item.credit > 0 ? "Partly correct: " + Math.round(item.credit * 100) + "% of the credit." : "Not correct.";
     box.appendChild(el("p", { className: "ql-verdict", text: head }));
     item.feedback.forEach(function (f) { box.appendChild(feedbackItem(f, f.about)); });
+    // A case's ending, as the path the learner took gives it (the server's Kind.closing).
+    if (item.ending) box.appendChild(paragraphs(item.ending, "ql-ending"));
     if (item.answer && item.credit !== 1)
       box.appendChild(el("div", { className: "ql-answer" }, [el("p", {}, [el("strong", { text: "The answer: " }), item.answer])]));
   }
@@ -926,7 +928,9 @@
       out.appendChild(question.feedbackItem({ correct: best, credit: option.credit, text: withoutOpening(option.feedback, verdict), cite: option.cite }, "", verdict));
       if (option.next) return showStage(stages[option.next], announce);
       var result = Core.scoreResponse(q, path, question.settings);
-      if (stage.ending) out.appendChild(paragraphs(stage.ending, "ql-ending"));
+      // The decision's own ending, if it has one, replaces the stage's (Stage.ending_after in Python).
+      var ending = option.ending || stage.ending;
+      if (ending) out.appendChild(paragraphs(ending, "ql-ending"));
       out.appendChild(el("p", { className: "ql-casescore", text: "End of the case. Your decisions earned " + Math.round(result.credit * 100) + "% of the credit." }));
       if (!question.quiz.assessing) {
         var again = el("button", { type: "button", className: "ql-button ql-secondary", text: "Try this case again" });

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quizlib.quiz.model import Course, Question, Quiz
+from quizlib.quiz.model import Course, Question, Quiz, Stage, StageOption
 
 
 class BankError(ValueError):
@@ -61,6 +61,12 @@ def sources_text(course: Course, question: Question) -> str:
 
 def paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+
+
+def decision_feedback(stage: Stage, option: StageOption) -> str:
+    """A case's decision's feedback and, where the decision ends the case, the ending that follows it."""
+    ending = stage.ending_after(option)
+    return f"{option.feedback}\n\n{ending}" if ending else option.feedback
 
 
 def weight(credit: float) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from quizlib.fronts.banks.common import (
     Written,
     category,
+    decision_feedback,
     ordinal,
     paragraphs,
     question_name,
@@ -139,7 +140,7 @@ def _vignette(course: Course, quiz: Quiz, q: Vignette) -> Entry:
         answers = []
         for o in stage.options:
             mark = "=" if o.credit == 1 else (f"~%{weight(o.credit)}%" if o.credit > 0 else "~")
-            answers.append(f"{mark}{_inline(o.text)}#{_inline(o.feedback)}")
+            answers.append(f"{mark}{_inline(o.text)}#{_inline(decision_feedback(stage, o))}")
         stem = _html(f"{q.title}, decision {n} of {len(q.stages)}.\n\n{q.prompt}\n\n{stage.text}\n\n{stage.prompt}")
         out.append(_question(question_name(quiz, q, stage.id), stem, answers, _general(course, q)))
     note = f"{question_name(quiz, q)} (vignette): written as one question per decision ({len(q.stages)})"

@@ -18,7 +18,15 @@ import html
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from quizlib.fronts.banks.common import Written, category, paragraphs, question_name, sources_text, weight
+from quizlib.fronts.banks.common import (
+    Written,
+    category,
+    decision_feedback,
+    paragraphs,
+    question_name,
+    sources_text,
+    weight,
+)
 from quizlib.quiz.model import (
     Course,
     Matching,
@@ -215,7 +223,7 @@ def _vignette(bank: ET.Element, course: Course, quiz: Quiz, q: Vignette) -> Entr
         )
         _choice_fields(node, True)
         for o in stage.options:
-            _answer(node, o.credit, o.text, o.feedback)
+            _answer(node, o.credit, o.text, decision_feedback(stage, o))
     return len(q.stages), f"{question_name(quiz, q)} (vignette): written as one question per decision ({len(q.stages)})"
 
 
