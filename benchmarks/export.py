@@ -16,8 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,8 +23,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from right_answers import right_answer
+
 from quizlib.quiz.load import load_course
-from quizlib.quiz.score import full_credit_response
 from quizlib.results import xapi
 from quizlib.results.ingest import Ingestor
 from quizlib.results.store import Store
@@ -64,24 +63,7 @@ def main() -> int:
         batch = []
         for i in range(min(200, left)):
             q = quiz.questions[i % len(quiz.questions)]
-            batch.append(
-                xapi.answered(
-                    statement_id=str(uuid.uuid4()),
-                    actor=xapi.agent(learner.id, home),
-                    quiz_id=quiz.id,
-                    chapter=quiz.chapter,
-                    question_id=q.id,
-                    kind=q.kind,
-                    prompt=q.prompt,
-                    response=full_credit_response(q),
-                    try_number=1,
-                    attempt_id=str(uuid.uuid4()),
-                    credit=1,
-                    correct=True,
-                    final=True,
-                    when=datetime.now(UTC),
-                )
-            )
+            batch.append(right_answer(quiz, q, xapi.agent(learner.id, home)))
         store.add_statements(ingestor.score(learner, batch).records)
         left -= len(batch)
     proc = subprocess.Popen(

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -29,9 +28,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))  # ralph_lrs: Ralph, set up and started as the tests do
 
 from ralph_lrs import RalphLRS
+from right_answers import right_answer
 
 from quizlib.quiz.load import load_course
-from quizlib.quiz.score import full_credit_response
 from quizlib.results import xapi
 from quizlib.results.forward import Destination, Forwarder, Settings
 from quizlib.results.ingest import Ingestor
@@ -51,24 +50,7 @@ def fill(store: Store, course, n: int) -> None:
         batch = []
         for i in range(start, min(n, start + 200)):
             q = quiz.questions[i % len(quiz.questions)]
-            batch.append(
-                xapi.answered(
-                    statement_id=str(uuid.uuid4()),
-                    actor=xapi.agent(learner.id, HOME),
-                    quiz_id=quiz.id,
-                    chapter=quiz.chapter,
-                    question_id=q.id,
-                    kind=q.kind,
-                    prompt=q.prompt,
-                    response=full_credit_response(q),
-                    try_number=1,
-                    attempt_id=str(uuid.uuid4()),
-                    credit=1,
-                    correct=True,
-                    final=True,
-                    when=datetime.now(UTC),
-                )
-            )
+            batch.append(right_answer(quiz, q, xapi.agent(learner.id, HOME)))
         ingestor.accept(learner, batch)
 
 
