@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from quizlib.results.store import DuplicateName, NotFound, Staff, passwords
 from quizlib.server import auth, throttle
-from quizlib.server.staff import Redirect, ctx_of, page, require_staff
+from quizlib.server.staff import Redirect, confirm_page, ctx_of, page, require_staff
 
 
 @page
@@ -87,20 +87,6 @@ def _account(request: Request) -> Staff:
         ) from None
 
 
-def _confirm(request: Request, staff: Staff, *, title: str, points: list[str], action: str, button: str):
-    return ctx_of(request).render(
-        request,
-        "confirm.html",
-        staff=staff,
-        title=title,
-        points=points,
-        action=action,
-        button=button,
-        back=ctx_of(request).url("lead/staff"),
-        fields={},
-    )
-
-
 def _confirmed(form) -> bool:
     return form is not None and form.get("confirm", [""])[-1] == "yes"
 
@@ -119,9 +105,10 @@ def staff_password_reset(request: Request, form=None) -> Response:
             action_problem="To change your own password, use “Change password”: it asks for your current one.",
         )
     if not _confirmed(form):
-        return _confirm(
+        return confirm_page(
             request,
             staff,
+            back=ctx.url("lead/staff"),
             title=f"Reset the password of {account.name}?",
             points=[
                 f"{account.name} is signed out at once, everywhere they are signed in.",
@@ -163,9 +150,10 @@ def staff_deactivate(request: Request, form=None) -> Response:
             if cohorts
             else "They have no cohorts."
         )
-        return _confirm(
+        return confirm_page(
             request,
             staff,
+            back=ctx.url("lead/staff"),
             title=f"Deactivate the account of {account.name}?",
             points=[
                 f"{account.name} is signed out at once, everywhere, and cannot sign in again.",

@@ -1,4 +1,5 @@
-"""What every staff page shares: who is signed in, redirects, the thread pool, and the session cookie.
+"""What every staff page shares: who is signed in, redirects, the thread pool, the session cookie, and the page
+that asks to confirm a change.
 
 Every handler starts by asking :func:`require_staff` who is there: anonymous visitors are sent to sign in,
 staff who must change their password are sent to do so, and a trainer asking for a course lead's page gets
@@ -86,3 +87,28 @@ def start_session(ctx: ServerContext, request: Request, response: Response, staf
         secure=ctx.over_https(request),
     )
     return response
+
+
+def confirm_page(
+    request: Request,
+    staff: Staff,
+    *,
+    title: str,
+    points: list[str],
+    action: str,
+    button: str,
+    back: str,
+    fields: dict[str, str] | None = None,
+) -> Response:
+    """A page that asks to confirm a change, saying what will happen; nothing has changed yet."""
+    return ctx_of(request).render(
+        request,
+        "confirm.html",
+        staff=staff,
+        title=title,
+        points=points,
+        action=action,
+        button=button,
+        back=back,
+        fields=fields or {},
+    )

@@ -27,7 +27,7 @@ from quizlib.server.certificates import show_code
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest
 from quizlib.server.paging import paged
-from quizlib.server.staff import Redirect, ctx_of, page, require_staff
+from quizlib.server.staff import Redirect, confirm_page, ctx_of, page, require_staff
 
 # -- what the pages share ----------------------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ def assignment_delete(request: Request, form=None) -> Response:
     if form is not None and _field(form, "confirm") == "yes":
         ctx.store.delete_assignment(assignment.id, by=staff.id)
         raise Redirect(_cohort_url(ctx, cohort, "?done=deleted"))
-    return _confirm(
+    return confirm_page(
         request,
         staff,
         title=f"Delete the assignment “{assignment.title}”?",
@@ -402,31 +402,6 @@ def assignment_delete(request: Request, form=None) -> Response:
         action=_cohort_url(ctx, cohort, f"/assignments/{assignment.id}/delete"),
         button=f"Yes, delete “{assignment.title}”",
         back=_cohort_url(ctx, cohort),
-    )
-
-
-def _confirm(
-    request: Request,
-    staff: Staff,
-    *,
-    title: str,
-    points: list[str],
-    action: str,
-    button: str,
-    back: str,
-    fields: dict[str, str] | None = None,
-) -> Response:
-    """A page that asks to confirm a change, saying what will happen; nothing has changed yet."""
-    return ctx_of(request).render(
-        request,
-        "confirm.html",
-        staff=staff,
-        title=title,
-        points=points,
-        action=action,
-        button=button,
-        back=back,
-        fields=fields or {},
     )
 
 
@@ -561,7 +536,7 @@ def learner_merge(request: Request, form=None) -> Response:
         ctx.store.merge_learners(learner.id, duplicate.id)
         raise Redirect(_cohort_url(ctx, cohort, f"/learners/{learner.id}?done=merged"))
     answers = len(ctx.store.statements(learner_id=duplicate.id, verb="answered"))
-    return _confirm(
+    return confirm_page(
         request,
         staff,
         title=f"Merge “{duplicate.display_name}” into “{learner.display_name}”?",
@@ -594,7 +569,7 @@ def learner_remove(request: Request, form=None) -> Response:
         ctx.store.delete_learner(learner.id)
         raise Redirect(_cohort_url(ctx, cohort, "?done=removed"))
     answers = len(ctx.store.statements(learner_id=learner.id, verb="answered"))
-    return _confirm(
+    return confirm_page(
         request,
         staff,
         title=f"Remove “{learner.display_name}” from {cohort.name}?",
@@ -747,7 +722,7 @@ def cohort_trainer(request: Request, form) -> Response:
         current = "nobody"
     if trainer.id == cohort.trainer_id:
         raise BadRequest(400, f"{trainer.name} is already this cohort's trainer: choose another trainer.")
-    return _confirm(
+    return confirm_page(
         request,
         staff,
         title=f"Give {cohort.name} to {trainer.name}?",
