@@ -12,7 +12,6 @@ the demo-data command.
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from quizlib.quiz.kinds import kind_of
 from quizlib.quiz.model import Course, Question, Quiz
 from quizlib.quiz.score import QuizResult
 from quizlib.results import xapi
-from quizlib.results.store import IssuedAttempt, Learner, StatementConflict, StatementRecord, Store
+from quizlib.results.store import IssuedAttempt, Learner, StatementConflict, StatementRecord, Store, canonical_json
 
 MAX_BATCH = 200  # statements in one request
 MAX_STATEMENT_BYTES = 32 * 1024  # one statement as JSON; a finished final assessment has about 6 KB
@@ -122,13 +121,16 @@ class Ingestor:
         sent = _Answers()  # the answers of this request, which a completed statement in it counts too
         for i, item in enumerate(items):
             try:
-                size = len(_ENCODE(item).encode("utf-8"))
+                text = canonical_json(item)  # measured here, compared by the store (idempotency)
+                size = len(text) if text.isascii() else len(text.encode("utf-8"))
                 if size > MAX_STATEMENT_BYTES:
                     raise _Bad(413, f"the statement has {size:,} bytes; expected at most {MAX_STATEMENT_BYTES:,}")
                 incoming = xapi.check(item)  # read once: its id is what the request is answered with
                 if self.own_clock:
-                    incoming = dataclasses.replace(incoming, timestamp=_believable(incoming.timestamp, learner, now))
-                made = self._records(learner, incoming, assignments, sent)
+                    moment = _believable(incoming.timestamp, learner, now)
+                    if moment is not incoming.timestamp:
+                        incoming = dataclasses.replace(incoming, timestamp=moment)
+                made = self._records(learner, incoming, assignments, sent, text)
                 records += made
                 if isinstance(incoming, xapi.IncomingAnswer):
                     sent.add(incoming.quiz_id, incoming.attempt_id, made[0])
@@ -156,6 +158,7 @@ class Ingestor:
         incoming: xapi.IncomingAnswer | xapi.IncomingAttempt,
         assignments: _Registrations,
         sent: _Answers,
+        text: str | None = None,
     ) -> list[StatementRecord]:
         if incoming.verb not in CLIENT_VERBS:
             raise _Bad(422, f"clients send answered or completed; the server decides {incoming.verb}", "verb.id")
@@ -187,7 +190,7 @@ class Ingestor:
         # The account is this server's, whatever address the client wrote (it was checked to be a web address).
         actor = xapi.agent(learner.id, self.home_page)
         if isinstance(incoming, xapi.IncomingAnswer):
-            return [self._answered(learner, quiz, incoming, actor)]
+            return [self._answered(learner, quiz, incoming, actor, text)]
         return self._finished(learner, quiz, incoming, actor, pass_mark, sent)
 
     def _refuse_summative(self, learner: Learner, quiz: Quiz, s: xapi.Incoming) -> None:
@@ -225,7 +228,10 @@ class Ingestor:
             )
         return draw.shown_questions(quiz, self.course.quizzes, seed)
 
-    def _answered(self, learner: Learner, quiz: Quiz, s: xapi.IncomingAnswer, actor: dict) -> StatementRecord:
+    def _answered(
+        self, learner: Learner, quiz: Quiz, s: xapi.IncomingAnswer, actor: dict, text: str | None = None
+    ) -> StatementRecord:
+        """``text``: ``s.raw`` as canonical JSON, if the caller made it."""
         shown = {q.id: q for q in self._shown(quiz, s.seed)}
         question = shown.get(s.question_id)
         if question is None:
@@ -281,6 +287,7 @@ class Ingestor:
             final=final,
             statement=statement,
             received=s.raw,
+            received_text=text,
             detail={
                 "response": s.response,
                 "try_credit": result.credit,
@@ -526,10 +533,6 @@ class Ingestor:
             received=None,
         )
         return result, records
-
-
-# One encoder, made once (json.dumps with options makes a new one on every call): a statement's size as JSON.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class _Registrations:

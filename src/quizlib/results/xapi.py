@@ -340,7 +340,12 @@ def _show(text: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 def _uuid(value: Any, path: str) -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):  # the usual form: nothing more to check
+        return value.lower()
     text = _str(value, path)
     try:
         parsed = uuid.UUID(text)

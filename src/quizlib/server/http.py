@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -78,10 +79,15 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         raise BadRequest(400, f"the body is not valid JSON: {e}") from None
     except RecursionError:
         raise BadRequest(400, "the body is not valid JSON for quizlib: it is nested too deeply") from None
-    problem = _bad_text(value)
+    # Such text can only come from an escape (valid JSON has no raw control character in a string, and UTF-8
+    # cannot carry a surrogate): without one, the walk through every value is not needed.
+    problem = _bad_text(value) if _ESCAPED_NUL_OR_SURROGATE.search(body) else None
     if problem:
         raise BadRequest(400, f"the body is not valid JSON for quizlib: {problem}")
     return value
+
+
+_ESCAPED_NUL_OR_SURROGATE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _bad_text(value: Any) -> str | None:

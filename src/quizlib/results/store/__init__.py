@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quizlib.results.store import items
+from quizlib.results.store import driver, items
 from quizlib.results.store.engine import current_revision, head_revision, make_engine, normalise_url, upgrade
 from quizlib.results.store.errors import (
     AttemptConflict,
@@ -93,6 +93,7 @@ DEFAULT_URL = "sqlite:///var/course.sqlite3"
 ATTEMPT_RESULTS: sa.Table = AttemptResultRow.__table__  # type: ignore[assignment]
 QUESTION_RESULTS: sa.Table = QuestionResultRow.__table__  # type: ignore[assignment]
 OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
+STATEMENTS: sa.Table = StatementRow.__table__  # type: ignore[assignment]
 ROLES = ("lead", "trainer")
 # How long a learner found by their token is remembered (each request of theirs would read it again): a
 # learner deleted or merged in this process is forgotten at once; in another process, after this. Storing for
@@ -1050,28 +1051,34 @@ class Store:
                     if len(jobs) == 1 and isinstance(results[0], BaseException):
                         raise results[0]  # alone: roll back whatever ``also`` did
                     return results
-            except IntegrityError:
-                # Another process stored one of these ids between our check and insert: check again.
+            except (IntegrityError, self._driver_integrity_error):
+                # Another process stored one of these ids between our check and insert: check again. (The
+                # statements' rows go in on the driver's cursor, whose errors SQLAlchemy does not wrap.)
                 continue
         raise StoreError("could not store the statements: the database kept reporting conflicting inserts")
 
+    @functools.cached_property
+    def _driver_integrity_error(self) -> type[Exception]:
+        """The driver's own IntegrityError (raised as it is by :mod:`quizlib.results.store.driver`'s SQL)."""
+        dbapi = self.engine.dialect.dbapi
+        assert dbapi is not None  # the engine's driver is loaded when the engine is made
+        return dbapi.IntegrityError
+
     def _store_jobs(self, conn: sa.Connection, jobs: list[Job]) -> list[Any]:
+        sql = driver.for_dialect(conn.dialect)
+        cursor = conn.connection.cursor()  # the driver's, in this transaction (see quizlib.results.store.driver)
+        try:
+            return self._store_jobs_with(conn, sql, cursor, jobs)
+        finally:
+            cursor.close()
+
+    def _store_jobs_with(self, conn: sa.Connection, sql: driver.DriverSQL, cursor: Any, jobs: list[Job]) -> list[Any]:
         stored = _now()
         stored_text = _iso(stored)
         learner_ids = {r.learner_id for job in jobs for r in job.records}
         learner_ids.update(job.limit.learner_id for job in jobs if job.limit is not None)
-        merged_into: dict[str, str | None] = dict(
-            conn.execute(  # (id, merged_into) pairs
-                select(LearnerRow.id, LearnerRow.merged_into).where(LearnerRow.id.in_(learner_ids))
-            ).all()
-        )
-        existing: dict[str, str] = {}
-        all_ids = list({r.id for job in jobs for r in job.records})
-        for chunk in _chunks(all_ids, 500):
-            for sid, received in conn.execute(
-                select(StatementRow.id, StatementRow.received).where(StatementRow.id.in_(chunk))
-            ):
-                existing[sid] = received
+        merged_into = sql.merged_into(cursor, learner_ids)
+        existing = sql.received(cursor, {r.id for job in jobs for r in job.records})
         usage: dict[str, list[int]] = {}  # learner -> [total, recent], with this group's earlier jobs counted
         results: list[Any] = []
         rows: list[dict] = []
@@ -1084,8 +1091,10 @@ class Store:
                 if missing:
                     raise NotFound(f"No learner {min(missing)!r}")
                 if job.limit is not None:
-                    _check_usage(conn, job.limit, usage)
-                texts = [canonical_json(r.received) for r in job.records]
+                    _check_usage(sql, cursor, job.limit, usage)
+                texts = [
+                    canonical_json(r.received) if r.received_text is None else r.received_text for r in job.records
+                ]
                 firsts: dict[str, str] = {}
                 conflicts = []
                 for r, text in zip(job.records, texts):
@@ -1139,13 +1148,13 @@ class Store:
             except StoreError as e:
                 results.append(e)
         if rows:
-            conn.execute(sa.insert(StatementRow), rows)
-            conn.execute(
-                sa.insert(OUTBOX),
+            sql.insert(cursor, STATEMENTS, rows)
+            sql.insert(
+                cursor,
+                OUTBOX,
                 [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
             )
-        if rows:
-            _note_begun(conn, rows)
+            _note_begun(sql, cursor, rows)
         if completed:
             # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so
             # a finished attempt is in both or in neither.
@@ -1218,7 +1227,11 @@ class Store:
         """How many statements ``learner_id`` has stored in all, and how many of their own (not the server's
         verdicts) since ``since``, by the server's clock."""
         with self.engine.connect() as conn:
-            return _usage(conn, learner_id, since)
+            cursor = conn.connection.cursor()
+            try:
+                return driver.for_dialect(conn.dialect).usage(cursor, learner_id, since)
+            finally:
+                cursor.close()
 
     def count_statements(self, verb: str | None = None) -> int:
         q = select(sa.func.count()).select_from(StatementRow)
@@ -1379,27 +1392,13 @@ def _change(assignment_id: str, by: str | None, action: str, before: dict | None
     )
 
 
-_OWN_VERBS = ("answered", "completed")  # what a learner sends; passed and failed are the server's verdicts
-_TOTAL = select(sa.func.count()).where(StatementRow.learner_id == sa.bindparam("learner"))
-_RECENT = select(sa.func.count()).where(
-    StatementRow.learner_id == sa.bindparam("learner"),
-    StatementRow.stored >= sa.bindparam("since", type_=StatementRow.stored.type),
-    StatementRow.verb.in_(_OWN_VERBS),
-)
+_OWN_VERBS = driver.OWN_VERBS
 
 
-def _usage(conn: sa.Connection, learner_id: str, since: datetime) -> tuple[int, int]:
-    """(statements stored in all, own statements stored since ``since``) of one learner: two counts, each
-    within one index (learner_id, stored, verb), reading no row of the table."""
-    total = conn.execute(_TOTAL, {"learner": learner_id}).scalar() or 0
-    recent = conn.execute(_RECENT, {"learner": learner_id, "since": since}).scalar() or 0
-    return total, recent
-
-
-def _check_usage(conn: sa.Connection, limit: UsageLimit, usage: dict[str, list[int]]) -> None:
+def _check_usage(sql: driver.DriverSQL, cursor: Any, limit: UsageLimit, usage: dict[str, list[int]]) -> None:
     counted = usage.get(limit.learner_id)
     if counted is None:
-        counted = usage[limit.learner_id] = list(_usage(conn, limit.learner_id, limit.since))
+        counted = usage[limit.learner_id] = list(sql.usage(cursor, limit.learner_id, limit.since))
     total, recent = counted
     if total >= limit.storage:
         raise OverLimit(full=True, total=total, recent=recent)
@@ -1410,7 +1409,7 @@ def _check_usage(conn: sa.Connection, limit: UsageLimit, usage: dict[str, list[i
 BEGUN: sa.Table = BegunAttemptRow.__table__  # type: ignore[assignment]
 
 
-def _note_begun(conn: sa.Connection, rows: list[dict]) -> None:
+def _note_begun(sql: driver.DriverSQL, cursor: Any, rows: list[dict]) -> None:
     """Keep ``begun_attempts`` up to date with new statement rows: each attempt answered, with the earliest
     answer's time (an answer sent late, from a phone that was offline, may be earlier than those stored)."""
     firsts: dict[tuple[str, str, str], datetime] = {}
@@ -1420,25 +1419,8 @@ def _note_begun(conn: sa.Connection, rows: list[dict]) -> None:
             at = firsts.get(key)
             if at is None or row["timestamp"] < at:
                 firsts[key] = row["timestamp"]
-    if not firsts:
-        return
-    conn.execute(
-        _begun_upsert(conn.dialect.name),
-        [{"learner_id": k[0], "quiz_id": k[1], "attempt_id": k[2], "first_at": at} for k, at in firsts.items()],
-    )
-
-
-@functools.cache
-def _begun_upsert(dialect: str) -> Any:
-    """The upsert :func:`_note_begun` runs, made once per dialect (it runs for every request that stores an
-    answer: making it afresh cost more than running it)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    stmt = postgresql.insert(BEGUN) if dialect == "postgresql" else sqlite.insert(BEGUN)
-    earlier = sa.case((stmt.excluded.first_at < BEGUN.c.first_at, stmt.excluded.first_at), else_=BEGUN.c.first_at)
-    return stmt.on_conflict_do_update(
-        index_elements=["learner_id", "quiz_id", "attempt_id"], set_={"first_at": earlier}
-    )
+    if firsts:
+        sql.note_begun(cursor, firsts)
 
 
 def _recount_begun(conn: sa.Connection, learner_ids: list[str]) -> None:

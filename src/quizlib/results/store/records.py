@@ -85,7 +85,9 @@ class StatementRecord:
 
     ``detail`` for ``answered``: ``response``, ``try_credit``, ``kind``, ``max_points``; for ``completed``:
     ``points``, ``max_points``, ``questions`` (each question's ``question_id``, ``credit``, ``max_points``,
-    ``first_response``, ``kind``). ``received`` is the statement exactly as sent, for idempotency.
+    ``first_response``, ``kind``). ``received`` is the statement exactly as sent, for idempotency;
+    ``received_text`` its :func:`canonical_json`, when whoever made the record has it already (the ingest
+    makes it to measure the statement), so that the store does not make it again.
     """
 
     id: str
@@ -104,6 +106,7 @@ class StatementRecord:
     percentage: float | None = None
     passed: bool | None = None
     detail: dict = dataclasses.field(default_factory=dict)
+    received_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,11 @@ class StoredStatement:
 
 def canonical_json(value: Any) -> str:
     """The one text of a JSON value that idempotency compares: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL(value)
+
+
+# Made once: json.dumps with options makes a new encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def digest(text: str) -> str:

@@ -1,0 +1,146 @@
+"""The statements' hot path in SQL that the database driver runs directly, inside SQLAlchemy's transaction.
+
+Storing one answer runs about seven statements (look up the learner, the ids already stored, two counts for
+the learner's limits, then three inserts). Built and executed through SQLAlchemy each costs more processor time
+than the database takes to run it; here each is plain SQL made once per dialect and run on the connection's
+own cursor, in the same transaction. Values are converted by the very functions SQLAlchemy would use for
+each column's type (its *bind processors*), so a row stored here is byte for byte the row SQLAlchemy would
+store (``tests/test_driver_sql.py`` compares them on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from quizlib.results.store.rows import BegunAttemptRow, LearnerRow, OutboxRow, StatementRow
+
+Processor = Callable[[Any], Any] | None
+
+STATEMENTS: sa.Table = StatementRow.__table__  # type: ignore[assignment]
+OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
+BEGUN: sa.Table = BegunAttemptRow.__table__  # type: ignore[assignment]
+LEARNERS: sa.Table = LearnerRow.__table__  # type: ignore[assignment]
+
+
+class DriverSQL:
+    """Plain SQL for one dialect (SQLite's ``?`` or psycopg's ``%s`` placeholders), with SQLAlchemy's value
+    conversions. Made once per engine: see :func:`for_dialect`."""
+
+    def __init__(self, dialect: sa.Dialect):
+        self.dialect = dialect
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.quote = dialect.identifier_preparer.quote
+        self._inserts: dict[tuple[str, tuple[str, ...]], tuple[str, list[Processor]]] = {}
+        stored = self.processor(STATEMENTS.c.stored)
+        self._to_stored = stored if stored is not None else (lambda v: v)
+        s, m = self.quote, self.mark
+        own = ", ".join([m] * len(OWN_VERBS))
+        # Both counts within the index (learner_id, stored, verb): no row of the table is read.
+        self.usage_sql = (
+            f"SELECT (SELECT count(*) FROM statements WHERE learner_id = {m}), "
+            f"(SELECT count(*) FROM statements WHERE learner_id = {m} AND stored >= {m} AND verb IN ({own}))"
+        )
+        first = s("first_at")
+        self.begun_sql = (
+            f"INSERT INTO begun_attempts (learner_id, quiz_id, attempt_id, {first}) VALUES ({m}, {m}, {m}, {m}) "
+            f"ON CONFLICT (learner_id, quiz_id, attempt_id) DO UPDATE SET {first} = CASE WHEN "
+            f"excluded.{first} < begun_attempts.{first} THEN excluded.{first} ELSE begun_attempts.{first} END"
+        )
+        self._to_first_at = self.processor(BEGUN.c.first_at) or (lambda v: v)
+
+    def processor(self, column: sa.Column) -> Processor:
+        """The function SQLAlchemy applies to a value bound to ``column`` on this dialect (None: as it is)."""
+        return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+
+    def in_list(self, n: int) -> str:
+        return ", ".join([self.mark] * n)
+
+    def insert(self, cursor: Any, table: sa.Table, rows: Sequence[dict]) -> None:
+        """INSERT ``rows`` (dicts with the same keys, the table's column names) in one executemany."""
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        key = (table.name, columns)
+        made = self._inserts.get(key)
+        if made is None:
+            names = ", ".join(self.quote(c) for c in columns)
+            sql = f"INSERT INTO {self.quote(table.name)} ({names}) VALUES ({self.in_list(len(columns))})"
+            made = self._inserts[key] = (sql, [self.processor(table.c[c]) for c in columns])
+        sql, processors = made
+        # For this call: a value the rows share (the time they are stored) is converted once.
+        converters = [(i, _same(p)) for i, p in enumerate(processors) if p is not None]
+        values = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+        params = []
+        for row in rows:
+            one = list(values(row))
+            for i, convert in converters:
+                one[i] = convert(one[i])
+            params.append(one)
+        cursor.executemany(sql, params)
+
+    def merged_into(self, cursor: Any, learner_ids: Iterable[str]) -> dict[str, str | None]:
+        """Each learner of ``learner_ids`` that exists: the learner it was merged into, or None."""
+        ids = list(learner_ids)
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(ids, 500):
+            cursor.execute(f"SELECT id, merged_into FROM learners WHERE id IN ({self.in_list(len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+        return found
+
+    def received(self, cursor: Any, statement_ids: Iterable[str]) -> dict[str, str]:
+        """Each of ``statement_ids`` already stored: the statement as it was received (canonical JSON)."""
+        ids = list(statement_ids)
+        found: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            cursor.execute(f"SELECT id, received FROM statements WHERE id IN ({self.in_list(len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+        return found
+
+    def usage(self, cursor: Any, learner_id: str, since: datetime) -> tuple[int, int]:
+        """(statements stored in all, own statements stored since ``since``) of one learner."""
+        cursor.execute(self.usage_sql, (learner_id, learner_id, self._to_stored(since), *OWN_VERBS))
+        total, recent = cursor.fetchone()
+        return total or 0, recent or 0
+
+    def note_begun(self, cursor: Any, firsts: dict[tuple[str, str, str], datetime]) -> None:
+        """Upsert ``begun_attempts``: each (learner, quiz, attempt) with the earlier of its stored first answer
+        and this one."""
+        cursor.executemany(self.begun_sql, [(*k, self._to_first_at(at)) for k, at in firsts.items()])
+
+
+def _same(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``processor``, remembering its last value: the rows of one insert share some values (the time they
+    are stored), which are then converted once rather than once a row."""
+    last: list[Any] = [_NOTHING, None]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, processor(value)
+        return last[1]
+
+    return convert
+
+
+_NOTHING = object()
+OWN_VERBS = ("answered", "completed")  # what a learner sends; passed and failed are the server's verdicts
+
+
+@functools.cache
+def _for(dialect: sa.Dialect) -> DriverSQL:
+    return DriverSQL(dialect)
+
+
+def for_dialect(dialect: sa.Dialect) -> DriverSQL:
+    """The :class:`DriverSQL` of an engine's dialect (made on first use)."""
+    return _for(dialect)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,140 @@
+"""The statements' hot path runs plain SQL on the driver's cursor (:mod:`quizlib.results.store.driver`): what it
+stores is what SQLAlchemy stores for the same rows, value for value, on SQLite and on PostgreSQL, and what it
+reads (learners, stored ids, usage counts) is what SQLAlchemy's queries read."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from quizlib.results.store import driver
+from quizlib.results.store.rows import StatementRow
+
+T0 = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+CET = timezone(timedelta(hours=1))
+
+
+def _rows(learner_id: str, n: int) -> list[dict]:
+    """Statement rows with every kind of value the columns hold: None, booleans, floats, nested JSON, text
+    beyond ASCII, times in another zone and with microseconds."""
+    out = []
+    for i in range(n):
+        answered = i % 3 != 2
+        out.append(
+            {
+                "id": str(uuid.uuid4()),
+                "learner_id": learner_id,
+                "verb": "answered" if answered else "completed",
+                "quiz_id": "sensitivity",
+                "question_id": f"q{i}" if answered else None,
+                "attempt_id": str(uuid.uuid4()),
+                "try_number": 1 + i % 2 if answered else None,
+                "registration": None if i % 2 else str(uuid.uuid4()),
+                "timestamp": (T0 + timedelta(seconds=i, microseconds=7 * i)).astimezone(CET if i % 2 else UTC),
+                "stored": T0 + timedelta(minutes=1),
+                "credit": [0.0, 0.5, 1.0, None][i % 4],
+                "final": [True, False, None][i % 3],
+                "percentage": None if answered else 66.6667,
+                "passed": None if answered else bool(i % 2),
+                "detail": {"response": ["a", "b"] if i % 2 else "a", "try_credit": 0.25, "note": "é – “x”"},
+                "received": json.dumps({"id": str(i), "text": "naïve – ok"}, ensure_ascii=False),
+                "statement": {"id": str(i), "nested": {"list": [1, 2.5, None, True]}, "text": "Ünïcode"},
+            }
+        )
+    return out
+
+
+def _raw_rows(conn: sa.Connection, ids: list[str]) -> list[tuple]:
+    """The rows of ``ids`` as the driver returns them (SQLite: the stored text itself), without the id."""
+    cursor = conn.connection.cursor()
+    try:
+        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(ids))
+        columns = [c.name for c in StatementRow.__table__.columns if c.name != "id"]
+        cursor.execute(
+            f"SELECT id, {', '.join(conn.dialect.identifier_preparer.quote(c) for c in columns)} "
+            f"FROM statements WHERE id IN ({marks})",
+            ids,
+        )
+        by_id = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+    finally:
+        cursor.close()
+    return [by_id[i] for i in ids]
+
+
+def test_rows_the_driver_stores_are_the_rows_sqlalchemy_stores(store):
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    learner, _ = store.add_learner(cohort.id, "Ana")
+    by_sqlalchemy = _rows(learner.id, 12)
+    by_driver = [dict(row, id=str(uuid.uuid4())) for row in by_sqlalchemy]
+    table = StatementRow.__table__
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(table), by_sqlalchemy)
+        sql = driver.for_dialect(conn.dialect)
+        cursor = conn.connection.cursor()
+        sql.insert(cursor, table, by_driver)
+        cursor.close()
+    with store.engine.connect() as conn:
+        first = _raw_rows(conn, [r["id"] for r in by_sqlalchemy])
+        second = _raw_rows(conn, [r["id"] for r in by_driver])
+        assert second == first
+        if conn.dialect.name == "sqlite":  # the very text: times as SQLAlchemy writes them, in UTC
+            assert first[1][7] == "2027-03-01 09:30:16.123463"
+    # And SQLAlchemy reads them back alike (zones, JSON, booleans).
+    with store.engine.connect() as conn:
+        for a, b in zip(by_sqlalchemy, by_driver):
+            got_a = conn.execute(sa.select(table).where(table.c.id == a["id"])).one()._asdict()
+            got_b = conn.execute(sa.select(table).where(table.c.id == b["id"])).one()._asdict()
+            assert {**got_a, "id": None} == {**got_b, "id": None}
+            assert got_b["timestamp"] == a["timestamp"] and got_b["statement"] == a["statement"]
+
+
+def test_what_the_driver_reads_is_what_sqlalchemy_reads(store):
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    ben, _ = store.add_learner(cohort.id, "Ben")
+    store.merge_learners(ana.id, ben.id)
+    rows = _rows(ana.id, 9)
+    for i, row in enumerate(rows):
+        row["stored"] = T0 + timedelta(seconds=10 * i)
+    table = StatementRow.__table__
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(table), rows)
+    with store.engine.connect() as conn:
+        sql = driver.for_dialect(conn.dialect)
+        cursor = conn.connection.cursor()
+        assert sql.merged_into(cursor, [ana.id, ben.id, "nobody"]) == {ana.id: None, ben.id: ana.id}
+        wanted = [rows[0]["id"], rows[5]["id"], str(uuid.uuid4())]
+        assert sql.received(cursor, wanted) == {r["id"]: r["received"] for r in (rows[0], rows[5])}
+        for since in (T0 - timedelta(days=1), T0 + timedelta(seconds=35), T0.astimezone(CET), T0 + timedelta(days=1)):
+            total = conn.execute(sa.select(sa.func.count()).where(table.c.learner_id == ana.id)).scalar()
+            recent = conn.execute(
+                sa.select(sa.func.count()).where(
+                    table.c.learner_id == ana.id, table.c.stored >= since, table.c.verb.in_(driver.OWN_VERBS)
+                )
+            ).scalar()
+            assert sql.usage(cursor, ana.id, since) == (total, recent)
+        assert sql.usage(cursor, ben.id, T0) == (0, 0)
+        cursor.close()
+    assert store.learner_usage(ana.id, T0 + timedelta(seconds=35)) == (9, 5)  # stored at 40 s to 80 s
+
+
+def test_begun_attempts_keep_the_earliest_answer(store):
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    attempt = str(uuid.uuid4())
+    key = (ana.id, "sensitivity", attempt)
+    begun = driver.BEGUN
+    for at in (T0, T0 + timedelta(minutes=5), T0 - timedelta(seconds=1), T0.astimezone(CET)):
+        with store.engine.begin() as conn:
+            cursor = conn.connection.cursor()
+            driver.for_dialect(conn.dialect).note_begun(cursor, {key: at})
+            cursor.close()
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(begun.c.attempt_id, begun.c.first_at)).all()
+    assert rows == [(attempt, T0 - timedelta(seconds=1))]
