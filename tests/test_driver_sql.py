@@ -119,6 +119,14 @@ def test_what_the_driver_reads_is_what_sqlalchemy_reads(store):
             ).scalar()
             assert sql.usage(cursor, ana.id, since) == (total, recent)
         assert sql.usage(cursor, ben.id, T0) == (0, 0)
+        # The three in one query (the ingest's way) read the same.
+        since = {ana.id: T0 + timedelta(seconds=35), ben.id: T0}
+        assert sql.look_up(cursor, [ana.id, ben.id, "nobody"], wanted, since) == (
+            sql.merged_into(cursor, [ana.id, ben.id, "nobody"]),
+            sql.received(cursor, wanted),
+            {ana.id: (9, 5), ben.id: (0, 0)},
+        )
+        assert sql.look_up(cursor, [ana.id], [], {}) == ({ana.id: None}, {}, {})
         cursor.close()
     assert store.learner_usage(ana.id, T0 + timedelta(seconds=35)) == (9, 5)  # stored at 40 s to 80 s
 

@@ -1043,11 +1043,24 @@ class Store:
         return result
 
     def _store_group(self, jobs: list[Job]) -> list[Any]:
-        """Store each job's records in one transaction; for each job its flags, or the error refusing it."""
+        """Store each job's records in one transaction; for each job its flags, or the error refusing it.
+
+        A group of answers alone (the most frequent, by far) is stored in a transaction on a driver connection
+        (:meth:`_write_cursor`); one with a finished attempt, whose result rows and item sums are written
+        with SQLAlchemy, or with ``also`` work, in a SQLAlchemy transaction.
+        """
+        plain = all(job.also is None and all(r.verb != "completed" for r in job.records) for job in jobs)
         for _ in range(3):
             try:
+                if plain:
+                    with self._write_cursor() as (sql, cursor):
+                        return self._store_jobs(sql, cursor, jobs, None)
                 with self._write_connection() as conn:
-                    results = self._store_jobs(conn, jobs)
+                    cursor = conn.connection.cursor()  # the driver's, in this transaction
+                    try:
+                        results = self._store_jobs(driver.for_dialect(conn.dialect), cursor, jobs, conn)
+                    finally:
+                        cursor.close()
                     if len(jobs) == 1 and isinstance(results[0], BaseException):
                         raise results[0]  # alone: roll back whatever ``also`` did
                     return results
@@ -1064,22 +1077,44 @@ class Store:
         assert dbapi is not None  # the engine's driver is loaded when the engine is made
         return dbapi.IntegrityError
 
-    def _store_jobs(self, conn: sa.Connection, jobs: list[Job]) -> list[Any]:
-        sql = driver.for_dialect(conn.dialect)
-        cursor = conn.connection.cursor()  # the driver's, in this transaction (see quizlib.results.store.driver)
-        try:
-            return self._store_jobs_with(conn, sql, cursor, jobs)
-        finally:
-            cursor.close()
+    @contextlib.contextmanager
+    def _write_cursor(self) -> Iterator[tuple[driver.DriverSQL, Any]]:
+        """A write transaction on a driver connection from the writers' pool, and its cursor: committed on
+        leaving, before this returns, rolled back on an error. Without SQLAlchemy's Connection, whose
+        begin and commit cost several times what the database takes for them."""
+        with self._write_lock:
+            connection = self._writer.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    if self.backend == "sqlite":
+                        cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
+                    yield driver.for_dialect(self.engine.dialect), cursor
+                    connection.commit()
+                except BaseException:
+                    connection.rollback()
+                    raise
+                finally:
+                    cursor.close()
+            finally:
+                connection.close()  # back to the pool
 
-    def _store_jobs_with(self, conn: sa.Connection, sql: driver.DriverSQL, cursor: Any, jobs: list[Job]) -> list[Any]:
+    def _store_jobs(self, sql: driver.DriverSQL, cursor: Any, jobs: list[Job], conn: sa.Connection | None) -> list[Any]:
+        """Store the jobs' records on ``cursor``; ``conn``, the SQLAlchemy connection of the same transaction,
+        for a finished attempt's rows and for ``also`` (None when the jobs have neither)."""
         stored = _now()
         stored_text = _iso(stored)
         learner_ids = {r.learner_id for job in jobs for r in job.records}
         learner_ids.update(job.limit.learner_id for job in jobs if job.limit is not None)
-        merged_into = sql.merged_into(cursor, learner_ids)
-        existing = sql.received(cursor, {r.id for job in jobs for r in job.records})
-        usage: dict[str, list[int]] = {}  # learner -> [total, recent], with this group's earlier jobs counted
+        since: dict[str, datetime] = {}  # each learner's limit counts from their first job's time
+        for job in jobs:
+            if job.limit is not None:
+                since.setdefault(job.limit.learner_id, job.limit.since)
+        merged_into, existing, counts = sql.look_up(
+            cursor, learner_ids, {r.id for job in jobs for r in job.records}, since
+        )
+        # learner -> [total, recent], with this group's earlier jobs counted
+        usage: dict[str, list[int]] = {who: list(both) for who, both in counts.items()}
         results: list[Any] = []
         rows: list[dict] = []
         completed: list[StatementRecord] = []
@@ -1148,14 +1183,16 @@ class Store:
             except StoreError as e:
                 results.append(e)
         if rows:
-            sql.insert(cursor, STATEMENTS, rows)
-            sql.insert(
-                cursor,
-                OUTBOX,
-                [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
-            )
-            _note_begun(sql, cursor, rows)
+            with sql.pipelined(cursor):
+                sql.insert(cursor, STATEMENTS, rows)
+                sql.insert(
+                    cursor,
+                    OUTBOX,
+                    [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
+                )
+                _note_begun(sql, cursor, rows)
         if completed:
+            assert conn is not None, "a finished attempt is stored in a SQLAlchemy transaction (_store_group)"
             # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so
             # a finished attempt is in both or in neither.
             attempts, questions = [], []
@@ -1172,6 +1209,7 @@ class Store:
                 conn.execute(sa.insert(QUESTION_RESULTS), questions)
         for job in jobs:
             if job.also is not None:
+                assert conn is not None
                 job.also(conn)
         return results
 
