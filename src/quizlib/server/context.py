@@ -45,6 +45,7 @@ class ServerContext:
     password_checks: anyio.CapacityLimiter = field(init=False)
     password_queue: int = 50
     waiting_to_check: int = 0
+    _ingestors: dict[tuple | None, Ingestor] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.secret = self.store.session_secret()
@@ -92,7 +93,18 @@ class ServerContext:
         return bool(self.public_url and self.public_url.startswith("https:")) or request.url.scheme == "https"
 
     def ingestor(self, request: Request) -> Ingestor:
-        return Ingestor(self.catalogue.course, self.store, self.home_page(request), own_clock=True)
+        """The ingestor for the address the request came to (the learners' accounts name it), made once for
+        each: this runs for every answer stored."""
+        scope = request.scope
+        key = None if self.public_url else (scope.get("scheme"), _host(scope), scope.get("root_path", ""))
+        found = self._ingestors.get(key)
+        if found is None:
+            if len(self._ingestors) >= 64:  # addresses a client chose: never an unbounded number
+                self._ingestors.clear()
+            found = self._ingestors[key] = Ingestor(
+                self.catalogue.course, self.store, self.home_page(request), own_clock=True
+            )
+        return found
 
     def render(
         self, request: Request, template: str, *, staff: Staff | None = None, status: int = 200, **values
@@ -130,3 +142,11 @@ class ServerContext:
                 secure=self.over_https(request),
             )
         return response
+
+
+def _host(scope) -> bytes | tuple | None:
+    """What ``request.base_url`` takes the host from: the Host header, else the server's address."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return value
+    return scope.get("server")

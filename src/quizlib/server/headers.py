@@ -23,7 +23,6 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from starlette.datastructures import MutableHeaders
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +39,13 @@ _COMMON = {
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
+
+# What every response gets unless it sets its own, as ASGI raw headers: _COMMON, and a policy for what is
+# not a page.
+_DEFAULTS = tuple(
+    (name.encode("latin-1"), value.encode("latin-1"))
+    for name, value in {**_COMMON, "content-security-policy": NOT_A_PAGE}.items()
+)
 
 
 def new_nonce() -> str:
@@ -146,14 +152,14 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _COMMON.items():
-                    if name not in headers:
-                        headers[name] = value
-                if "content-security-policy" not in headers:
-                    headers["content-security-policy"] = NOT_A_PAGE
+                # On the raw list (names are lower-case bytes in ASGI): this runs for every response.
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw += [(name, value) for name, value in _DEFAULTS if name not in present]
                 if over_https:
-                    headers["strict-transport-security"] = HSTS
+                    raw = [(n, v) for n, v in raw if n.lower() != b"strict-transport-security"]
+                    raw.append((b"strict-transport-security", HSTS.encode("latin-1")))
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
