@@ -395,7 +395,7 @@ def main(argv=None) -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server's URL to make databases in (default: a temporary one)")
     parser.add_argument("--no-ralph", action="store_true")
     parser.add_argument("--quizlib-src", help="run `quizlib serve` from this src folder (an older quizlib)")
-    parser.add_argument("--only", help="comma-separated workloads to run (default: all)")
+    parser.add_argument("--only", help="workloads to run, separated by semicolons (default: all)")
     parser.add_argument("--bare-server", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare_server:
@@ -423,7 +423,7 @@ def main(argv=None) -> int:
             )
         if not args.no_ralph:
             targets += ralph_targets(folder)
-        workloads = {k: v for k, v in WORKLOADS.items() if not args.only or k in args.only.split(",")}
+        workloads = {k: v for k, v in WORKLOADS.items() if not args.only or k in [w.strip() for w in args.only.split(";")]}
         figures: dict[tuple[str, str], list[float]] = {}
         cpu: dict[tuple[str, str], list[float]] = {}
         print(
