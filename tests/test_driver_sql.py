@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from quizlib.results.store import driver
+from quizlib.results.store import StatementRecord, driver
 from quizlib.results.store.rows import StatementRow
 
 T0 = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -146,3 +146,50 @@ def test_begun_attempts_keep_the_earliest_answer(store):
     with store.engine.connect() as conn:
         rows = conn.execute(sa.select(begun.c.attempt_id, begun.c.first_at)).all()
     assert rows == [(attempt, T0 - timedelta(seconds=1))]
+
+
+def _answer(learner_id: str) -> StatementRecord:
+    sid = str(uuid.uuid4())
+    return StatementRecord(
+        id=sid,
+        learner_id=learner_id,
+        verb="answered",
+        quiz_id="sensitivity",
+        question_id="q1",
+        attempt_id=str(uuid.uuid4()),
+        try_number=1,
+        timestamp=datetime.now(UTC),
+        statement={"id": sid},
+        received={"id": sid},
+        credit=1.0,
+        final=True,
+        detail={"response": "a"},
+    )
+
+
+def test_the_group_writer_keeps_its_connection_and_stores_on_when_postgresql_ends_it(store):
+    """The writer keeps its connection between transactions; when PostgreSQL ends that connection (as on a
+    restart), the next answers are stored all the same, on a fresh one, and none is lost."""
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    first = [_answer(ana.id) for _ in range(3)]
+    assert store.add_statements_together(first).result(timeout=30) == [True] * 3
+    kept = store._held
+    assert kept is not None  # kept for the next group
+    assert store.add_statements_together([_answer(ana.id)]).result(timeout=30) == [True]
+    assert store._held is kept
+    if store.backend == "postgresql":
+        with store.engine.connect() as conn:  # end every other connection to this database
+            ended = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+            conn.commit()
+        assert ended >= 1
+    after = [_answer(ana.id) for _ in range(2)]
+    assert store.add_statements_together(after).result(timeout=30) == [True, True]
+    assert store.statement_ids(r.id for r in first + after) == {r.id for r in first + after}
+    assert store.count_statements() == 6

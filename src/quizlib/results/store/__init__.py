@@ -241,13 +241,19 @@ class Store:
         self._registrations: dict[str, tuple[float, dict[str, Assignment]]] = {}  # cohort -> (when read, by id)
         # Statements of concurrent requests, stored in shared transactions (add_statements_together).
         self.group_writer = GroupWriter(self._store_group)
+        self._held: Any = None  # the group writer's driver connection between transactions (_write_cursor)
+        self._closing = False
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        self._closing = True
         self.group_writer.close()
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         self.engine.dispose()
 
     def upgrade(self) -> None:
@@ -1050,7 +1056,7 @@ class Store:
         with SQLAlchemy, or with ``also`` work, in a SQLAlchemy transaction.
         """
         plain = all(job.also is None and all(r.verb != "completed" for r in job.records) for job in jobs)
-        for _ in range(3):
+        for attempt in range(3):
             try:
                 if plain:
                     with self._write_cursor() as (sql, cursor):
@@ -1068,6 +1074,13 @@ class Store:
                 # Another process stored one of these ids between our check and insert: check again. (The
                 # statements' rows go in on the driver's cursor, whose errors SQLAlchemy does not wrap.)
                 continue
+            except self._driver_connection_errors:
+                # The group writer's kept connection was lost (PostgreSQL restarted, or ended it): once more,
+                # on a connection from the pool, which checks it first. Nothing was acknowledged meanwhile,
+                # and statements are stored once by id, should the lost commit have been made after all.
+                if attempt or not plain or self.backend != "postgresql":
+                    raise
+                continue
         raise StoreError("could not store the statements: the database kept reporting conflicting inserts")
 
     @functools.cached_property
@@ -1077,13 +1090,27 @@ class Store:
         assert dbapi is not None  # the engine's driver is loaded when the engine is made
         return dbapi.IntegrityError
 
+    @functools.cached_property
+    def _driver_connection_errors(self) -> tuple[type[Exception], ...]:
+        """The driver's errors for a connection that failed (as :attr:`_driver_integrity_error`)."""
+        dbapi = self.engine.dialect.dbapi
+        assert dbapi is not None
+        return (dbapi.OperationalError, dbapi.InterfaceError)
+
     @contextlib.contextmanager
     def _write_cursor(self) -> Iterator[tuple[driver.DriverSQL, Any]]:
         """A write transaction on a driver connection from the writers' pool, and its cursor: committed on
         leaving, before this returns, rolled back on an error. Without SQLAlchemy's Connection, whose
-        begin and commit cost several times what the database takes for them."""
+        begin and commit cost several times what the database takes for them.
+
+        The group writer's thread keeps its connection from one transaction to the next (each taken from
+        the pool and given back costs a rollback, and on PostgreSQL a ping: round trips to the server); a
+        transaction that fails gives it back, and the next takes one afresh, checked by the pool."""
+        writer = threading.current_thread() is self.group_writer.thread
         with self._write_lock:
-            connection = self._writer.raw_connection()
+            connection = self._held if writer and self._held is not None else self._writer.raw_connection()
+            self._held = None
+            committed = False
             try:
                 cursor = connection.cursor()
                 try:
@@ -1091,13 +1118,18 @@ class Store:
                         cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
                     yield driver.for_dialect(self.engine.dialect), cursor
                     connection.commit()
+                    committed = True
                 except BaseException:
-                    connection.rollback()
+                    with contextlib.suppress(Exception):  # a broken connection: the pool finds out
+                        connection.rollback()
                     raise
                 finally:
                     cursor.close()
             finally:
-                connection.close()  # back to the pool
+                if writer and committed and not self._closing:
+                    self._held = connection
+                else:
+                    connection.close()  # back to the pool
 
     def _store_jobs(self, sql: driver.DriverSQL, cursor: Any, jobs: list[Job], conn: sa.Connection | None) -> list[Any]:
         """Store the jobs' records on ``cursor``; ``conn``, the SQLAlchemy connection of the same transaction,
