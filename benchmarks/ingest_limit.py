@@ -423,7 +423,9 @@ def main(argv=None) -> int:
             )
         if not args.no_ralph:
             targets += ralph_targets(folder)
-        workloads = {k: v for k, v in WORKLOADS.items() if not args.only or k in [w.strip() for w in args.only.split(";")]}
+        workloads = {
+            k: v for k, v in WORKLOADS.items() if not args.only or k in [w.strip() for w in args.only.split(";")]
+        }
         figures: dict[tuple[str, str], list[float]] = {}
         cpu: dict[tuple[str, str], list[float]] = {}
         print(
