@@ -1,7 +1,8 @@
 """The course lead's tables over every moment, from one tally per learner and quiz, equal those computed the long
 way (a record per attempt, a progress row per learner, assignment and module), on random results.
 
-Random cohorts (in several time zones) with assignments of one module or several, one of a quiz since removed from
+Random cohorts (in several time zones) with assignments of one module or several (and one cohort with the usual
+plan, one quiz an assignment and each module once, which has a quick path), one of a quiz since removed from
 the course, one deleted, due dates gone and to come; learners with finished attempts (first attempts and
 retakes, some arriving late from an offline browser though finished earlier, the same attempt finished twice)
 and attempts begun and never finished. Every table the lead's pages and CSV files show without a period
@@ -170,6 +171,8 @@ def test_quick_tables_equal_the_long_way(store, catalogue, seed):
                 pass_mark=rng.choice((50.0, 70.0, 80.0)),
                 due_date=rng.choice([None, date(2026, 2, 1), date(2026, 3, 20), date(2099, 1, 1)]),
             )
+        if cohort is cohorts[2]:
+            continue  # one quiz an assignment, each module once: the usual plan, which has a quick path
         two = rng.sample(modules, 2)  # two modules in one assignment, one of them maybe assigned alone too
         store.add_assignment(
             cohort.id,

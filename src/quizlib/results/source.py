@@ -706,30 +706,44 @@ def quiz_tallies(
     out: dict[tuple[str, str], QuizTally] = {}
     make = _make_tally
     with _reading(engine) as conn:
+        moment = _sqlite_moment if conn.dialect.name == "sqlite" else _moment
         with _raw(conn, finished) as rows:
-            pair: tuple[str, str] | None = None
-            ids: set[str] = set()
+            # Each pair's rows come together, the first attempt first. Per pair: the distinct attempt ids (one,
+            # but for an attempt finished twice or a retake), the best, the latest, how many and whether any
+            # passed, and the first attempt's own figures.
+            at_learner = at_quiz = first_id = ""
+            more: set[str] | None = None
             best = last = first = first_duration = None
-            count, passed_any, first_passed = 0, False, False
+            ids = count = 0
+            passed_any = first_passed = False
             for learner, quiz, attempt, percentage, passed, completed_at, duration in rows:
-                if (learner, quiz) != pair:
-                    if pair is not None:
-                        out[pair] = make(
-                            len(ids), best, _moment(last), count, passed_any, first, first_passed, first_duration
+                if learner != at_learner or quiz != at_quiz:
+                    if at_learner:
+                        out[(at_learner, at_quiz)] = make(
+                            ids, best, moment(last), count, passed_any, first, first_passed, first_duration
                         )
-                    pair, ids = (learner, quiz), set()
-                    best, last, first, first_duration = percentage, completed_at, percentage, duration
-                    count, passed_any, first_passed = 0, False, bool(passed)
-                elif percentage > best:
-                    best = percentage
-                ids.add(attempt)
+                    at_learner, at_quiz, first_id, more = learner, quiz, attempt, None
+                    best = first = percentage
+                    last, first_duration = completed_at, duration
+                    passed_any = first_passed = bool(passed)
+                    ids = count = 1
+                    continue
                 count += 1
-                passed_any = passed_any or bool(passed)
+                if percentage > best:  # noqa: PLR1730 (max() costs a call per row)
+                    best = percentage
+                if passed:
+                    passed_any = True
                 if completed_at > last:  # noqa: PLR1730 (max() costs a call per row)
                     last = completed_at
-            if pair is not None:
-                out[pair] = QuizTally(
-                    len(ids), best, _moment(last), count, passed_any, first, first_passed, first_duration
+                if attempt != first_id:
+                    if more is None:
+                        more = {first_id}
+                    if attempt not in more:
+                        more.add(attempt)
+                        ids += 1
+            if at_learner:
+                out[(at_learner, at_quiz)] = make(
+                    ids, best, moment(last), count, passed_any, first, first_passed, first_duration
                 )
         for learner, quiz, begun in conn.execute(unfinished):
             t = out.get((learner, quiz))
@@ -770,6 +784,11 @@ def enrolments(engine: Engine, *, cohort_id: str | None = None) -> list[Enrolmen
             Enrolment(learner=i, cohort=cohort, display_name=name, joined_at=joined)
             for i, cohort, name, joined in conn.execute(q)
         ]
+
+
+def _sqlite_moment(text: str | None) -> datetime | None:
+    """A moment as SQLite keeps it (naive UTC text) as ``UTCDateTime`` reads it."""
+    return None if text is None else datetime.fromisoformat(text + "+00:00")
 
 
 def _moment(value: Any) -> datetime | None:

@@ -25,7 +25,6 @@ from quizlib.quiz.model import Course
 from quizlib.results.report.progress import (
     DEFAULT_TIME_ZONE,
     ProgressRow,
-    QuizProgress,
     due_ends,
     overdue_learners,
 )
@@ -118,39 +117,61 @@ def overview(
     every_row: list[ProgressRow] | None = [] if rows else None
     untouched = QuizTally(0, None, None)
     get = tallies.get
+    # The quick path, for a cohort whose assignments are each of one quiz, each module in one of them (the
+    # usual plan): (assignment, when its due date ends, whether it has, module, quiz, pass mark) each.
+    simple: dict[str, list[tuple[Assignment, datetime | None, bool, str, str, float]]] = {}
+    for cohort, entries in planned.items():
+        chapters = [chapter for _, _, modules, _ in entries for chapter, _ in modules]
+        if all(single for *_, single in entries) and len(set(chapters)) == len(chapters):
+            simple[cohort] = [
+                (a, ends, ends is not None and now >= ends, chapter, quiz_id, mark)
+                for a, ends, ((chapter, ((quiz_id, mark),)),), _ in entries
+                if module is None or chapter == module
+            ]
     for e in enrolled:
-        learner = e.learner
-        mine: dict[str, tuple[bool, bool, bool, bool]] = {}
-        for a, ends, modules, single in planned.get(e.cohort, ()):
-            ended = ends is not None and now >= ends
-            if single:
-                chapter, ((quiz_id, mark),) = modules[0]
-                if module is not None and chapter != module:
-                    continue
+        learner, cohort = e.learner, e.cohort
+        quick = simple.get(cohort)
+        if quick is not None:
+            if not quick:
+                continue
+            s, f, p, o = False, True, True, False
+            for a, ends, ended, chapter, quiz_id, mark in quick:
                 t = get((learner, quiz_id))
                 if t is None:
-                    flags = (False, False, False, ended)
+                    started = finished = passed = False
+                    overdue = ended
                 else:
                     best = t.best
-                    passed = best is not None and best >= mark
-                    flags = (t.attempts > 0, best is not None, passed, ended and not passed)
-                results = None
-            else:
-                results = [[(get((learner, q), untouched), mark) for q, mark in marked] for _, marked in modules]
-                # The assignment is overdue once its due date has ended, unless every quiz of it is passed.
-                a_overdue = ended and not all(t.best is not None and t.best >= m for one in results for t, m in one)
-            for i, (chapter, _) in enumerate(modules):
-                if results is not None:
-                    if module is not None and chapter != module:
-                        continue
-                    one = results[i]
-                    passed = all(t.best is not None and t.best >= m for t, m in one)
-                    flags = (
-                        any(t.attempts for t, _ in one),
-                        all(t.best is not None for t, _ in one),
-                        passed,
-                        a_overdue and not passed,
-                    )
+                    finished = best is not None
+                    passed = finished and best >= mark  # type: ignore[operator]  # finished: best is a number
+                    started = t.attempts > 0
+                    overdue = ended and not passed
+                per_module[(cohort, chapter, started, finished, passed, overdue)] += 1
+                s, f, p, o = s or started, f and finished, p and passed, o or overdue
+                if overdue or every_row is not None:
+                    row = _row(e, a, chapter, [(t or untouched, mark)], ends, now, overdue, cohort_names, module_title)
+                    if every_row is not None:
+                        every_row.append(row)
+                    if overdue:
+                        overdue_rows.append(row)
+            per_cohort[(cohort, s, f, p, o)] += 1
+            continue
+        mine: dict[str, tuple[bool, bool, bool, bool]] = {}
+        for a, ends, modules, _ in planned.get(cohort, ()):
+            ended = ends is not None and now >= ends
+            results = [[(get((learner, q), untouched), mark) for q, mark in marked] for _, marked in modules]
+            # The assignment is overdue once its due date has ended, unless every quiz of it is passed.
+            a_overdue = ended and not all(t.best is not None and t.best >= m for one in results for t, m in one)
+            for (chapter, _), one in zip(modules, results):
+                if module is not None and chapter != module:
+                    continue
+                passed = all(t.best is not None and t.best >= m for t, m in one)
+                flags = (
+                    any(t.attempts for t, _ in one),
+                    all(t.best is not None for t, _ in one),
+                    passed,
+                    a_overdue and not passed,
+                )
                 before = mine.get(chapter)
                 mine[chapter] = (
                     flags
@@ -158,11 +179,6 @@ def overview(
                     else (before[0] or flags[0], before[1] and flags[1], before[2] and flags[2], before[3] or flags[3])
                 )
                 if flags[3] or every_row is not None:
-                    one = (
-                        results[i]
-                        if results is not None
-                        else [(get((learner, modules[0][1][0][0]), untouched), modules[0][1][0][1])]
-                    )
                     row = _row(e, a, chapter, one, ends, now, flags[3], cohort_names, module_title)
                     if every_row is not None:
                         every_row.append(row)
@@ -171,9 +187,9 @@ def overview(
         if mine:
             s, f, p, o = False, True, True, False
             for chapter, flags in mine.items():
-                per_module[(e.cohort, chapter, *flags)] += 1
+                per_module[(cohort, chapter, *flags)] += 1
                 s, f, p, o = s or flags[0], f and flags[1], p and flags[2], o or flags[3]
-            per_cohort[(e.cohort, s, f, p, o)] += 1
+            per_cohort[(cohort, s, f, p, o)] += 1
     order = _row_order
     overdue_rows.sort(key=order)
     if every_row is not None:
@@ -232,22 +248,9 @@ def _row(
     cohort_names: Mapping[str, str],
     module_title: Mapping[str, str],
 ) -> ProgressRow:
-    """One progress row, as :func:`learner_progress` makes it."""
-    quizzes = [
-        QuizProgress(
-            "",
-            mark,
-            t.attempts,
-            bool(t.attempts),
-            t.best is not None,
-            t.best,
-            t.best is not None and t.best >= mark,
-            t.last,
-        )
-        for t, mark in one
-    ]
-    finished = all(q.finished for q in quizzes)
-    lasts = [q.last_activity for q in quizzes if q.last_activity is not None]
+    """One progress row, as :func:`learner_progress` makes it (from its :class:`QuizProgress` rows)."""
+    finished = all(t.best is not None for t, _ in one)
+    lasts = [t.last for t, _ in one if t.last is not None]
     return ProgressRow(
         e.cohort,
         cohort_names.get(e.cohort, e.cohort),
@@ -260,11 +263,11 @@ def _row(
         a.pass_mark,
         a.due,
         ends,
-        any(q.started for q in quizzes),
+        any(t.attempts for t, _ in one),
         finished,
-        all(q.passed for q in quizzes),
-        round(sum(q.best_percentage or 0.0 for q in quizzes) / len(quizzes), 2) if finished else None,
-        sum(q.attempts for q in quizzes),
+        all(t.best is not None and t.best >= mark for t, mark in one),
+        round(sum(t.best or 0.0 for t, _ in one) / len(one), 2) if finished else None,
+        sum(t.attempts for t, _ in one),
         overdue,
         (now - ends).days if overdue and ends is not None else 0,
         max(lasts, default=None),
