@@ -295,6 +295,19 @@ def stored_item_sums(
     return out
 
 
+_TIMES_WITHIN = (  # made once: a quiz's item analysis asks it for every question
+    select(ItemTimeRow.seconds, ItemTimeRow.count)
+    .where(
+        ItemTimeRow.quiz_id == sa.bindparam("quiz"),
+        ItemTimeRow.question_id == sa.bindparam("question"),
+        ItemTimeRow.seconds >= sa.bindparam("low"),
+        ItemTimeRow.seconds < sa.bindparam("high"),
+        ItemTimeRow.count > 0,
+    )
+    .order_by(ItemTimeRow.seconds)
+)
+
+
 def _median_time(conn: sa.Connection, key: tuple[str, str], n: int, seconds: list[tuple[int, int]]) -> float | None:
     """The median of a question's ``n`` recorded times: the whole seconds it lies in are found from the counts
     per second, then the times within those seconds are read, exactly (``statistics.median``'s rule: the
@@ -312,20 +325,9 @@ def _median_time(conn: sa.Connection, key: tuple[str, str], n: int, seconds: lis
         before += count
     if low is None or high is None:  # the counts disagree with n: the tables are being changed; say nothing
         return None
-    t = ItemTimeRow
     found, place = [], skipped
-    q = (
-        select(t.seconds, t.count)
-        .where(
-            t.quiz_id == key[0],
-            t.question_id == key[1],
-            t.seconds >= low,
-            t.seconds < high + 1,
-            t.count > 0,
-        )
-        .order_by(t.seconds)
-    )
-    for value, count in conn.execute(q):
+    times = {"quiz": key[0], "question": key[1], "low": low, "high": high + 1}
+    for value, count in conn.execute(_TIMES_WITHIN, times):
         for i in wanted:
             if place <= i < place + count:
                 found.append(value)
@@ -704,7 +706,7 @@ def quiz_tallies(
     unfinished = unfinished.group_by(b.learner_id, b.quiz_id)
 
     out: dict[tuple[str, str], QuizTally] = {}
-    make = _make_tally
+    new, tally = tuple.__new__, QuizTally  # a named tuple made from its values, as fast as a tuple
     with _reading(engine) as conn:
         moment = _sqlite_moment if conn.dialect.name == "sqlite" else _moment
         with _raw(conn, finished) as rows:
@@ -719,8 +721,8 @@ def quiz_tallies(
             for learner, quiz, attempt, percentage, passed, completed_at, duration in rows:
                 if learner != at_learner or quiz != at_quiz:
                     if at_learner:
-                        out[(at_learner, at_quiz)] = make(
-                            ids, best, moment(last), count, passed_any, first, first_passed, first_duration
+                        out[(at_learner, at_quiz)] = new(
+                            tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
                         )
                     at_learner, at_quiz, first_id, more = learner, quiz, attempt, None
                     best = first = percentage
@@ -742,8 +744,8 @@ def quiz_tallies(
                         more.add(attempt)
                         ids += 1
             if at_learner:
-                out[(at_learner, at_quiz)] = make(
-                    ids, best, moment(last), count, passed_any, first, first_passed, first_duration
+                out[(at_learner, at_quiz)] = new(
+                    tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
                 )
         for learner, quiz, begun in conn.execute(unfinished):
             t = out.get((learner, quiz))
@@ -761,11 +763,6 @@ def quiz_tallies(
                     t.first_duration,
                 )
     return out
-
-
-_make_tally = _maker(
-    QuizTally, ["attempts", "best", "last", "finished", "passed_any", "first", "first_passed", "first_duration"]
-)
 
 
 def enrolments(engine: Engine, *, cohort_id: str | None = None) -> list[Enrolment]:

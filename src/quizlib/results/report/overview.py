@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from quizlib.quiz.model import Course
 from quizlib.results.report.progress import (
@@ -32,9 +33,9 @@ from quizlib.results.report.rates import ALL, QuizSummaryRow, RateRow, ScoreBin
 from quizlib.results.report.records import Assignment, Cohort, Enrolment, ReportError, course_modules, ratio
 
 
-@dataclass(frozen=True, slots=True)
-class QuizTally:
-    """One learner at one quiz, over every moment."""
+class QuizTally(NamedTuple):
+    """One learner at one quiz, over every moment. (A named tuple: a large course has a hundred thousand, and
+    a tuple is made several times faster than a frozen dataclass.)"""
 
     attempts: int  # attempts begun (answered at least once) or finished: distinct attempt ids
     best: float | None  # the best finished attempt's percentage; None until one is finished
