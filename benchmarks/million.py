@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         f"database: {path} ({path.stat().st_size / 1e6:,.0f} MB): {facts['answers']:,} answers, "
         f"{facts['statements']:,} statements, {facts['learners']:,} learners in {facts['cohorts']} cohorts; {how}"
     )
+    print("load average (1, 5, 15 minutes) before timing: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     url = f"sqlite:///{path}"
     store = Store(url)
     store.upgrade()
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  the kernel's peak resident memory: {statistics.median(peaks):,.0f} MB median "
             f"({min(peaks):,.0f}–{max(peaks):,.0f}); target ≤ 200 MB: {verdict(max(peaks), 200)}"
         )
+    print("load average (1, 5, 15 minutes) after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
 
