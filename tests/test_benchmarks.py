@@ -3,6 +3,7 @@ measure. The figures themselves are not judged here; benchmarks/ prints them for
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def bench(script: str, *args: str, timeout: int = 600) -> str:
+def bench(script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), *args],
         check=False,
@@ -22,6 +23,7 @@ def bench(script: str, *args: str, timeout: int = 600) -> str:
         text=True,
         cwd=ROOT,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert "Traceback" not in proc.stderr
@@ -49,6 +51,36 @@ def test_lead_report():
     assert re.search(r"unfiltered +[\d.]+ s median", out) and re.search(r"cohort \+ module \+ period +[\d.]+ s", out), (
         out
     )
+
+
+def test_fast_fill(tmp_path):
+    cache = {"QUIZLIB_BENCH_CACHE": str(tmp_path)}
+    args = ("--answers", "2000", "--cohorts", "3", "--templates", "4")
+    out = bench("fast_fill.py", *args, env=cache)
+    m = re.search(r"([\d,]+) answers, ([\d,]+) statements, ([\d,]+) learners in 3 cohorts: filled in [\d.]+ s", out)
+    assert m and int(m.group(1).replace(",", "")) >= 2000, out
+    assert len(list(tmp_path.glob("fill-2000-*.sqlite3"))) == 1
+    assert "reused from the cache" in bench("fast_fill.py", *args, env=cache)
+
+
+def test_million(tmp_path):
+    out = bench(
+        "million.py",
+        "--answers",
+        "2000",
+        "--cohorts",
+        "3",
+        "--templates",
+        "4",
+        "--runs",
+        "1",
+        env={"QUIZLIB_BENCH_CACHE": str(tmp_path)},
+    )
+    assert re.search(r"1\. item analysis, one quiz .*: \d+ ms median .*; target ≤ 50 ms: ", out), out
+    assert re.search(r"2\. the whole report, unfiltered .*: [\d.]+ s median .*; target ≤ 1 s: ", out), out
+    assert re.search(r"3\. the server's peak resident memory .*: [\d,]+ MB .*; target ≤ 150 MB: ", out), out
+    assert re.search(r"its cells: [\d.]+ s median .*; target ≤ 2 s: ", out), out
+    assert re.search(r"the kernel's peak resident memory: [\d,]+ MB median .*; target ≤ 200 MB: ", out), out
 
 
 @pytest.mark.book

@@ -1,5 +1,6 @@
 """What ``reports/dashboard.ipynb`` needs beyond :mod:`quizlib.results.report` and :mod:`quizlib.results.charts`: the report
-inputs gathered from a database in one call, and any report table as an HTML table for a notebook.
+inputs gathered from a database in one call, the figures the notebook shows (:func:`load_figures`, as the course
+lead's pages compute them), and any report table as an HTML table for a notebook.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from quizlib.results import report
 from quizlib.results.report import Assignment, AttemptScore, Cohort, Enrolment, Period, QuestionScore, Started
-from quizlib.results.source import ReportSource, Scope
+from quizlib.results.report.overview import overview, tally_distribution, tally_summary
+from quizlib.results.source import ReportSource, Scope, enrolments, quiz_tallies
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,116 @@ def load_inputs(
         started=inputs.started,
         source=source,
         scope=scope,
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure the dashboard shows, for a filter. Every progress row and the item analysis are computed
+    when asked for (:attr:`progress`, :attr:`items`)."""
+
+    cohorts: list[Cohort]
+    learners: int
+    assignments: int
+    finished_attempts: int
+    rates: list[report.RateRow]  # by cohort and module
+    by_module: list[report.RateRow]
+    by_cohort: list[report.RateRow]
+    overdue: list[report.ProgressRow]
+    summary: list[report.QuizSummaryRow]
+    distribution: list[report.ScoreBin]  # first attempts, bins of 10 percentage points
+    progress: Callable[[], list[report.ProgressRow]]
+    items: Callable[[], report.ItemAnalysis]
+
+
+def load_figures(
+    store,
+    course,
+    *,
+    cohort_id: str | None = None,
+    module: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    module_titles: Mapping[str, str] | None = None,
+    now: datetime,
+) -> Figures:
+    """The dashboard's figures for every cohort or one, one module or all, every moment or a period (days in
+    each cohort's time zone), as the course lead's pages compute them.
+
+    Over every moment they come from one tally per learner and quiz (:func:`quizlib.results.source.quiz_tallies`
+    and :mod:`quizlib.results.report.overview`), and the item analysis, for every cohort, from the sums the
+    store keeps: nothing is read per answer, and a million answers need little time and memory. A period
+    counts only the attempts in it: then every finished attempt is read, and the answers are streamed."""
+    store.check_schema()
+    source = ReportSource(store)
+    quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == module) if module else None
+    if since or until:
+        return _figures_of_a_period(store, course, cohort_id, module, quiz_ids, since, until, module_titles, now)
+    cohorts = source.cohorts()
+    scope = Scope(cohort_ids=None if cohort_id is None else (cohort_id,), quiz_ids=quiz_ids)
+    tallies = quiz_tallies(store.engine, cohort_id=cohort_id, quiz_ids=quiz_ids)
+    learners = enrolments(store.engine, cohort_id=cohort_id)
+    assignments = source.assignments(scope=scope)
+
+    def figures(rows: bool):
+        return overview(
+            tallies,
+            learners,
+            assignments,
+            course,
+            cohorts=cohorts,
+            now=now,
+            module_titles=module_titles,
+            module=module,
+            rows=rows,
+        )
+
+    found = figures(False)
+    return Figures(
+        cohorts=cohorts,
+        learners=len(learners),
+        assignments=len(assignments),
+        finished_attempts=sum(t.finished for t in tallies.values()),
+        rates=found.rates,
+        by_module=found.by_module,
+        by_cohort=found.by_cohort,
+        overdue=found.overdue,
+        summary=tally_summary(tallies, course),
+        distribution=tally_distribution(tallies),
+        progress=lambda: figures(True).progress or [],
+        items=lambda: source.item_analysis(course, scope=scope),
+    )
+
+
+def _figures_of_a_period(store, course, cohort_id, module, quiz_ids, since, until, module_titles, now) -> Figures:
+    data = load_inputs(store, cohort_id=cohort_id, since=since, until=until, quiz_ids=quiz_ids)
+    progress = report.learner_progress(
+        data.enrolments,
+        data.assignments,
+        data.attempts,
+        course,
+        started=data.started,
+        cohorts=data.cohorts,
+        now=now,
+        since=since,
+        until=until,
+        module_titles=module_titles,
+    )
+    if module:
+        progress = [r for r in progress if r.module == module]
+    return Figures(
+        cohorts=data.cohorts,
+        learners=len(data.enrolments),
+        assignments=len(data.assignments),
+        finished_attempts=len(data.attempts),
+        rates=report.completion_rates(progress, by=("cohort", "module")),
+        by_module=report.completion_rates(progress, by=("module",)),
+        by_cohort=report.completion_rates(progress, by=("cohort",)),
+        overdue=report.overdue_learners(progress),
+        summary=report.quiz_summary(data.attempts, course),
+        distribution=report.score_distribution(data.attempts, bin_width=10, which="first"),
+        progress=lambda: progress,
+        items=lambda: data.source.item_analysis(course, scope=data.scope),
     )
 
 

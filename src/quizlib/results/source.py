@@ -30,6 +30,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,9 +55,11 @@ from quizlib.results.report import (
     freeze_response,
     median,
 )
+from quizlib.results.report.overview import QuizTally
 from quizlib.results.store import Store, StoreError
 from quizlib.results.store.rows import (
     AttemptResultRow,
+    BegunAttemptRow,
     ItemResponseRow,
     ItemSumRow,
     ItemTimeRow,
@@ -292,6 +295,19 @@ def stored_item_sums(
     return out
 
 
+_TIMES_WITHIN = (  # made once: a quiz's item analysis asks it for every question
+    select(ItemTimeRow.seconds, ItemTimeRow.count)
+    .where(
+        ItemTimeRow.quiz_id == sa.bindparam("quiz"),
+        ItemTimeRow.question_id == sa.bindparam("question"),
+        ItemTimeRow.seconds >= sa.bindparam("low"),
+        ItemTimeRow.seconds < sa.bindparam("high"),
+        ItemTimeRow.count > 0,
+    )
+    .order_by(ItemTimeRow.seconds)
+)
+
+
 def _median_time(conn: sa.Connection, key: tuple[str, str], n: int, seconds: list[tuple[int, int]]) -> float | None:
     """The median of a question's ``n`` recorded times: the whole seconds it lies in are found from the counts
     per second, then the times within those seconds are read, exactly (``statistics.median``'s rule: the
@@ -309,20 +325,9 @@ def _median_time(conn: sa.Connection, key: tuple[str, str], n: int, seconds: lis
         before += count
     if low is None or high is None:  # the counts disagree with n: the tables are being changed; say nothing
         return None
-    t = ItemTimeRow
     found, place = [], skipped
-    q = (
-        select(t.seconds, t.count)
-        .where(
-            t.quiz_id == key[0],
-            t.question_id == key[1],
-            t.seconds >= low,
-            t.seconds < high + 1,
-            t.count > 0,
-        )
-        .order_by(t.seconds)
-    )
-    for value, count in conn.execute(q):
+    times = {"quiz": key[0], "question": key[1], "low": low, "high": high + 1}
+    for value, count in conn.execute(_TIMES_WITHIN, times):
         for i in wanted:
             if place <= i < place + count:
                 found.append(value)
@@ -669,3 +674,131 @@ def question_scores(
                     kind,
                     duration,
                 )
+
+
+# -- reading: one tally per learner and quiz (the course lead's overview) ---------------------------------------
+#
+# What :func:`quizlib.results.report.overview.overview` needs, with no record per attempt. Two reads: the finished
+# attempts in key order (quiz, learner, as they finished), one sequential pass in which each pair's first attempt,
+# best, latest and counts are kept; and, grouped in the database, how many attempts each pair has begun
+# (``begun_attempts``) and not finished. SQLite's rows come straight from the driver's cursor (moments as the text
+# SQLite keeps, compared as text: its fixed width orders it as time; each pair's latest is made a datetime once).
+
+
+def quiz_tallies(
+    engine: Engine, *, cohort_id: str | None = None, quiz_ids: tuple[str, ...] | None = None
+) -> dict[tuple[str, str], QuizTally]:
+    """(learner, quiz) -> :class:`QuizTally` for every learner (of ``cohort_id``) who began or finished an
+    attempt at a quiz (of ``quiz_ids``), over every moment."""
+    a, b = AttemptResultRow, BegunAttemptRow
+    finished = select(a.learner_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at, a.duration)
+    if cohort_id is not None:
+        finished = finished.join(LearnerRow, LearnerRow.id == a.learner_id).where(LearnerRow.cohort_id == cohort_id)
+    if quiz_ids is not None:
+        finished = finished.where(a.quiz_id.in_(list(quiz_ids)))
+    finished = finished.order_by(a.quiz_id, a.learner_id, a.completed_at, a.statement_id)
+    done = sa.exists().where(a.quiz_id == b.quiz_id, a.learner_id == b.learner_id, a.attempt_id == b.attempt_id)
+    unfinished = select(b.learner_id, b.quiz_id, sa.func.count()).where(~done)
+    if cohort_id is not None:
+        unfinished = unfinished.where(b.learner_id.in_(select(LearnerRow.id).where(LearnerRow.cohort_id == cohort_id)))
+    if quiz_ids is not None:
+        unfinished = unfinished.where(b.quiz_id.in_(list(quiz_ids)))
+    unfinished = unfinished.group_by(b.learner_id, b.quiz_id)
+
+    out: dict[tuple[str, str], QuizTally] = {}
+    new, tally = tuple.__new__, QuizTally  # a named tuple made from its values, as fast as a tuple
+    with _reading(engine) as conn:
+        moment = _sqlite_moment if conn.dialect.name == "sqlite" else _moment
+        with _raw(conn, finished) as rows:
+            # Each pair's rows come together, the first attempt first. Per pair: the distinct attempt ids (one,
+            # but for an attempt finished twice or a retake), the best, the latest, how many and whether any
+            # passed, and the first attempt's own figures.
+            at_learner = at_quiz = first_id = ""
+            more: set[str] | None = None
+            best = last = first = first_duration = None
+            ids = count = 0
+            passed_any = first_passed = False
+            for learner, quiz, attempt, percentage, passed, completed_at, duration in rows:
+                if learner != at_learner or quiz != at_quiz:
+                    if at_learner:
+                        out[(at_learner, at_quiz)] = new(
+                            tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
+                        )
+                    at_learner, at_quiz, first_id, more = learner, quiz, attempt, None
+                    best = first = percentage
+                    last, first_duration = completed_at, duration
+                    passed_any = first_passed = bool(passed)
+                    ids = count = 1
+                    continue
+                count += 1
+                if percentage > best:  # noqa: PLR1730 (max() costs a call per row)
+                    best = percentage
+                if passed:
+                    passed_any = True
+                if completed_at > last:  # noqa: PLR1730 (max() costs a call per row)
+                    last = completed_at
+                if attempt != first_id:
+                    if more is None:
+                        more = {first_id}
+                    if attempt not in more:
+                        more.add(attempt)
+                        ids += 1
+            if at_learner:
+                out[(at_learner, at_quiz)] = new(
+                    tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
+                )
+        for learner, quiz, begun in conn.execute(unfinished):
+            t = out.get((learner, quiz))
+            if t is None:
+                out[(learner, quiz)] = QuizTally(begun, None, None)
+            else:
+                out[(learner, quiz)] = QuizTally(
+                    t.attempts + begun,
+                    t.best,
+                    t.last,
+                    t.finished,
+                    t.passed_any,
+                    t.first,
+                    t.first_passed,
+                    t.first_duration,
+                )
+    return out
+
+
+def enrolments(engine: Engine, *, cohort_id: str | None = None) -> list[Enrolment]:
+    """:meth:`quizlib.results.source.ReportSource.enrolments` (every learner not merged into another, of a
+    cohort or all, in the order they joined) with one plain query: no ORM object per learner."""
+    le = LearnerRow
+    q = (
+        select(le.id, le.cohort_id, le.display_name, le.created_at)
+        .where(le.merged_into.is_(None))
+        .order_by(le.created_at, le.display_name, le.id)
+    )
+    if cohort_id is not None:
+        q = q.where(le.cohort_id == cohort_id)
+    with _reading(engine) as conn:
+        return [
+            Enrolment(learner=i, cohort=cohort, display_name=name, joined_at=joined)
+            for i, cohort, name, joined in conn.execute(q)
+        ]
+
+
+def _sqlite_moment(text: str | None) -> datetime | None:
+    """A moment as SQLite keeps it (naive UTC text) as ``UTCDateTime`` reads it."""
+    return None if text is None else datetime.fromisoformat(text + "+00:00")
+
+
+def _moment(value: Any) -> datetime | None:
+    """A moment as the store gives it: SQLite's text read as UTC (as ``UTCDateTime`` reads it)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def _raw(conn: sa.Connection, query) -> Iterator[Iterator[tuple]]:
+    """The rows of ``query``: SQLite's straight from the driver (moments as text), PostgreSQL's streamed."""
+    with _stream(conn, query) as result:
+        yield iter(result) if conn.dialect.name == "postgresql" else iter(result.cursor)  # type: ignore[call-overload]

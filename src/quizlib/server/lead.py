@@ -24,7 +24,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from quizlib.results import charts, report
-from quizlib.results.source import ReportSource, Scope
+from quizlib.results.report.overview import Overview, tally_distribution, tally_summary
+from quizlib.results.report.overview import overview as quick_overview
+from quizlib.results.source import ReportSource, Scope, enrolments, quiz_tallies
 from quizlib.server import auth
 from quizlib.server.context import ServerContext
 from quizlib.server.http import BadRequest
@@ -132,7 +134,70 @@ def _figures(ctx: ServerContext, f: Filter) -> Figures:
     return Figures(progress, inputs.attempts, {c.id: c.name for c in cohorts}, titles, scope)
 
 
-def _label(f: Figures) -> Callable[[report.RateRow], str]:
+@dataclass(frozen=True)
+class QuickFigures:
+    """The same figures over every moment, from one tally per learner and quiz (:mod:`quizlib.results.tallies`):
+    no record per attempt, no row per learner, assignment and module but those asked for."""
+
+    overview: Overview
+    summary: list[report.QuizSummaryRow]
+    distribution: list[report.ScoreBin]
+    cohort_names: dict[str, str]
+    module_titles: dict[str, str]
+
+
+def _quick_figures(ctx: ServerContext, f: Filter, *, rows: bool = False) -> QuickFigures:
+    """:func:`_figures` for a filter with no period (a cohort, a module or neither); ``rows``: every progress
+    row too (for the progress CSV)."""
+    if f.since or f.until:
+        raise ValueError("a period counts only its attempts: use _figures")
+    course = ctx.catalogue.course
+    source = ReportSource(ctx.store)
+    cohorts = source.cohorts()
+    titles = _module_titles(ctx)
+    quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == f.module) if f.module else None
+    scope = Scope(cohort_ids=(f.cohort,) if f.cohort else None, quiz_ids=quiz_ids)
+    tallies = quiz_tallies(ctx.store.engine, cohort_id=f.cohort, quiz_ids=quiz_ids)
+    found = quick_overview(
+        tallies,
+        enrolments(ctx.store.engine, cohort_id=f.cohort),
+        source.assignments(scope=scope),
+        course,
+        cohorts=cohorts,
+        now=datetime.now(UTC),
+        module_titles=titles,
+        module=f.module,
+        rows=rows,
+    )
+    return QuickFigures(
+        found, tally_summary(tallies, course), tally_distribution(tallies), {c.id: c.name for c in cohorts}, titles
+    )
+
+
+def _quick_tables(
+    ctx: ServerContext, flt: Filter, figures: Callable[[], QuickFigures] | None = None
+) -> dict[str, Callable[[], tuple[list, type]]]:
+    """:func:`_tables` (without one quiz's items) from :func:`_quick_figures` (``figures``, if made already), each
+    computed when asked for."""
+    q = figures or functools.cache(lambda: _quick_figures(ctx, flt))
+
+    def progress() -> list[report.ProgressRow]:
+        rows = _quick_figures(ctx, flt, rows=True).overview.progress
+        assert rows is not None
+        return rows
+
+    return {
+        "rates": lambda: (q().overview.rates, report.RateRow),
+        "rates-by-module": lambda: (q().overview.by_module, report.RateRow),
+        "rates-by-cohort": lambda: (q().overview.by_cohort, report.RateRow),
+        "progress": lambda: (progress(), report.ProgressRow),
+        "overdue": lambda: (q().overview.overdue, report.ProgressRow),
+        "quiz-summary": lambda: (q().summary, report.QuizSummaryRow),
+        "score-distribution": lambda: (q().distribution, report.ScoreBin),
+    }
+
+
+def _label(f: Figures | QuickFigures) -> Callable[[report.RateRow], str]:
     def label(row: report.RateRow) -> str:
         parts = []
         if row.cohort != report.ALL:
@@ -195,9 +260,14 @@ def overview(request: Request) -> Response:
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
     flt = read_filter(ctx, request)
-    f = _figures(ctx, flt)
-    tables = _tables(ctx, lambda: f)
-    label = _label(f)
+    if flt.since or flt.until:  # a period: only its attempts count, in each cohort's time zone
+        f = _figures(ctx, flt)
+        tables = _tables(ctx, lambda: f)
+        label = _label(f)
+    else:  # every moment: from a tally per learner and quiz
+        quick = _quick_figures(ctx, flt)
+        tables = _quick_tables(ctx, flt, lambda: quick)
+        label = _label(quick)
     by_module = tables["rates-by-module"]()[0]
     by_cohort = tables["rates-by-cohort"]()[0]
     distributions = []
@@ -279,6 +349,8 @@ def export_csv(request: Request) -> Response:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
     flt = read_filter(ctx, request)
     tables = _tables(ctx, functools.cache(lambda: _figures(ctx, flt)), quiz_id, _item_scope(ctx, flt))
+    if not (flt.since or flt.until):  # every moment: the lead's tables from a tally per learner and quiz
+        tables.update(_quick_tables(ctx, flt))
     if name not in tables:
         hint = " (items and responses need ?quiz=<quiz id>)" if name in ("items", "responses") else ""
         raise auth.AuthError(404, f"There is no table {name!r}{hint}; the tables are {', '.join(tables)}.")

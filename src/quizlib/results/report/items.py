@@ -390,12 +390,20 @@ def _response_rows(
         rows = RESPONSE_ROWS[question.kind](question, settings, tally, top_values, row)
     else:  # a question no longer in the course: list what was sent, most common first
         rows = [
-            row(json.dumps(response, ensure_ascii=False), "", None, count)
-            for response, count in tally.most_common(top_values)
+            row(text, "", None, count)
+            for text, count in _most_common(
+                Counter({json.dumps(r, ensure_ascii=False): c for r, c in tally.items()}), top_values
+            )
         ]
     if unanswered:
         rows.append(row(NO_RESPONSE, "the question was left unanswered", None, unanswered))
     return rows
+
+
+def _most_common(counts: Counter, top: int) -> list[tuple[Any, int]]:
+    """The ``top`` most common values, ties in the values' order: not in the order they were first counted,
+    which differs between the answers read afresh and the sums the store keeps (whose rows come in any order)."""
+    return sorted(counts.items(), key=lambda vc: (-vc[1], vc[0]))[:top]
 
 
 def _single_choice_rows(question: SingleChoice, settings, tally: Counter, top_values: int, row) -> list[ResponseRow]:
@@ -429,7 +437,7 @@ def _numeric_rows(question: Numeric, settings, tally: Counter, top_values: int, 
         else:
             values[value] += count
     rows = []
-    for value, count in values.most_common(top_values):
+    for value, count in _most_common(values, top_values):
         try:
             correct = score_response(question, value, settings).correct
         except ResponseError:  # cannot happen for a parsed number, but a report must not fail on it
