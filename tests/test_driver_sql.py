@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from quizlib.results.store import StatementRecord, driver
@@ -77,7 +78,21 @@ def test_rows_the_driver_stores_are_the_rows_sqlalchemy_stores(store):
         cursor = conn.connection.cursor()
         sql.insert(cursor, table, by_driver)
         cursor.close()
+    outbox = driver.OUTBOX
+    queued = {"queued_at": T0.astimezone(CET), "state": "pending", "attempts": 0}
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(outbox), [{"statement_id": r["id"], **queued} for r in by_sqlalchemy])
+        cursor = conn.connection.cursor()
+        driver.for_dialect(conn.dialect).insert(
+            cursor, outbox, [{"statement_id": r["id"], **queued} for r in by_driver]
+        )
+        cursor.close()
     with store.engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        cursor.execute("SELECT statement_id, queued_at, state, attempts FROM lrs_outbox")
+        queued_rows = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+        cursor.close()
+        assert [queued_rows[r["id"]] for r in by_driver] == [queued_rows[r["id"]] for r in by_sqlalchemy]
         first = _raw_rows(conn, [r["id"] for r in by_sqlalchemy])
         second = _raw_rows(conn, [r["id"] for r in by_driver])
         assert second == first
@@ -193,3 +208,48 @@ def test_the_group_writer_keeps_its_connection_and_stores_on_when_postgresql_end
     assert store.add_statements_together(after).result(timeout=30) == [True, True]
     assert store.statement_ids(r.id for r in first + after) == {r.id for r in first + after}
     assert store.count_statements() == 6
+
+
+def test_many_ids_are_looked_up_in_several_queries_alike(store):
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    rows = _rows(ana.id, 6)
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(StatementRow.__table__), rows)
+    wanted = [r["id"] for r in rows] + [str(uuid.uuid4()) for _ in range(driver.MAX_BOUND)]
+    with store.engine.connect() as conn:
+        sql = driver.for_dialect(conn.dialect)
+        cursor = conn.connection.cursor()
+        many = sql.look_up(cursor, [ana.id], wanted, {ana.id: T0})
+        few = sql.look_up(cursor, [ana.id], wanted[:6], {ana.id: T0})
+        cursor.close()
+    assert many == few == ({ana.id: None}, {r["id"]: r["received"] for r in rows}, {ana.id: (6, 6)})
+
+
+def test_storing_from_another_thread_leaves_the_writers_connection_alone(store):
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    assert store.add_statements_together([_answer(ana.id)]).result(timeout=30) == [True]
+    kept = store._held
+    assert kept is not None
+    assert store.add_statements([_answer(ana.id), _answer(ana.id)]) == [True, True]  # this thread's own
+    assert store._held is kept
+    assert store.add_statements_together([_answer(ana.id)]).result(timeout=30) == [True]
+    assert store._held is kept and store.count_statements() == 4
+
+
+def test_a_database_error_on_the_hot_path_is_raised_as_sqlalchemy_raises_it(store):
+    """Callers (the command line) tell a locked or unreachable database by SQLAlchemy's classes."""
+    trainer = store.add_staff("Tess", "trainer", "x")
+    cohort = store.add_cohort("Spring", trainer.id)
+    ana, _ = store.add_learner(cohort.id, "Ana")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE lrs_outbox RENAME TO lrs_outbox_gone")
+    with pytest.raises(sa.exc.DBAPIError, match="lrs_outbox") as raised:
+        store.add_statements([_answer(ana.id)])
+    assert isinstance(raised.value.orig, store.engine.dialect.dbapi.Error)
+    with pytest.raises(sa.exc.DBAPIError):
+        store.add_statements_together([_answer(ana.id)]).result(timeout=30)
+    assert store.count_statements() == 0  # rolled back: the statements went in before the outbox failed

@@ -26,7 +26,9 @@ from quizlib.results import xapi
 from quizlib.results.store import IssuedAttempt, Learner, StatementConflict, StatementRecord, Store, canonical_json
 
 MAX_BATCH = 200  # statements in one request
-MAX_STATEMENT_BYTES = 32 * 1024  # one statement as JSON; a finished final assessment has about 6 KB
+# One statement as compact JSON (its canonical text, as the store keeps it); a finished final assessment has
+# about 6 KB.
+MAX_STATEMENT_BYTES = 32 * 1024
 MAX_REASON = 300  # characters of a reason: never a long value echoed back
 # Derived passed/failed statements get an id made from the completed statement's id, so that two server
 # processes (or a resend) derive the same statement and store it once.

@@ -1056,6 +1056,15 @@ class Store:
         with SQLAlchemy, or with ``also`` work, in a SQLAlchemy transaction.
         """
         plain = all(job.also is None and all(r.verb != "completed" for r in job.records) for job in jobs)
+        try:
+            return self._store_group_tries(jobs, plain)
+        except sa.exc.StatementError:
+            raise
+        except self._driver_error as e:
+            # As SQLAlchemy would have raised it (callers tell a locked or unreachable database by its class).
+            raise driver.as_sqlalchemy_error(e, self.engine.dialect) from e
+
+    def _store_group_tries(self, jobs: list[Job], plain: bool) -> list[Any]:
         for attempt in range(3):
             try:
                 if plain:
@@ -1091,6 +1100,13 @@ class Store:
         return dbapi.IntegrityError
 
     @functools.cached_property
+    def _driver_error(self) -> type[Exception]:
+        """The driver's base error class (PEP 249's ``Error``)."""
+        dbapi = self.engine.dialect.dbapi
+        assert dbapi is not None
+        return dbapi.Error
+
+    @functools.cached_property
     def _driver_connection_errors(self) -> tuple[type[Exception], ...]:
         """The driver's errors for a connection that failed (as :attr:`_driver_integrity_error`)."""
         dbapi = self.engine.dialect.dbapi
@@ -1108,23 +1124,31 @@ class Store:
         transaction that fails gives it back, and the next takes one afresh, checked by the pool."""
         writer = threading.current_thread() is self.group_writer.thread
         with self._write_lock:
-            connection = self._held if writer and self._held is not None else self._writer.raw_connection()
-            self._held = None
+            connection = None
+            if writer:  # only the writer's thread touches what it keeps
+                connection, self._held = self._held, None
+            if connection is None:
+                connection = self._writer.raw_connection()
             committed = False
+            # On PostgreSQL the transaction runs in psycopg's pipeline mode: its BEGIN goes with the first
+            # query, and the inserts with the COMMIT (two round trips in all). The commit waits for the
+            # server's answer all the same.
+            pipeline = connection.pipeline() if self.backend == "postgresql" else contextlib.nullcontext()
             try:
-                cursor = connection.cursor()
-                try:
-                    if self.backend == "sqlite":
-                        cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
-                    yield driver.for_dialect(self.engine.dialect), cursor
-                    connection.commit()
-                    committed = True
-                except BaseException:
-                    with contextlib.suppress(Exception):  # a broken connection: the pool finds out
-                        connection.rollback()
-                    raise
-                finally:
-                    cursor.close()
+                with pipeline:
+                    cursor = connection.cursor()
+                    try:
+                        if self.backend == "sqlite":
+                            cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
+                        yield driver.for_dialect(self.engine.dialect), cursor
+                        connection.commit()
+                        committed = True
+                    finally:
+                        cursor.close()
+            except BaseException:
+                with contextlib.suppress(Exception):  # a broken connection: the pool finds out
+                    connection.rollback()
+                raise
             finally:
                 if writer and committed and not self._closing:
                     self._held = connection
@@ -1300,6 +1324,8 @@ class Store:
             cursor = conn.connection.cursor()
             try:
                 return driver.for_dialect(conn.dialect).usage(cursor, learner_id, since)
+            except self._driver_error as e:
+                raise driver.as_sqlalchemy_error(e, conn.dialect) from e
             finally:
                 cursor.close()
 

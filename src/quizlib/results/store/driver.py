@@ -89,10 +89,11 @@ class DriverSQL:
         self, cursor: Any, learner_ids: Iterable[str], statement_ids: Iterable[str], usage_since: dict[str, datetime]
     ) -> tuple[dict[str, str | None], dict[str, str], dict[str, tuple[int, int]]]:
         """:meth:`merged_into`, :meth:`received` and :meth:`usage` (of each learner in ``usage_since``, since
-        its time) in one query, one round trip to the database (the usual case: up to 500 ids of each);
-        as three kinds of query otherwise."""
+        its time) in one query, one round trip to the database (the usual case: up to :data:`MAX_BOUND`
+        values bound in all); as three kinds of query otherwise."""
         learners, ids = list(learner_ids), list(statement_ids)
-        if not learners or len(learners) > 500 or len(ids) > 500 or len(usage_since) > 50:
+        bound = len(learners) + len(ids) + (4 + len(OWN_VERBS)) * len(usage_since)
+        if not learners or bound > MAX_BOUND:
             return (
                 self.merged_into(cursor, learners),
                 self.received(cursor, ids),
@@ -177,7 +178,17 @@ def _same(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
+def as_sqlalchemy_error(error: Exception, dialect: sa.Dialect) -> Exception:
+    """A driver's error as SQLAlchemy raises it (``sqlalchemy.exc.OperationalError`` for a locked or
+    unreachable database, and so on), for callers that know SQLAlchemy's classes."""
+    dbapi = dialect.dbapi
+    assert dbapi is not None
+    return sa.exc.DBAPIError.instance(None, None, error, dbapi.Error, dialect=dialect)
+
+
 _NOTHING = object()
+# Values bound in one query at most: SQLite before 3.32 allowed 999 (the fallback's queries bind up to 500).
+MAX_BOUND = 900
 OWN_VERBS = ("answered", "completed")  # what a learner sends; passed and failed are the server's verdicts
 
 
