@@ -1,11 +1,11 @@
-"""The statements' hot path in SQL that the database driver runs directly, inside SQLAlchemy's transaction.
+"""The statements' hot path in SQL that the database driver runs directly, in the store's write transaction.
 
 Storing one answer runs about seven statements (look up the learner, the ids already stored, two counts for
 the learner's limits, then three inserts). Built and executed through SQLAlchemy each costs more processor time
 than the database takes to run it; here each is plain SQL made once per dialect and run on the connection's
-own cursor, in the same transaction. Values are converted by the very functions SQLAlchemy would use for
-each column's type (its *bind processors*), so a row stored here is byte for byte the row SQLAlchemy would
-store (``tests/test_driver_sql.py`` compares them on SQLite and PostgreSQL).
+own cursor. Values are converted by the very functions SQLAlchemy would use for each column's type (its *bind
+processors*), so a row stored here is the row SQLAlchemy would store: ``tests/test_driver_sql.py`` compares
+them, the stored text itself on SQLite and the values read back on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from quizlib.results.store.rows import BegunAttemptRow, LearnerRow, OutboxRow, StatementRow
+from quizlib.results.store.rows import BegunAttemptRow, OutboxRow, StatementRow
 
 Processor = Callable[[Any], Any] | None
 
 STATEMENTS: sa.Table = StatementRow.__table__  # type: ignore[assignment]
 OUTBOX: sa.Table = OutboxRow.__table__  # type: ignore[assignment]
 BEGUN: sa.Table = BegunAttemptRow.__table__  # type: ignore[assignment]
-LEARNERS: sa.Table = LearnerRow.__table__  # type: ignore[assignment]
 
 
 class DriverSQL:
