@@ -1130,21 +1130,16 @@ class Store:
             if connection is None:
                 connection = self._writer.raw_connection()
             committed = False
-            # On PostgreSQL the transaction runs in psycopg's pipeline mode: its BEGIN goes with the first
-            # query, and the inserts with the COMMIT (two round trips in all). The commit waits for the
-            # server's answer all the same.
-            pipeline = connection.pipeline() if self.backend == "postgresql" else contextlib.nullcontext()
             try:
-                with pipeline:
-                    cursor = connection.cursor()
-                    try:
-                        if self.backend == "sqlite":
-                            cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
-                        yield driver.for_dialect(self.engine.dialect), cursor
-                        connection.commit()
-                        committed = True
-                    finally:
-                        cursor.close()
+                cursor = connection.cursor()
+                try:
+                    if self.backend == "sqlite":
+                        cursor.execute("BEGIN IMMEDIATE")  # as the engine's writes begin (engine.make_engine)
+                    yield driver.for_dialect(self.engine.dialect), cursor
+                    connection.commit()
+                    committed = True
+                finally:
+                    cursor.close()
             except BaseException:
                 with contextlib.suppress(Exception):  # a broken connection: the pool finds out
                     connection.rollback()
