@@ -15,7 +15,6 @@ attempts in it, in each cohort's time zone, and goes the long way.
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from quizlib.quiz.model import Course
 from quizlib.results.report.progress import (
     DEFAULT_TIME_ZONE,
     ProgressRow,
+    cohort_plans,
     due_ends,
     overdue_learners,
 )
-from quizlib.results.report.rates import ALL, QuizSummaryRow, RateRow, ScoreBin
+from quizlib.results.report.rates import ALL, QuizSummaryRow, RateRow, ScoreBin, in_course_order, summary_row
 from quizlib.results.report.records import Assignment, Cohort, Enrolment, ReportError, course_modules, ratio
 
 
@@ -82,14 +82,7 @@ def overview(
     module_of = {q.id: q.chapter for q in quizzes.values()}
     module_title = {m.id: m.title for m in course_modules(course)} | dict(module_titles or {})
 
-    plans: dict[str, list[Assignment]] = defaultdict(list)
-    if assignments is None:
-        every = tuple(q.id for q in quizzes.values() if q.questions or q.draw)
-        for cohort in dict.fromkeys(e.cohort for e in enrolled):
-            plans[cohort].append(Assignment("", cohort, every))
-    else:
-        for a in assignments:
-            plans[a.cohort].append(a)
+    plans = cohort_plans(course, enrolled, assignments)
     # Per assignment, once: when its due date ends (in its cohort's time zone) and its quizzes still in the
     # course, by module, with their pass marks; and whether it is one quiz (most are: a quick path).
     planned: dict[str, list[tuple[Assignment, datetime | None, list[tuple[str, list[tuple[str, float]]]], bool]]] = {}
@@ -285,27 +278,19 @@ def tally_summary(tallies: Mapping[tuple[str, str], QuizTally], course: Course |
     for (_, quiz_id), t in tallies.items():
         if t.finished:
             per_quiz[quiz_id].append(t)
-    order = list(course.quizzes) if course is not None else []
     out = []
-    for quiz_id in sorted(per_quiz, key=lambda q: (order.index(q) if q in order else len(order), q)):
+    for quiz_id in in_course_order(per_quiz, course):
         firsts = per_quiz[quiz_id]
-        scores = [t.first for t in firsts if t.first is not None]  # every one: each has a finished attempt
-        n = len(firsts)
-        title = course.quizzes[quiz_id].title if course is not None and quiz_id in course.quizzes else ""
         out.append(
-            QuizSummaryRow(
-                quiz_id=quiz_id,
-                title=title,
-                learners=n,
-                mean_first=round(statistics.fmean(scores), 2),
-                median_first=round(statistics.median(scores), 2),
-                sd_first=round(statistics.stdev(scores), 2) if n >= 2 else None,
-                pass_rate_first=sum(t.first_passed for t in firsts) / n,
-                pass_rate_best=sum(t.passed_any for t in firsts) / n,
+            summary_row(
+                quiz_id,
+                course,
+                learners=len(firsts),
+                scores=[t.first for t in firsts if t.first is not None],  # every one: each has a finished attempt
+                passed_first=sum(t.first_passed for t in firsts),
+                passed_ever=sum(t.passed_any for t in firsts),
                 retook=sum(t.finished > 1 for t in firsts),
-                median_minutes_first=round(statistics.median(times) / 60, 2)
-                if (times := [t.first_duration for t in firsts if t.first_duration is not None])
-                else None,
+                durations=[t.first_duration for t in firsts if t.first_duration is not None],
             )
         )
     return out

@@ -211,6 +211,22 @@ def _windows(zones: Mapping[str, str], now: datetime, since: date | None, until:
     return window
 
 
+def cohort_plans(
+    course: Course, enrolled: Sequence[Enrolment], assignments: Iterable[Assignment] | None
+) -> dict[str, list[Assignment]]:
+    """Each cohort's assignments; with ``assignments=None``, one pseudo-assignment (id ``""``) of every quiz of
+    the course for each cohort with a learner enrolled."""
+    plans: dict[str, list[Assignment]] = defaultdict(list)
+    if assignments is None:
+        every = tuple(q.id for q in course.quizzes.values() if q.questions or q.draw)
+        for cohort in dict.fromkeys(e.cohort for e in enrolled):
+            plans[cohort].append(Assignment("", cohort, every))
+    else:
+        for a in assignments:
+            plans[a.cohort].append(a)
+    return plans
+
+
 def assignment_progress(
     enrolments: Iterable[Enrolment],
     assignments: Iterable[Assignment] | None,
@@ -239,15 +255,7 @@ def assignment_progress(
     enrolled = list(enrolments)
     cohort_of = {e.learner: e.cohort for e in enrolled}
     quizzes = course.quizzes
-
-    plans: dict[str, list[Assignment]] = defaultdict(list)
-    if assignments is None:
-        every = tuple(q.id for q in quizzes.values() if q.questions or q.draw)
-        for cohort in dict.fromkeys(e.cohort for e in enrolled):
-            plans[cohort].append(Assignment("", cohort, every))
-    else:
-        for a in assignments:
-            plans[a.cohort].append(a)
+    plans = cohort_plans(course, enrolled, assignments)
 
     # A report's hot loops: one pass over the attempts, then one row per learner and assignment. Without a
     # period every moment counts, so the period is not asked about each attempt.

@@ -171,27 +171,53 @@ def quiz_summary(attempts: Iterable[AttemptScore], course: Course | None = None)
     per_quiz: dict[str, list[AttemptScore]] = defaultdict(list)
     for (quiz_id, _), a in first.items():
         per_quiz[quiz_id].append(a)
-    order = list(course.quizzes) if course is not None else []
     rows = []
-    for quiz_id in sorted(per_quiz, key=lambda q: (order.index(q) if q in order else len(order), q)):
+    for quiz_id in in_course_order(per_quiz, course):
         firsts = per_quiz[quiz_id]
-        scores = [a.percentage for a in firsts]
-        n = len(firsts)
-        title = course.quizzes[quiz_id].title if course is not None and quiz_id in course.quizzes else ""
         rows.append(
-            QuizSummaryRow(
-                quiz_id=quiz_id,
-                title=title,
-                learners=n,
-                mean_first=round(statistics.fmean(scores), 2),
-                median_first=round(statistics.median(scores), 2),
-                sd_first=round(statistics.stdev(scores), 2) if n >= 2 else None,
-                pass_rate_first=sum(a.passed for a in firsts) / n,
-                pass_rate_best=sum((quiz_id, a.learner) in passed_any for a in firsts) / n,
+            summary_row(
+                quiz_id,
+                course,
+                learners=len(firsts),
+                scores=[a.percentage for a in firsts],
+                passed_first=sum(a.passed for a in firsts),
+                passed_ever=sum((quiz_id, a.learner) in passed_any for a in firsts),
                 retook=sum(count[(quiz_id, a.learner)] > 1 for a in firsts),
-                median_minutes_first=round(statistics.median(times) / 60, 2)
-                if (times := [a.duration for a in firsts if a.duration is not None])
-                else None,
+                durations=[a.duration for a in firsts if a.duration is not None],
             )
         )
     return rows
+
+
+def in_course_order(quiz_ids: Iterable[str], course: Course | None) -> list[str]:
+    """``quiz_ids`` in the course's quiz order, any not in the course after them by id."""
+    order = list(course.quizzes) if course is not None else []
+    return sorted(quiz_ids, key=lambda q: (order.index(q) if q in order else len(order), q))
+
+
+def summary_row(
+    quiz_id: str,
+    course: Course | None,
+    *,
+    learners: int,
+    scores: Sequence[float],
+    passed_first: int,
+    passed_ever: int,
+    retook: int,
+    durations: Sequence[float],
+) -> QuizSummaryRow:
+    """One quiz's :class:`QuizSummaryRow` from its ``learners``' first finished attempts: their scores, how
+    many passed at the first and ever, how many finished it more than once, and the first attempts' recorded
+    durations in seconds."""
+    return QuizSummaryRow(
+        quiz_id=quiz_id,
+        title=course.quizzes[quiz_id].title if course is not None and quiz_id in course.quizzes else "",
+        learners=learners,
+        mean_first=round(statistics.fmean(scores), 2),
+        median_first=round(statistics.median(scores), 2),
+        sd_first=round(statistics.stdev(scores), 2) if learners >= 2 else None,
+        pass_rate_first=passed_first / learners,
+        pass_rate_best=passed_ever / learners,
+        retook=retook,
+        median_minutes_first=round(statistics.median(durations) / 60, 2) if durations else None,
+    )

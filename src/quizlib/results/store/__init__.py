@@ -1268,7 +1268,7 @@ class Store:
         """Which of ``ids`` are stored."""
         found: set[str] = set()
         with self._read() as s:
-            for chunk in _chunks(list(ids), 500):
+            for chunk in driver.chunks(list(ids), 500):
                 found.update(s.scalars(select(StatementRow.id).where(StatementRow.id.in_(chunk))))
         return found
 
@@ -1542,11 +1542,6 @@ def _move_results(s: Session, from_id: str, to_id: str) -> None:
             row["learner_id"] = to_id
         if rows:
             s.execute(table.insert(), rows)
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _iso(moment: datetime) -> str:

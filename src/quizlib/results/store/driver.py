@@ -138,7 +138,7 @@ class DriverSQL:
         """Each learner of ``learner_ids`` that exists: the learner it was merged into, or None."""
         ids = list(learner_ids)
         found: dict[str, str | None] = {}
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             cursor.execute(f"SELECT id, merged_into FROM learners WHERE id IN ({self.in_list(len(chunk))})", chunk)
             found.update(cursor.fetchall())
         return found
@@ -147,7 +147,7 @@ class DriverSQL:
         """Each of ``statement_ids`` already stored: the statement as it was received (canonical JSON)."""
         ids = list(statement_ids)
         found: dict[str, str] = {}
-        for chunk in _chunks(ids, 500):
+        for chunk in chunks(ids, 500):
             cursor.execute(f"SELECT id, received FROM statements WHERE id IN ({self.in_list(len(chunk))})", chunk)
             found.update(cursor.fetchall())
         return found
@@ -201,6 +201,7 @@ def for_dialect(dialect: sa.Dialect) -> DriverSQL:
     return _for(dialect)
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
+def chunks(items: list, size: int) -> Iterable[list]:
+    """``items`` in lists of at most ``size`` (for queries with an IN list)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
