@@ -48,7 +48,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import sqlalchemy as sa
 from item_analysis import attempts_for
+from lead_report import add_cohorts
 
 from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
 from quizlib.results.ingest import ATTEMPT_NAMESPACE, VERDICT_NAMESPACE, Ingestor
@@ -66,7 +67,6 @@ from quizlib.results.store.outbox import PENDING
 from quizlib.results.store.rows import LearnerRow
 from quizlib.results.store.tables import result_rows
 
-ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ROWS_AT_ONCE = 50_000  # statements per transaction
 
@@ -453,20 +453,7 @@ def people(store: Store, catalogue_modules, cohorts: int, learners: int, seed: i
     written in one transaction; the learners' ids, in the order they joined."""
     rng = random.Random(seed)
     trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
-    made = []
-    for i in range(cohorts):
-        cohort = store.add_cohort(f"Cohort {i + 1:03d} — {ZONES[i % len(ZONES)]}", trainer.id, ZONES[i % len(ZONES)])
-        for n, module in enumerate(catalogue_modules):
-            store.add_assignment(
-                cohort.id,
-                title=module.title,
-                chapters=[module.chapter],
-                quiz_ids=list(module.quiz_ids),
-                include_final=False,
-                pass_mark=rng.choice((60.0, 70.0, 80.0)),
-                due_date=date(2026, 1, 1) + timedelta(days=20 * n + rng.randint(0, 60)),
-            )
-        made.append(cohort.id)
+    made = [cohort.id for cohort in add_cohorts(store, trainer.id, catalogue_modules, cohorts, rng)]
     joined = datetime.now(UTC)
     rows = [
         {
@@ -531,6 +518,7 @@ def fill(path: Path, target: int, cohorts: int, seed: int, templates: int, *, an
 FILL_SOURCES = (
     "benchmarks/fast_fill.py",
     "benchmarks/item_analysis.py",
+    "benchmarks/lead_report.py",  # its cohorts and assignments
     "src/quizlib/results/ingest.py",
     "src/quizlib/results/xapi.py",
     "src/quizlib/results/demo.py",

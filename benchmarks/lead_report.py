@@ -41,15 +41,13 @@ ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "
 LEAD, PASSWORD = "Benchmark lead", "a benchmark passphrase"
 
 
-def fill(store: Store, catalogue, target: int, cohorts: int, seed: int, answered: bool) -> tuple[int, int, float]:
-    """``cohorts`` cohorts, each with an assignment of every module, and learners, round-robin over them, until
-    ``target`` answers are stored (through the ingest logic, as ``item_analysis.py`` fills)."""
-    rng = random.Random(seed)
-    trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
+def add_cohorts(store: Store, trainer_id: str, modules, cohorts: int, rng: random.Random) -> list:
+    """``cohorts`` cohorts of ``trainer_id``, each in a time zone, each with an assignment of every module (a
+    random pass mark; due dates 20 days apart from 2026, give or take two months: some gone, some to come)."""
     made = []
     for i in range(cohorts):
-        cohort = store.add_cohort(f"Cohort {i + 1:02d} — {ZONES[i % len(ZONES)]}", trainer.id, ZONES[i % len(ZONES)])
-        for n, module in enumerate(catalogue.modules):
+        cohort = store.add_cohort(f"Cohort {i + 1:03d} — {ZONES[i % len(ZONES)]}", trainer_id, ZONES[i % len(ZONES)])
+        for n, module in enumerate(modules):
             store.add_assignment(
                 cohort.id,
                 title=module.title,
@@ -60,6 +58,15 @@ def fill(store: Store, catalogue, target: int, cohorts: int, seed: int, answered
                 due_date=date(2026, 1, 1) + timedelta(days=20 * n + rng.randint(0, 60)),
             )
         made.append(cohort)
+    return made
+
+
+def fill(store: Store, catalogue, target: int, cohorts: int, seed: int, answered: bool) -> tuple[int, int, float]:
+    """``cohorts`` cohorts, each with an assignment of every module, and learners, round-robin over them, until
+    ``target`` answers are stored (through the ingest logic, as ``item_analysis.py`` fills)."""
+    rng = random.Random(seed)
+    trainer = store.add_staff(f"bench-trainer-{seed}", "trainer", "not-a-password-hash", must_change_password=True)
+    made = add_cohorts(store, trainer.id, catalogue.modules, cohorts, rng)
     return fill_answers(store, catalogue.course, target, answered, seed, cohorts=made, spread_days=200)
 
 

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from fast_fill import cached_database
+from lead_report import timed
 
 from quizlib.results.store import Store
 from quizlib.results.store.passwords import hash_password
@@ -87,18 +88,6 @@ def serve(url: str, book: Path) -> tuple[subprocess.Popen, str]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-
-
-def timed(client: httpx.Client, path: str, runs: int) -> tuple[list[float], int]:
-    times, size = [], 0
-    for _ in range(runs):
-        began = time.perf_counter()
-        r = client.get(path)
-        times.append(time.perf_counter() - began)
-        if r.status_code != 200:
-            raise SystemExit(f"GET {path}: {r.status_code} {r.text[:300]}")
-        size = len(r.content)
-    return times, size
 
 
 def run_notebook(url: str, runs: int, notebook: Path = NOTEBOOK) -> tuple[list[float], list[float], list[float], str]:
