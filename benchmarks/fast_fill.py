@@ -576,16 +576,21 @@ def cached_database(
     return path, {**figures, "cached": False}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_fill_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that name a filled database (and ``--fresh``), for this script and those that use it."""
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--cohorts", type=int, default=150)
     parser.add_argument("--templates", type=int, default=200, help="learners scored by the ingest (default: 200)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fresh", action="store_true", help="fill again even if a cached database exists")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_fill_arguments(parser)
     parser.add_argument(
         "--no-answered", action="store_true", help="store no answered statements (finished attempts only)"
     )
-    parser.add_argument("--fresh", action="store_true", help="fill again even if a cached database exists")
     args = parser.parse_args(argv)
     path, f = cached_database(
         args.answers, args.cohorts, args.seed, args.templates, answered=not args.no_answered, fresh=args.fresh

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from fast_fill import cached_database
+from fast_fill import add_fill_arguments, cached_database
 from lead_report import timed
 
 from quizlib.results.store import Store
@@ -125,12 +125,8 @@ def run_notebook(url: str, runs: int, notebook: Path = NOTEBOOK) -> tuple[list[f
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--answers", type=int, default=1_000_000)
-    parser.add_argument("--cohorts", type=int, default=150)
-    parser.add_argument("--templates", type=int, default=200, help="learners scored by the ingest (default: 200)")
-    parser.add_argument("--seed", type=int, default=1)
+    add_fill_arguments(parser)
     parser.add_argument("--runs", type=int, default=5, help="fetches of each page, runs of the notebook (default: 5)")
-    parser.add_argument("--fresh", action="store_true", help="fill the database again even if one is cached")
     parser.add_argument("--no-notebook", action="store_true", help="leave the dashboard notebook out")
     parser.add_argument(
         "--notebook",

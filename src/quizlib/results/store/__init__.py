@@ -1058,8 +1058,6 @@ class Store:
         plain = all(job.also is None and all(r.verb != "completed" for r in job.records) for job in jobs)
         try:
             return self._store_group_tries(jobs, plain)
-        except sa.exc.StatementError:
-            raise
         except self._driver_error as e:
             # As SQLAlchemy would have raised it (callers tell a locked or unreachable database by its class).
             raise driver.as_sqlalchemy_error(e, self.engine.dialect) from e
@@ -1177,7 +1175,7 @@ class Store:
                 if missing:
                     raise NotFound(f"No learner {min(missing)!r}")
                 if job.limit is not None:
-                    _check_usage(sql, cursor, job.limit, usage)
+                    _check_usage(job.limit, usage[job.limit.learner_id])
                 texts = [
                     canonical_json(r.received) if r.received_text is None else r.received_text for r in job.records
                 ]
@@ -1227,7 +1225,7 @@ class Store:
                         completed.append(r)
                 if job.limit is not None:
                     counted = usage[job.limit.learner_id]
-                    own = sum(1 for r, new in zip(job.records, flags) if new and r.verb in _OWN_VERBS)
+                    own = sum(1 for r, new in zip(job.records, flags) if new and r.verb in driver.OWN_VERBS)
                     counted[0] += sum(flags)
                     counted[1] += own
                 results.append(flags)
@@ -1483,13 +1481,9 @@ def _change(assignment_id: str, by: str | None, action: str, before: dict | None
     )
 
 
-_OWN_VERBS = driver.OWN_VERBS
-
-
-def _check_usage(sql: driver.DriverSQL, cursor: Any, limit: UsageLimit, usage: dict[str, list[int]]) -> None:
-    counted = usage.get(limit.learner_id)
-    if counted is None:
-        counted = usage[limit.learner_id] = list(sql.usage(cursor, limit.learner_id, limit.since))
+def _check_usage(limit: UsageLimit, counted: list[int]) -> None:
+    """Refuse the job if its learner may not store this much now; ``counted``: their [total, recent], counted
+    in this transaction (:meth:`DriverSQL.look_up`) with the group's earlier jobs added."""
     total, recent = counted
     if total >= limit.storage:
         raise OverLimit(full=True, total=total, recent=recent)

@@ -136,19 +136,17 @@ class DriverSQL:
 
     def merged_into(self, cursor: Any, learner_ids: Iterable[str]) -> dict[str, str | None]:
         """Each learner of ``learner_ids`` that exists: the learner it was merged into, or None."""
-        ids = list(learner_ids)
-        found: dict[str, str | None] = {}
-        for chunk in chunks(ids, 500):
-            cursor.execute(f"SELECT id, merged_into FROM learners WHERE id IN ({self.in_list(len(chunk))})", chunk)
-            found.update(cursor.fetchall())
-        return found
+        return self._by_id(cursor, "SELECT id, merged_into FROM learners", learner_ids)
 
     def received(self, cursor: Any, statement_ids: Iterable[str]) -> dict[str, str]:
         """Each of ``statement_ids`` already stored: the statement as it was received (canonical JSON)."""
-        ids = list(statement_ids)
-        found: dict[str, str] = {}
-        for chunk in chunks(ids, 500):
-            cursor.execute(f"SELECT id, received FROM statements WHERE id IN ({self.in_list(len(chunk))})", chunk)
+        return self._by_id(cursor, "SELECT id, received FROM statements", statement_ids)
+
+    def _by_id(self, cursor: Any, select: str, ids: Iterable[str]) -> dict[str, Any]:
+        """``select`` (an id and one value) of the rows with these ids, 500 ids a query: id -> value."""
+        found: dict[str, Any] = {}
+        for chunk in chunks(list(ids), 500):
+            cursor.execute(f"{select} WHERE id IN ({self.in_list(len(chunk))})", chunk)
             found.update(cursor.fetchall())
         return found
 
