@@ -223,7 +223,12 @@ class RalphLRS:
         return repairs
 
     def statements(self) -> list[dict]:
-        """Every statement Ralph holds, in the order it wrote them (a resend that Ralph kept twice would show)."""
+        """Every statement Ralph holds, in the order it wrote them (a resend that Ralph kept twice would show).
+
+        Ralph ends each statement's line with a newline; a last line without one is being written as this
+        reads (a test polls while Ralph works), and is left for the next read."""
         if not self.file.exists():
             return []
-        return [json.loads(line) for line in self.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        text = self.file.read_text(encoding="utf-8")
+        written = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in written.splitlines() if line.strip()]
