@@ -70,6 +70,41 @@ RALPH_PRESTORED = 20_000
 # -- the bare handler: the practical limit ----------------------------------------------------------------
 
 
+class BareStore:
+    """The bare handler's storing, on one connection: each statement as it came (its id and its JSON text),
+    one INSERT per statement and one COMMIT per call, in WAL with ``synchronous=FULL`` on SQLite."""
+
+    def __init__(self, url: str):
+        self.postgres = url.startswith("postgresql")
+        if self.postgres:
+            import psycopg
+
+            self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        else:
+            import sqlite3
+
+            self.conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+
+    def create_table(self) -> None:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS bare (id VARCHAR(36) PRIMARY KEY, body TEXT)")
+        if self.postgres:
+            self.conn.commit()
+
+    def store(self, items: list) -> list[str]:
+        rows = [(s["id"], json.dumps(s)) for s in items]
+        if self.postgres:
+            with self.conn.cursor() as cur:
+                cur.executemany("INSERT INTO bare (id, body) VALUES (%s, %s)", rows)
+            self.conn.commit()
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.executemany("INSERT INTO bare (id, body) VALUES (?, ?)", rows)
+            self.conn.execute("COMMIT")
+        return [r[0] for r in rows]
+
+
 def bare_app(url: str):
     """A Starlette app that stores each statement of a request as it came and commits before answering."""
     from starlette.applications import Starlette
@@ -79,48 +114,19 @@ def bare_app(url: str):
     from starlette.routing import Route
 
     local = threading.local()
-    postgres = url.startswith("postgresql")
-
-    def connection():
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            if postgres:
-                import psycopg
-
-                conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-            else:
-                import sqlite3
-
-                conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-            local.conn = conn
-        return conn
 
     def store(items: list) -> list[str]:
-        conn = connection()
-        rows = [(s["id"], json.dumps(s)) for s in items]
-        if postgres:
-            with conn.cursor() as cur:
-                cur.executemany("INSERT INTO bare (id, body) VALUES (%s, %s)", rows)
-            conn.commit()
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT INTO bare (id, body) VALUES (?, ?)", rows)
-            conn.execute("COMMIT")
-        return [r[0] for r in rows]
+        bare = getattr(local, "store", None)
+        if bare is None:
+            bare = local.store = BareStore(url)
+        return bare.store(items)
 
     async def statements(request: Request) -> JSONResponse:
         data = json.loads(await request.body())
         # The database in a worker thread, as in quizlib: the event loop never waits on a commit.
         return JSONResponse(await run_in_threadpool(store, data if isinstance(data, list) else [data]))
 
-    conn = connection()
-    if postgres:
-        conn.execute("CREATE TABLE IF NOT EXISTS bare (id VARCHAR(36) PRIMARY KEY, body TEXT)")
-        conn.commit()
-    else:
-        conn.execute("CREATE TABLE IF NOT EXISTS bare (id VARCHAR(36) PRIMARY KEY, body TEXT)")
+    BareStore(url).create_table()
     return Starlette(routes=[Route("/api/v1/statements", statements, methods=["POST"])])
 
 
@@ -475,6 +481,14 @@ def report(figures: dict, cpu: dict, targets: list[Target], workloads: dict) -> 
             parts.append(
                 f"{q} / {b}: {statistics.median(ratios):.2f}× [{min(ratios):.2f}–{max(ratios):.2f}]{reference}"
             )
+            if b.startswith("bare"):
+                # The same as times: what a statement took at each rate, and what the reference allows.
+                bare_us, ours_us = (1e6 / statistics.median(figures[(workload, n)]) for n in (b, q))
+                parts.append(
+                    f"  a statement every {ours_us:,.0f} µs against bare's {bare_us:,.0f} µs; the reference "
+                    f"allows {bare_us / REFERENCES[workload]:,.0f} µs, {bare_us / REFERENCES[workload] - bare_us:,.0f} "
+                    "µs more than bare's"
+                )
         print(f"  {workload}:")
         for p in parts:
             print(f"    {p}")

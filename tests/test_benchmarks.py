@@ -41,6 +41,29 @@ def test_ingest_limit():
     assert re.search(r"single, 4 clients +\| +[\d,.]+", out), out
 
 
+def test_ingest_limit_times_a_statement():
+    out = bench(
+        "ingest_limit.py", "--rounds", "1", "--seconds", "0.3", "--no-ralph", "--no-postgres", "--only", "batches of 50"
+    )
+    assert re.search(r"a statement every [\d,]+ µs against bare's [\d,]+ µs; the reference allows [\d,]+ µs", out), out
+
+
+def test_ingest_stages():
+    out = bench("ingest_stages.py", "--no-postgres", "--statements", "400")
+    for stage in (
+        "read the JSON",
+        "check",
+        "canonical JSON",
+        "re-score",
+        "hand-off",
+        "look-up",
+        "rows",
+        "begin and commit",
+    ):
+        assert re.search(rf"  {stage} +\| +[\d,.]+ \| +[\d,.]+ \| +[\d,.]+$", out, re.MULTILINE), (stage, out)
+    assert re.search(r"SQLite: 1 per request [\d.]+×, 50 per request [\d.]+×, 200 per request [\d.]+×", out), out
+
+
 def test_item_analysis():
     out = bench("item_analysis.py", "--answers", "3000")
     assert re.search(r"end to end, streamed .*: +[\d.]+ s", out), out

@@ -70,7 +70,12 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise BadRequest(415, f"expected Content-Type: application/json, found {content_type or 'none'}")
-    body = await read_body(request, limit)
+    return decode_json(await read_body(request, limit))
+
+
+def decode_json(body: bytes) -> Any:
+    """A request body's JSON value, as the server reads every body: UTF-8, no NaN or infinity, no text that
+    cannot be stored; raises :class:`BadRequest` (400) saying what is wrong."""
     try:
         value = json.loads(body.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
     except UnicodeDecodeError:
