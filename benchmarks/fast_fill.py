@@ -61,7 +61,14 @@ from lead_report import add_cohorts
 
 from quizlib.results.demo import DEMO_HOME_PAGE, question_traits
 from quizlib.results.ingest import ATTEMPT_NAMESPACE, VERDICT_NAMESPACE, Ingestor
-from quizlib.results.store import StatementRecord, Store, canonical_json, digest, head_revision
+from quizlib.results.store import (
+    StatementRecord,
+    Store,
+    canonical_json,
+    digest,
+    head_revision,
+    recount_statements_stored,
+)
 from quizlib.results.store import items as item_tables
 from quizlib.results.store.outbox import PENDING
 from quizlib.results.store.rows import LearnerRow
@@ -257,7 +264,8 @@ class FastWriter:
         self.stored += len(rows.statements)
 
     def finish(self) -> None:
-        """``begun_attempts`` and the item sums (``items.rebuild``, through SQLAlchemy as the store runs it)."""
+        """``begun_attempts``, each learner's count of statements and the item sums (``items.rebuild``,
+        through SQLAlchemy as the store runs it)."""
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         c.executemany(
@@ -268,6 +276,7 @@ class FastWriter:
         c.close()
         engine = sa.create_engine(f"sqlite:///{self.path}")
         with engine.begin() as conn:
+            recount_statements_stored(conn)
             item_tables.rebuild(conn)
         engine.dispose()
 

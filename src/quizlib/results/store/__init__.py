@@ -16,6 +16,7 @@ migrating), ``tables`` (the result tables), ``outbox`` (statements waiting for a
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -729,7 +730,17 @@ class Store:
             _move_results(s, dup.id, keep.id)
             items.count_learners(conn, recount, [keep.id], 1)
             recount.write(conn)
-            s.execute(sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id))
+            moved = s.execute(
+                sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id)
+            ).rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
+            # Each learner's count, moved as the rows were: by how many, so a count another process adds to
+            # meanwhile stays right.
+            for learner_id, change in ((keep.id, moved), (dup.id, -moved)):
+                s.execute(
+                    sa.update(LearnerRow)
+                    .where(LearnerRow.id == learner_id)
+                    .values(statements_stored=LearnerRow.statements_stored + change)
+                )
             _recount_begun(conn, [keep.id, dup.id])
             s.execute(sa.update(ReminderRow).where(ReminderRow.learner_id == dup.id).values(learner_id=keep.id))
             s.execute(sa.update(LearnerRow).where(LearnerRow.merged_into == dup.id).values(merged_into=keep.id))
@@ -1240,6 +1251,7 @@ class Store:
                     [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
                 )
                 _note_begun(sql, cursor, rows)
+                sql.count_stored(cursor, collections.Counter(row["learner_id"] for row in rows))
         if completed:
             assert conn is not None, "a finished attempt is stored in a SQLAlchemy transaction (_store_group)"
             # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so
@@ -1506,6 +1518,17 @@ def _note_begun(sql: driver.DriverSQL, cursor: Any, rows: list[dict]) -> None:
                 firsts[key] = row["timestamp"]
     if firsts:
         sql.note_begun(cursor, firsts)
+
+
+def recount_statements_stored(conn: sa.Connection) -> None:
+    """Set every learner's ``statements_stored`` from their statements (migration 0011, and databases written
+    in bulk without the store)."""
+    conn.execute(
+        sa.text(
+            "UPDATE learners SET statements_stored = "
+            "(SELECT count(*) FROM statements WHERE statements.learner_id = learners.id)"
+        )
+    )
 
 
 def _recount_begun(conn: sa.Connection, learner_ids: list[str]) -> None:

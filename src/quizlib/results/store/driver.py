@@ -1,7 +1,7 @@
 """The statements' hot path in SQL that the database driver runs directly, in the store's write transaction.
 
-Storing one answer runs about seven statements (look up the learner, the ids already stored, two counts for
-the learner's limits, then three inserts). Built and executed through SQLAlchemy each costs more processor time
+Storing one answer runs about six statements (look up the learner with the count of their statements, the ids
+already stored and the learner's statements of the last minute, then three inserts and the learner's count). Built and executed through SQLAlchemy each costs more processor time
 than the database takes to run it; here each is plain SQL made once per dialect and run on the connection's
 own cursor. Values are converted by the very functions SQLAlchemy would use for each column's type (its *bind
 processors*), so a row stored here is the row SQLAlchemy would store: ``tests/test_driver_sql.py`` compares
@@ -41,11 +41,13 @@ class DriverSQL:
         self._to_stored = stored if stored is not None else (lambda v: v)
         s, m = self.quote, self.mark
         own = ", ".join([m] * len(OWN_VERBS))
-        # Both counts within the index (learner_id, stored, verb): no row of the table is read.
-        self.usage_sql = (
-            f"SELECT (SELECT count(*) FROM statements WHERE learner_id = {m}), "
-            f"(SELECT count(*) FROM statements WHERE learner_id = {m} AND stored >= {m} AND verb IN ({own}))"
+        # The learner's statements in all as the learner's row keeps them (``count_stored``); their own of the
+        # last minute counted within the index (learner_id, stored, verb), no row of the table read.
+        self.recent_sql = (
+            f"SELECT count(*) FROM statements WHERE learner_id = {m} AND stored >= {m} AND verb IN ({own})"
         )
+        self.usage_sql = f"SELECT (SELECT statements_stored FROM learners WHERE id = {m}), ({self.recent_sql})"
+        self.count_sql = f"UPDATE learners SET statements_stored = statements_stored + {m} WHERE id = {m}"
         first = s("first_at")
         self.begun_sql = (
             f"INSERT INTO begun_attempts (learner_id, quiz_id, attempt_id, {first}) VALUES ({m}, {m}, {m}, {m}) "
@@ -91,16 +93,17 @@ class DriverSQL:
         its time) in one query, one round trip to the database (the usual case: up to :data:`MAX_BOUND`
         values bound in all); as three kinds of query otherwise."""
         learners, ids = list(learner_ids), list(statement_ids)
-        bound = len(learners) + len(ids) + (4 + len(OWN_VERBS)) * len(usage_since)
+        bound = len(learners) + len(ids) + (3 + len(OWN_VERBS)) * len(usage_since)
         if not learners or bound > MAX_BOUND:
             return (
                 self.merged_into(cursor, learners),
                 self.received(cursor, ids),
                 {who: self.usage(cursor, who, since) for who, since in usage_since.items()},
             )
-        m, own = self.mark, ", ".join([self.mark] * len(OWN_VERBS))
+        m = self.mark
         none = "CAST(NULL AS BIGINT)"  # typed: PostgreSQL matches the branches' types pairwise
-        parts = [f"SELECT 0, id, merged_into, {none}, {none} FROM learners WHERE id IN ({self.in_list(len(learners))})"]
+        who = self.in_list(len(learners))
+        parts = [f"SELECT 0, id, merged_into, statements_stored, {none} FROM learners WHERE id IN ({who})"]
         params: list[Any] = list(learners)
         if ids:
             parts.append(
@@ -108,24 +111,21 @@ class DriverSQL:
             )
             params += ids
         for who, since in usage_since.items():
-            parts.append(
-                f"SELECT 2, CAST({m} AS VARCHAR(36)), NULL, "
-                f"(SELECT count(*) FROM statements WHERE learner_id = {m}), "
-                f"(SELECT count(*) FROM statements WHERE learner_id = {m} AND stored >= {m} AND verb IN ({own}))"
-            )
-            params += [who, who, who, self._to_stored(since), *OWN_VERBS]
+            parts.append(f"SELECT 2, CAST({m} AS VARCHAR(36)), NULL, {none}, ({self.recent_sql})")
+            params += [who, who, self._to_stored(since), *OWN_VERBS]
         cursor.execute(" UNION ALL ".join(parts), params)
         merged: dict[str, str | None] = {}
+        stored: dict[str, int] = {}
         received: dict[str, str] = {}
-        usage: dict[str, tuple[int, int]] = {}
-        for kind, key, text, total, recent in cursor.fetchall():
+        recent: dict[str, int] = {}
+        for kind, key, text, total, count in cursor.fetchall():
             if kind == 0:
-                merged[key] = text
+                merged[key], stored[key] = text, total
             elif kind == 1:
                 received[key] = text
             else:
-                usage[key] = (total or 0, recent or 0)
-        return merged, received, usage
+                recent[key] = count
+        return merged, received, {who: (stored.get(who) or 0, recent.get(who) or 0) for who in usage_since}
 
     def pipelined(self, cursor: Any) -> contextlib.AbstractContextManager:
         """Statements run inside this go to PostgreSQL together, answered together (psycopg's pipeline mode:
@@ -155,6 +155,11 @@ class DriverSQL:
         cursor.execute(self.usage_sql, (learner_id, learner_id, self._to_stored(since), *OWN_VERBS))
         total, recent = cursor.fetchone()
         return total or 0, recent or 0
+
+    def count_stored(self, cursor: Any, stored: dict[str, int]) -> None:
+        """Add to each learner's count of statements stored (``learners.statements_stored``) theirs of this
+        transaction: ``stored`` maps a learner's id to how many."""
+        cursor.executemany(self.count_sql, [(n, who) for who, n in stored.items()])
 
     def note_begun(self, cursor: Any, firsts: dict[tuple[str, str, str], datetime]) -> None:
         """Upsert ``begun_attempts``: each (learner, quiz, attempt) with the earlier of its stored first answer

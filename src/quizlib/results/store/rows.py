@@ -87,6 +87,9 @@ class LearnerRow(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)  # migration 0005: the trainer's note
     # Migration 0005: a duplicate merged into another learner; its token still works, for the other learner.
     merged_into: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    # Migration 0011: how many statements are stored with this learner's id, kept as they are stored (and moved
+    # on a merge), so the limit on what one learner may store is checked without counting them.
+    statements_stored: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class AssignmentChangeRow(Base):

@@ -1,0 +1,32 @@
+"""Each learner's statements counted as they are stored.
+
+``learners.statements_stored``: how many statements are stored for the learner, kept in the transaction that
+stores them (and moved on a merge). The server checks it on every request against what it keeps for one
+learner; counting the learner's statements instead took time that grew with them (at 20,000 statements,
+storing one answer took 3 ms on SQLite and 11 ms on PostgreSQL rather than under 1.5 ms). Filled here from the
+statements.
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # ALTER TABLE on every database, SQLite too: a batch copy of ``learners`` would drop the table, and with
+    # foreign keys on, that deletes every learner's statements with it.
+    op.add_column("learners", sa.Column("statements_stored", sa.BigInteger, nullable=False, server_default="0"))
+    from quizlib.results.store import recount_statements_stored
+
+    recount_statements_stored(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_column("learners", "statements_stored")  # SQLite 3.35 or later (the same reason)
