@@ -22,6 +22,10 @@ quizlib's stages:
 The bare handler's: reading the JSON (``json.loads``) and storing it (``ingest_limit.BareStore``: the text
 encoded again, one INSERT a statement, one COMMIT a request).
 
+Then **storing one answer for a learner with a history** (``--history``: 0, 1,000, 5,000 and 20,000 statements
+already stored, all older than the limit's minute): what a request takes through the group writer, the
+median of 50, on each database.
+
 The store's stages are timed by wrapping the store's own functions for the run (``Store._store_group``,
 ``_store_jobs``, ``DriverSQL.look_up``, ``insert`` and ``note_begun``). Prints the table; asserts nothing.
 
@@ -151,6 +155,40 @@ def quizlib_stages(url: str, size: int, statements: int, timings: Timings) -> di
         store.close()
 
 
+def history_costs(url: str, histories: list[int]) -> dict[int, float]:
+    """Median µs to store one answer (with the server's usage limit) for a learner who already has each of
+    ``histories`` statements, stored before the limit's minute."""
+    from quizlib.quiz.load import load_course
+    from quizlib.results.ingest import Ingestor
+    from quizlib.results.store import Store, UsageLimit
+
+    store = Store(url)
+    store.upgrade()
+    try:
+        ingestor = Ingestor(load_course(ROOT / "quizzes"), store, "http://127.0.0.1/", own_clock=False)
+        cohort = store.add_cohort("History", store.add_staff("History", "trainer", "x").id)
+        learner, _ = store.add_learner(cohort.id, "History")
+        made, stored, out = Statements(learner.id), 0, {}
+        for history in sorted(histories):
+            while stored < history:  # in batches, as a phone sends what it kept offline
+                n = min(200, history - stored)
+                store.add_statements(ingestor.score(learner, json.loads(made.batch(n))).records)
+                stored += n
+            since = datetime.now(UTC)  # the history is older than the minute the limit counts
+            times = []
+            for _ in range(50):
+                records = ingestor.score(learner, json.loads(made.one())).records
+                limit = UsageLimit(learner.id, 1, since, 10**9, 10**9)
+                start = time.perf_counter()
+                store.add_statements_together(records, limit=limit).result()
+                times.append(time.perf_counter() - start)
+            stored += 50
+            out[history] = 1e6 * statistics.median(times)
+        return out
+    finally:
+        store.close()
+
+
 def bare_stages(url: str, size: int, statements: int) -> dict[str, float]:
     """Median µs per statement of the bare handler's reading and storing, for requests of ``size``."""
     bare = BareStore(url)
@@ -188,6 +226,9 @@ def table(columns: dict[str, dict[int, dict[str, float]]], stages: tuple[str, ..
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=4000, help="statements per size and database")
+    parser.add_argument(
+        "--history", default="0,1000,5000,20000", help="statements a learner has already, separated by commas"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--postgres", help="a PostgreSQL server's URL to make databases in (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -236,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
                 for size in SIZES
             )
             print(f"  {db}: {line}")
+        histories = [int(h) for h in args.history.split(",")]
+        print("\nstoring one answer for a learner with a history (µs, median of 50, through the group writer):")
+        for db, make in databases.items():
+            costs = history_costs(make("stages_history"), histories)
+            print(f"  {db}: " + ", ".join(f"{h:,} before: {us:,.0f}" for h, us in costs.items()))
     finally:
         if stop_postgres:
             stop_postgres()

@@ -49,7 +49,7 @@ def test_ingest_limit_times_a_statement():
 
 
 def test_ingest_stages():
-    out = bench("ingest_stages.py", "--no-postgres", "--statements", "400")
+    out = bench("ingest_stages.py", "--no-postgres", "--statements", "400", "--history", "0,300")
     for stage in (
         "read the JSON",
         "check",
@@ -62,6 +62,7 @@ def test_ingest_stages():
     ):
         assert re.search(rf"  {stage} +\| +[\d,.]+ \| +[\d,.]+ \| +[\d,.]+$", out, re.MULTILINE), (stage, out)
     assert re.search(r"SQLite: 1 per request [\d.]+×, 50 per request [\d.]+×, 200 per request [\d.]+×", out), out
+    assert re.search(r"SQLite: 0 before: [\d,]+, 300 before: [\d,]+$", out, re.MULTILINE), out
 
 
 def test_item_analysis():
