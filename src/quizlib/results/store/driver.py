@@ -1,11 +1,12 @@
 """The statements' hot path in SQL that the database driver runs directly, in the store's write transaction.
 
 Storing one answer runs about six statements (look up the learner with the count of their statements, the ids
-already stored and the learner's statements of the last minute, then three inserts and the learner's count). Built and executed through SQLAlchemy each costs more processor time
-than the database takes to run it; here each is plain SQL made once per dialect and run on the connection's
-own cursor. Values are converted by the very functions SQLAlchemy would use for each column's type (its *bind
-processors*), so a row stored here is the row SQLAlchemy would store: ``tests/test_driver_sql.py`` compares
-them, the stored text itself on SQLite and the values read back on PostgreSQL.
+already stored and the learner's statements of the last minute, then three inserts and the learner's count).
+Built and executed through SQLAlchemy each costs more processor time than the database takes to run it; here
+each is plain SQL made once per dialect and run on the connection's own cursor. Values are converted by the very
+functions SQLAlchemy would use for each column's type (its *bind processors*), so a row stored here is the row
+SQLAlchemy would store: ``tests/test_driver_sql.py`` compares them, the stored text itself on SQLite and the
+values read back on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 ``learners.statements_stored``: how many statements are stored for the learner, kept in the transaction that
 stores them (and moved on a merge). The server checks it on every request against what it keeps for one
-learner; counting the learner's statements instead took time that grew with them (at 20,000 statements,
-storing one answer took 3 ms on SQLite and 11 ms on PostgreSQL rather than under 1.5 ms). Filled here from the
-statements.
+learner; counting the learner's statements instead took time that grew with them (for a learner with 20,000
+statements, storing one answer took 1.5 ms on SQLite and 4.6 ms on PostgreSQL, against 0.6 and 1.2 ms for a
+new learner). Filled here from the statements.
 
 Revision ID: 0011
 Revises: 0010
