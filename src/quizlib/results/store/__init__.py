@@ -734,8 +734,8 @@ class Store:
                 sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id)
             ).rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             # Each learner's count, moved as the rows were: by how many, so a count another process adds to
-            # meanwhile stays right.
-            for learner_id, change in ((keep.id, moved), (dup.id, -moved)):
+            # meanwhile stays right; in the order of their ids, as the writers take them (driver.count_stored).
+            for learner_id, change in sorted(((keep.id, moved), (dup.id, -moved))):
                 s.execute(
                     sa.update(LearnerRow)
                     .where(LearnerRow.id == learner_id)
