@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from quizlib.quiz.model import Course
@@ -227,8 +228,7 @@ def _rate_rows(counts: Mapping[tuple[str, str, str, str], list[int]]) -> list[Ra
     ]
 
 
-def _row_order(r: ProgressRow) -> tuple:
-    return (r.cohort_name, r.cohort, r.module, r.display_name, r.learner, r.assignment)
+_row_order = attrgetter("cohort_name", "cohort", "module", "display_name", "learner", "assignment")
 
 
 def _row(
@@ -242,9 +242,18 @@ def _row(
     cohort_names: Mapping[str, str],
     module_title: Mapping[str, str],
 ) -> ProgressRow:
-    """One progress row, as :func:`learner_progress` makes it (from its :class:`QuizProgress` rows)."""
-    finished = all(t.best is not None for t, _ in one)
-    lasts = [t.last for t, _ in one if t.last is not None]
+    """One progress row, as :func:`learner_progress` makes it (from its :class:`QuizProgress` rows), from the
+    module's quizzes (``one``: each one's tally and pass mark) in one pass: the progress CSV makes a row per
+    learner, assignment and module."""
+    started, finished, passed, attempts, last = False, True, True, 0, None
+    for t, mark in one:
+        best = t.best
+        started = started or t.attempts > 0
+        finished = finished and best is not None
+        passed = passed and best is not None and best >= mark
+        attempts += t.attempts
+        if t.last is not None and (last is None or t.last > last):
+            last = t.last
     return ProgressRow(
         e.cohort,
         cohort_names.get(e.cohort, e.cohort),
@@ -257,14 +266,14 @@ def _row(
         a.pass_mark,
         a.due,
         ends,
-        any(t.attempts for t, _ in one),
+        started,
         finished,
-        all(t.best is not None and t.best >= mark for t, mark in one),
+        passed,
         round(sum(t.best or 0.0 for t, _ in one) / len(one), 2) if finished else None,
-        sum(t.attempts for t, _ in one),
+        attempts,
         overdue,
         (now - ends).days if overdue and ends is not None else 0,
-        max(lasts, default=None),
+        last,
     )
 
 
