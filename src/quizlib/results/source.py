@@ -718,6 +718,9 @@ def quiz_tallies(
 
     out: dict[tuple[str, str], QuizTally] = {}
     new, tally = tuple.__new__, QuizTally  # a named tuple made from its values, as fast as a tuple
+    # Each row brings its own copy of its learner's and quiz's ids: the keys keep one of each, not one per pair.
+    kept: dict[str, str] = {}
+    one = kept.setdefault
     with _reading(engine) as conn:
         if dated:
             within = _within(conn, since, until)
@@ -742,7 +745,7 @@ def quiz_tallies(
                         out[(at_learner, at_quiz)] = new(
                             tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
                         )
-                    at_learner, at_quiz, first_id, more = learner, quiz, attempt, None
+                    at_learner, at_quiz, first_id, more = one(learner, learner), one(quiz, quiz), attempt, None
                     best = first = percentage
                     last, first_duration = completed_at, duration
                     passed_any = first_passed = bool(passed)
@@ -768,7 +771,7 @@ def quiz_tallies(
         for learner, quiz, begun in conn.execute(unfinished):
             t = out.get((learner, quiz))
             if t is None:
-                out[(learner, quiz)] = QuizTally(begun, None, None)
+                out[(one(learner, learner), one(quiz, quiz))] = QuizTally(begun, None, None)
             else:
                 out[(learner, quiz)] = QuizTally(
                     t.attempts + begun,
