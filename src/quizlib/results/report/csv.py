@@ -87,7 +87,21 @@ def csv_pieces(rows: Iterable[Any], row_type: type | None = None, *, bom: bool =
 
 def _pieces(rows: list[Any], names: list[str], header: str) -> Iterator[str]:
     values = operator.attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
-    field = _field
+    # Sorted rows share most values with the row above: the very same objects (its cohort, module, assignment, due
+    # date, flags). Such a value keeps the field made for it there.
+    columns = range(len(names))
+    above: list[Any] = [_NOTHING] * len(names)
+    fields = [""] * len(names)
     for start in range(0, max(len(rows), 1), ROWS_A_PIECE):
-        piece = "".join([",".join([field(v) for v in values(r)]) + "\r\n" for r in rows[start : start + ROWS_A_PIECE]])
-        yield header + piece if start == 0 else piece
+        lines = []
+        for r in rows[start : start + ROWS_A_PIECE]:
+            row = values(r)
+            for i in columns:
+                if row[i] is not above[i]:
+                    above[i] = row[i]
+                    fields[i] = _field(row[i])
+            lines.append(",".join(fields) + "\r\n")
+        yield header + "".join(lines) if start == 0 else "".join(lines)
+
+
+_NOTHING = object()  # no value: the row above the first
