@@ -655,6 +655,22 @@ def test_to_csv_writes_dates_booleans_and_neutralises_formulas():
     assert ",-3,-3," in bins
 
 
+def test_to_csv_writes_each_value_as_itself_and_comes_in_pieces():
+    # Equal values of other types, or of another sign, are not the value above: each is written as itself.
+    rows = [
+        report.ScoreBin("q", report.ALL, 0.0, 10, 1, 1.0),
+        report.ScoreBin("q", report.ALL, -0.0, 10.0, True, 1),
+        report.ScoreBin("q", report.ALL, -0.0, 10.0, True, 1),
+    ]
+    assert report.to_csv(rows).splitlines()[1:] == ["q,(all),0.0,10,1,1.0"] + ["q,(all),-0.0,10.0,true,1"] * 2
+    # A large table comes a thousand rows at a time, the header in the first piece only.
+    many = [report.ScoreBin(f"q{i}", report.ALL, 0.0, 10.0, i, None) for i in range(2500)]
+    pieces = list(report.csv_pieces(many, bom=True))
+    assert [piece.count("\r\n") for piece in pieces] == [1001, 1000, 500]
+    assert pieces[0].startswith("\ufeffquiz_id,") and "".join(pieces) == report.to_csv(many, bom=True)
+    assert list(report.csv_pieces([], report.ScoreBin)) == ["quiz_id,cohort,lower,upper,count,share\r\n"]
+
+
 def test_to_csv_of_an_empty_table_and_of_wrong_rows():
     assert report.to_csv([], report.ScoreBin) == "quiz_id,cohort,lower,upper,count,share\r\n"
     assert report.to_csv([]) == ""

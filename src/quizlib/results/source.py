@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,10 +56,12 @@ from quizlib.results.report import (
     median,
 )
 from quizlib.results.report.overview import QuizTally
+from quizlib.results.report.progress import period_bounds
 from quizlib.results.store import Store, StoreError
 from quizlib.results.store.rows import (
     AttemptResultRow,
     BegunAttemptRow,
+    CohortRow,
     ItemResponseRow,
     ItemSumRow,
     ItemTimeRow,
@@ -683,31 +685,50 @@ def question_scores(
 # best, latest and counts are kept; and, grouped in the database, how many attempts each pair has begun
 # (``begun_attempts``) and not finished. SQLite's rows come straight from the driver's cursor (moments as the text
 # SQLite keeps, compared as text: its fixed width orders it as time; each pair's latest is made a datetime once).
+# A period is one more condition on each read, in SQL: the rows left are those the long way keeps.
 
 
 def quiz_tallies(
-    engine: Engine, *, cohort_id: str | None = None, quiz_ids: tuple[str, ...] | None = None
+    engine: Engine,
+    *,
+    cohort_id: str | None = None,
+    quiz_ids: tuple[str, ...] | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> dict[tuple[str, str], QuizTally]:
     """(learner, quiz) -> :class:`QuizTally` for every learner (of ``cohort_id``) who began or finished an
-    attempt at a quiz (of ``quiz_ids``), over every moment."""
+    attempt at a quiz (of ``quiz_ids``), over every moment or the days ``since`` .. ``until`` (either may be open)
+    in each cohort's time zone. A period counts what the report records of a :class:`Scope` with that
+    :class:`quizlib.results.report.Period` hold: the attempts finished in it (the first of them is the pair's
+    first), and those begun in it (by their first answer) and not finished in it."""
     a, b = AttemptResultRow, BegunAttemptRow
+    dated = since is not None or until is not None
     finished = select(a.learner_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at, a.duration)
+    done = sa.exists().where(a.quiz_id == b.quiz_id, a.learner_id == b.learner_id, a.attempt_id == b.attempt_id)
+    unfinished = select(b.learner_id, b.quiz_id, sa.func.count())
+    if cohort_id is not None or dated:
+        finished = finished.join(LearnerRow, LearnerRow.id == a.learner_id)
+        unfinished = unfinished.join(LearnerRow, LearnerRow.id == b.learner_id)
     if cohort_id is not None:
-        finished = finished.join(LearnerRow, LearnerRow.id == a.learner_id).where(LearnerRow.cohort_id == cohort_id)
+        finished = finished.where(LearnerRow.cohort_id == cohort_id)
+        unfinished = unfinished.where(LearnerRow.cohort_id == cohort_id)
     if quiz_ids is not None:
         finished = finished.where(a.quiz_id.in_(list(quiz_ids)))
-    finished = finished.order_by(a.quiz_id, a.learner_id, a.completed_at, a.statement_id)
-    done = sa.exists().where(a.quiz_id == b.quiz_id, a.learner_id == b.learner_id, a.attempt_id == b.attempt_id)
-    unfinished = select(b.learner_id, b.quiz_id, sa.func.count()).where(~done)
-    if cohort_id is not None:
-        unfinished = unfinished.where(b.learner_id.in_(select(LearnerRow.id).where(LearnerRow.cohort_id == cohort_id)))
-    if quiz_ids is not None:
         unfinished = unfinished.where(b.quiz_id.in_(list(quiz_ids)))
-    unfinished = unfinished.group_by(b.learner_id, b.quiz_id)
 
     out: dict[tuple[str, str], QuizTally] = {}
     new, tally = tuple.__new__, QuizTally  # a named tuple made from its values, as fast as a tuple
+    # Each row brings its own copy of its learner's and quiz's ids: the keys keep one of each, not one per pair.
+    kept: dict[str, str] = {}
+    one = kept.setdefault
     with _reading(engine) as conn:
+        if dated:
+            within = _within(conn, since, until)
+            finished = finished.join(CohortRow, CohortRow.id == LearnerRow.cohort_id).where(within(a.completed_at))
+            unfinished = unfinished.join(CohortRow, CohortRow.id == LearnerRow.cohort_id).where(within(b.first_at))
+            done = done.where(within(a.completed_at))
+        finished = finished.order_by(a.quiz_id, a.learner_id, a.completed_at, a.statement_id)
+        unfinished = unfinished.where(~done).group_by(b.learner_id, b.quiz_id)
         moment = _sqlite_moment if conn.dialect.name == "sqlite" else _moment
         with _raw(conn, finished) as rows:
             # Each pair's rows come together, the first attempt first. Per pair: the distinct attempt ids (one,
@@ -724,7 +745,7 @@ def quiz_tallies(
                         out[(at_learner, at_quiz)] = new(
                             tally, (ids, best, moment(last), count, passed_any, first, first_passed, first_duration)
                         )
-                    at_learner, at_quiz, first_id, more = learner, quiz, attempt, None
+                    at_learner, at_quiz, first_id, more = one(learner, learner), one(quiz, quiz), attempt, None
                     best = first = percentage
                     last, first_duration = completed_at, duration
                     passed_any = first_passed = bool(passed)
@@ -750,7 +771,7 @@ def quiz_tallies(
         for learner, quiz, begun in conn.execute(unfinished):
             t = out.get((learner, quiz))
             if t is None:
-                out[(learner, quiz)] = QuizTally(begun, None, None)
+                out[(one(learner, learner), one(quiz, quiz))] = QuizTally(begun, None, None)
             else:
                 out[(learner, quiz)] = QuizTally(
                     t.attempts + begun,
@@ -763,6 +784,28 @@ def quiz_tallies(
                     t.first_duration,
                 )
     return out
+
+
+def _within(conn: sa.Connection, since: date | None, until: date | None) -> Callable[[Any], sa.ColumnElement[bool]]:
+    """A moment's column -> whether it falls in the days ``since`` .. ``until`` in the time zone of the query's
+    ``CohortRow`` (the learner's cohort), as :meth:`quizlib.results.report.Period.holds` judges it for a period
+    given the cohorts' zones: one condition per time zone the cohorts are in, so a query binds a few moments, not
+    every cohort's id."""
+    zones = conn.scalars(select(CohortRow.time_zone).distinct()).all()
+    bounds = {zone: period_bounds(since, until, zone) for zone in zones}
+
+    def within(moment) -> sa.ColumnElement[bool]:
+        in_zones = []
+        for zone, (begins, ends) in bounds.items():
+            limits = [CohortRow.time_zone == zone]
+            if begins is not None:
+                limits.append(moment >= begins)
+            if ends is not None:
+                limits.append(moment < ends)
+            in_zones.append(sa.and_(*limits))
+        return sa.or_(sa.false(), *in_zones)  # (false: a course with no cohort has no moment in any period)
+
+    return within
 
 
 def enrolments(engine: Engine, *, cohort_id: str | None = None) -> list[Enrolment]:

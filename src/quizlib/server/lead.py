@@ -6,7 +6,9 @@ any of those tables as CSV (UTF-8 with a byte-order mark, for Excel). Every page
 filters in its address, so a view can be bookmarked and shared: ``cohort`` (a cohort's id), ``module`` (a
 chapter, e.g. ``chapters/02-sensitivity``), ``from`` and ``to`` (days, in each cohort's time zone: only
 attempts in that period count, and "overdue" is judged at its end). Figures are computed from the database
-on each request, so every server process agrees; progress is the one definition every page shares.
+on each request, so every server process agrees; progress is the one definition every page shares. They come
+from one tally per learner and quiz (:mod:`quizlib.results.report.overview`), with or without a period, and a
+CSV file is sent as it is written.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from quizlib.results import charts, report
-from quizlib.results.report.overview import Overview, tally_distribution, tally_summary
-from quizlib.results.report.overview import overview as quick_overview
+from quizlib.results.report.overview import Overview, QuizTally, tally_distribution, tally_summary
+from quizlib.results.report.overview import overview as tally_overview
 from quizlib.results.source import ReportSource, Scope, enrolments, quiz_tallies
 from quizlib.server import auth
 from quizlib.server.context import ServerContext
@@ -101,103 +103,43 @@ def _module_titles(ctx: ServerContext) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Figures:
-    progress: list[report.ProgressRow]
-    attempts: list[report.AttemptScore]
+    """A report's figures, from one tally per learner and quiz (:func:`quizlib.results.source.quiz_tallies`, of
+    the period's attempts if there is one): no record per attempt, no row per learner, assignment and module but
+    those asked for."""
+
+    tallies: dict[tuple[str, str], QuizTally]
+    overview: Overview
     cohort_names: dict[str, str]
     module_titles: dict[str, str]
-    scope: Scope
 
 
-def _figures(ctx: ServerContext, f: Filter) -> Figures:
+def _figures(ctx: ServerContext, f: Filter, *, rows: bool = False) -> Figures:
+    """The figures for a filter (a cohort, a module, a period, or none); ``rows``: every progress row too (for
+    the progress CSV)."""
     course = ctx.catalogue.course
     source = ReportSource(ctx.store)
     cohorts = source.cohorts()
     titles = _module_titles(ctx)
     quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == f.module) if f.module else None
-    period = report.Period(f.since, f.until, {c.id: c.time_zone for c in cohorts}) if f.since or f.until else None
-    scope = Scope(cohort_ids=(f.cohort,) if f.cohort else None, quiz_ids=quiz_ids, period=period)
-    inputs = source.progress_inputs(scope)
-    progress = report.learner_progress(
-        inputs.enrolments,
-        inputs.assignments,
-        inputs.attempts,
+    engine = ctx.store.engine
+    tallies = quiz_tallies(engine, cohort_id=f.cohort, quiz_ids=quiz_ids, since=f.since, until=f.until)
+    found = tally_overview(
+        tallies,
+        enrolments(engine, cohort_id=f.cohort),
+        source.assignments(scope=Scope(cohort_ids=(f.cohort,) if f.cohort else None)),
         course,
-        started=inputs.started,
         cohorts=cohorts,
         now=datetime.now(UTC),
         since=f.since,
         until=f.until,
         module_titles=titles,
-    )
-    if f.module:
-        progress = [r for r in progress if r.module == f.module]
-    return Figures(progress, inputs.attempts, {c.id: c.name for c in cohorts}, titles, scope)
-
-
-@dataclass(frozen=True)
-class QuickFigures:
-    """The same figures over every moment, from one tally per learner and quiz (:mod:`quizlib.results.tallies`):
-    no record per attempt, no row per learner, assignment and module but those asked for."""
-
-    overview: Overview
-    summary: list[report.QuizSummaryRow]
-    distribution: list[report.ScoreBin]
-    cohort_names: dict[str, str]
-    module_titles: dict[str, str]
-
-
-def _quick_figures(ctx: ServerContext, f: Filter, *, rows: bool = False) -> QuickFigures:
-    """:func:`_figures` for a filter with no period (a cohort, a module or neither); ``rows``: every progress
-    row too (for the progress CSV)."""
-    if f.since or f.until:
-        raise ValueError("a period counts only its attempts: use _figures")
-    course = ctx.catalogue.course
-    source = ReportSource(ctx.store)
-    cohorts = source.cohorts()
-    titles = _module_titles(ctx)
-    quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == f.module) if f.module else None
-    scope = Scope(cohort_ids=(f.cohort,) if f.cohort else None, quiz_ids=quiz_ids)
-    tallies = quiz_tallies(ctx.store.engine, cohort_id=f.cohort, quiz_ids=quiz_ids)
-    found = quick_overview(
-        tallies,
-        enrolments(ctx.store.engine, cohort_id=f.cohort),
-        source.assignments(scope=scope),
-        course,
-        cohorts=cohorts,
-        now=datetime.now(UTC),
-        module_titles=titles,
         module=f.module,
         rows=rows,
     )
-    return QuickFigures(
-        found, tally_summary(tallies, course), tally_distribution(tallies), {c.id: c.name for c in cohorts}, titles
-    )
+    return Figures(tallies, found, {c.id: c.name for c in cohorts}, titles)
 
 
-def _quick_tables(
-    ctx: ServerContext, flt: Filter, figures: Callable[[], QuickFigures] | None = None
-) -> dict[str, Callable[[], tuple[list, type]]]:
-    """:func:`_tables` (without one quiz's items) from :func:`_quick_figures` (``figures``, if made already), each
-    computed when asked for."""
-    q = figures or functools.cache(lambda: _quick_figures(ctx, flt))
-
-    def progress() -> list[report.ProgressRow]:
-        rows = _quick_figures(ctx, flt, rows=True).overview.progress
-        assert rows is not None
-        return rows
-
-    return {
-        "rates": lambda: (q().overview.rates, report.RateRow),
-        "rates-by-module": lambda: (q().overview.by_module, report.RateRow),
-        "rates-by-cohort": lambda: (q().overview.by_cohort, report.RateRow),
-        "progress": lambda: (progress(), report.ProgressRow),
-        "overdue": lambda: (q().overview.overdue, report.ProgressRow),
-        "quiz-summary": lambda: (q().summary, report.QuizSummaryRow),
-        "score-distribution": lambda: (q().distribution, report.ScoreBin),
-    }
-
-
-def _label(f: Figures | QuickFigures) -> Callable[[report.RateRow], str]:
+def _label(f: Figures) -> Callable[[report.RateRow], str]:
     def label(row: report.RateRow) -> str:
         parts = []
         if row.cohort != report.ALL:
@@ -210,22 +152,29 @@ def _label(f: Figures | QuickFigures) -> Callable[[report.RateRow], str]:
 
 
 def _tables(
-    ctx: ServerContext, f: Callable[[], Figures], quiz_id: str | None = None, scope: Scope | None = None
+    ctx: ServerContext, flt: Filter, quiz_id: str | None = None, figures: Callable[[], Figures] | None = None
 ) -> dict[str, Callable[[], tuple[list, type]]]:
-    """Every table a lead can download, by the name in its CSV address. Each is computed only when asked
-    for, and the figures (``f``) only if a table needs them: one quiz's items need none of them."""
+    """Every table a lead can download, by the name in its CSV address. Each is computed only when asked for,
+    and the figures (``figures``, if made already) only if a table needs them: one quiz's items need none."""
     course = ctx.catalogue.course
+    f = figures or functools.cache(lambda: _figures(ctx, flt))
+
+    def progress() -> list[report.ProgressRow]:
+        rows = _figures(ctx, flt, rows=True).overview.progress
+        assert rows is not None
+        return rows
+
     tables: dict[str, Callable[[], tuple[list, type]]] = {
-        "rates": lambda: (report.completion_rates(f().progress, by=("cohort", "module")), report.RateRow),
-        "rates-by-module": lambda: (report.completion_rates(f().progress, by=("module",)), report.RateRow),
-        "rates-by-cohort": lambda: (report.completion_rates(f().progress, by=("cohort",)), report.RateRow),
-        "progress": lambda: (f().progress, report.ProgressRow),
-        "overdue": lambda: (report.overdue_learners(f().progress), report.ProgressRow),
-        "quiz-summary": lambda: (report.quiz_summary(f().attempts, course), report.QuizSummaryRow),
-        "score-distribution": lambda: (report.score_distribution(f().attempts, which="first"), report.ScoreBin),
+        "rates": lambda: (f().overview.rates, report.RateRow),
+        "rates-by-module": lambda: (f().overview.by_module, report.RateRow),
+        "rates-by-cohort": lambda: (f().overview.by_cohort, report.RateRow),
+        "progress": lambda: (progress(), report.ProgressRow),
+        "overdue": lambda: (f().overview.overdue, report.ProgressRow),
+        "quiz-summary": lambda: (tally_summary(f().tallies, course), report.QuizSummaryRow),
+        "score-distribution": lambda: (tally_distribution(f().tallies), report.ScoreBin),
     }
     if quiz_id is not None:
-        analysis = functools.cache(lambda: _item_analysis(ctx, quiz_id, scope or Scope()))
+        analysis = functools.cache(lambda: _item_analysis(ctx, quiz_id, _item_scope(ctx, flt)))
         tables["items"] = lambda: (analysis().items, report.ItemRow)
         tables["responses"] = lambda: (analysis().responses, report.ResponseRow)
     return tables
@@ -260,14 +209,9 @@ def overview(request: Request) -> Response:
     ctx = ctx_of(request)
     staff = require_staff(request, lead=True)
     flt = read_filter(ctx, request)
-    if flt.since or flt.until:  # a period: only its attempts count, in each cohort's time zone
-        f = _figures(ctx, flt)
-        tables = _tables(ctx, lambda: f)
-        label = _label(f)
-    else:  # every moment: from a tally per learner and quiz
-        quick = _quick_figures(ctx, flt)
-        tables = _quick_tables(ctx, flt, lambda: quick)
-        label = _label(quick)
+    figures = _figures(ctx, flt)
+    tables = _tables(ctx, flt, figures=lambda: figures)
+    label = _label(figures)
     by_module = tables["rates-by-module"]()[0]
     by_cohort = tables["rates-by-cohort"]()[0]
     distributions = []
@@ -348,9 +292,7 @@ def export_csv(request: Request) -> Response:
     if quiz_id is not None and quiz_id not in ctx.catalogue.course.quizzes:
         raise auth.AuthError(404, f"There is no quiz {quiz_id!r} in this course.")
     flt = read_filter(ctx, request)
-    tables = _tables(ctx, functools.cache(lambda: _figures(ctx, flt)), quiz_id, _item_scope(ctx, flt))
-    if not (flt.since or flt.until):  # every moment: the lead's tables from a tally per learner and quiz
-        tables.update(_quick_tables(ctx, flt))
+    tables = _tables(ctx, flt, quiz_id)
     if name not in tables:
         hint = " (items and responses need ?quiz=<quiz id>)" if name in ("items", "responses") else ""
         raise auth.AuthError(404, f"There is no table {name!r}{hint}; the tables are {', '.join(tables)}.")

@@ -46,6 +46,7 @@ passed and overdue), ``rates`` (completion, pass rates, score distributions), ``
 from __future__ import annotations
 
 from quizlib.results.report.csv import (
+    csv_pieces,
     to_csv,
 )
 from quizlib.results.report.items import (
@@ -152,6 +153,7 @@ __all__ = [
     "assignment_progress",
     "completion_rates",
     "course_modules",
+    "csv_pieces",
     "day_starts",
     "describe",
     "due_ends",

@@ -1,6 +1,6 @@
 """The course lead's overview from one tally per learner and quiz: the same figures as :func:`learner_progress`,
-:func:`completion_rates`, :func:`overdue_learners`, :func:`quiz_summary` and :func:`score_distribution`, without a
-record per attempt or a row per learner, assignment and module.
+:func:`completion_rates`, :func:`overdue_learners`, :func:`quiz_summary` and :func:`score_distribution`, over every
+moment or a period, without a record per attempt or a row per learner, assignment and module.
 
 A large course has a few thousand learners, each with an assignment of every module: a hundred thousand
 progress rows, each an object, grouped three ways. The overview needs only counts of learners per cohort and
@@ -8,8 +8,8 @@ module, and the rows of those who are overdue. :func:`overview` walks the learne
 over a :class:`QuizTally` per learner and quiz (which the results source reads with a few grouped queries,
 :func:`quizlib.results.source.quiz_tallies`) and keeps only that. The rules are those of
 :mod:`quizlib.results.report.progress` (read them there); ``tests/test_overview.py`` holds every figure equal
-to the functions above on random results. Only reports over every moment use it: a period counts only the
-attempts in it, in each cohort's time zone, and goes the long way.
+to the functions above on random results. For a period, the tallies count only the attempts begun or finished in
+it (in each cohort's time zone), and "overdue" is judged at its end, as :func:`learner_progress` judges it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import NamedTuple
 
 from quizlib.quiz.model import Course
@@ -28,14 +29,15 @@ from quizlib.results.report.progress import (
     cohort_plans,
     due_ends,
     overdue_learners,
+    windows,
 )
 from quizlib.results.report.rates import ALL, QuizSummaryRow, RateRow, ScoreBin, in_course_order, summary_row
 from quizlib.results.report.records import Assignment, Cohort, Enrolment, ReportError, course_modules, ratio
 
 
 class QuizTally(NamedTuple):
-    """One learner at one quiz, over every moment. (A named tuple: a large course has a hundred thousand, and
-    a tuple is made several times faster than a frozen dataclass.)"""
+    """One learner at one quiz, over every moment or a period's attempts. (A named tuple: a large course has a
+    hundred thousand, and a tuple is made several times faster than a frozen dataclass.)"""
 
     attempts: int  # attempts begun (answered at least once) or finished: distinct attempt ids
     best: float | None  # the best finished attempt's percentage; None until one is finished
@@ -66,17 +68,21 @@ def overview(
     *,
     cohorts: Iterable[Cohort] = (),
     now: datetime,
+    since: date | None = None,
+    until: date | None = None,
     module_titles: Mapping[str, str] | None = None,
     module: str | None = None,
     rows: bool = False,
 ) -> Overview:
-    """What :func:`learner_progress` (over every moment) and the rates and overdue lists made from it give, from
-    ``tallies`` ((learner, quiz) -> :class:`QuizTally`). ``module``: only that module's rows count (the lead's
-    module filter). ``rows``: also every progress row (for the progress CSV)."""
+    """What :func:`learner_progress` and the rates and overdue lists made from it give, from ``tallies``
+    ((learner, quiz) -> :class:`QuizTally`, of the attempts ``since`` .. ``until`` if a period is given: then
+    "overdue" is judged at its end in each cohort's time zone, or ``now`` if sooner). ``module``: only that
+    module's rows count (the lead's module filter). ``rows``: also every progress row (for the progress CSV)."""
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     cohorts = list(cohorts)
     enrolled = list(enrolments)
     zones = {c.id: c.time_zone for c in cohorts}
+    window = windows(zones, now, since, until)
     cohort_names = {c.id: c.name for c in cohorts}
     quizzes = course.quizzes
     module_of = {q.id: q.chapter for q in quizzes.values()}
@@ -84,8 +90,10 @@ def overview(
 
     plans = cohort_plans(course, enrolled, assignments)
     # Per assignment, once: when its due date ends (in its cohort's time zone) and its quizzes still in the
-    # course, by module, with their pass marks; and whether it is one quiz (most are: a quick path).
+    # course, by module, with their pass marks; and whether it is one quiz (most are: a quick path). Per cohort,
+    # the moment "overdue" is judged at.
     planned: dict[str, list[tuple[Assignment, datetime | None, list[tuple[str, list[tuple[str, float]]]], bool]]] = {}
+    judged = {cohort: window(cohort).judged for cohort in plans}
     for cohort, plan in plans.items():
         zone = zones.get(cohort, DEFAULT_TIME_ZONE)
         for a in plan:
@@ -118,7 +126,7 @@ def overview(
         chapters = [chapter for _, _, modules, _ in entries for chapter, _ in modules]
         if all(single for *_, single in entries) and len(set(chapters)) == len(chapters):
             simple[cohort] = [
-                (a, ends, ends is not None and now >= ends, chapter, quiz_id, mark)
+                (a, ends, ends is not None and judged[cohort] >= ends, chapter, quiz_id, mark)
                 for a, ends, ((chapter, ((quiz_id, mark),)),), _ in entries
                 if module is None or chapter == module
             ]
@@ -128,6 +136,7 @@ def overview(
         if quick is not None:
             if not quick:
                 continue
+            when = judged[cohort]
             s, f, p, o = False, True, True, False
             for a, ends, ended, chapter, quiz_id, mark in quick:
                 t = get((learner, quiz_id))
@@ -143,7 +152,7 @@ def overview(
                 per_module[(cohort, chapter, started, finished, passed, overdue)] += 1
                 s, f, p, o = s or started, f and finished, p and passed, o or overdue
                 if overdue or every_row is not None:
-                    row = _row(e, a, chapter, [(t or untouched, mark)], ends, now, overdue, cohort_names, module_title)
+                    row = _row(e, a, chapter, [(t or untouched, mark)], ends, when, overdue, cohort_names, module_title)
                     if every_row is not None:
                         every_row.append(row)
                     if overdue:
@@ -152,7 +161,7 @@ def overview(
             continue
         mine: dict[str, tuple[bool, bool, bool, bool]] = {}
         for a, ends, modules, _ in planned.get(cohort, ()):
-            ended = ends is not None and now >= ends
+            ended = ends is not None and judged[cohort] >= ends
             results = [[(get((learner, q), untouched), mark) for q, mark in marked] for _, marked in modules]
             # The assignment is overdue once its due date has ended, unless every quiz of it is passed.
             a_overdue = ended and not all(t.best is not None and t.best >= m for one in results for t, m in one)
@@ -173,7 +182,7 @@ def overview(
                     else (before[0] or flags[0], before[1] and flags[1], before[2] and flags[2], before[3] or flags[3])
                 )
                 if flags[3] or every_row is not None:
-                    row = _row(e, a, chapter, one, ends, now, flags[3], cohort_names, module_title)
+                    row = _row(e, a, chapter, one, ends, judged[cohort], flags[3], cohort_names, module_title)
                     if every_row is not None:
                         every_row.append(row)
                     if flags[3]:
@@ -227,8 +236,7 @@ def _rate_rows(counts: Mapping[tuple[str, str, str, str], list[int]]) -> list[Ra
     ]
 
 
-def _row_order(r: ProgressRow) -> tuple:
-    return (r.cohort_name, r.cohort, r.module, r.display_name, r.learner, r.assignment)
+_row_order = attrgetter("cohort_name", "cohort", "module", "display_name", "learner", "assignment")
 
 
 def _row(
@@ -237,14 +245,23 @@ def _row(
     chapter: str,
     one: list[tuple[QuizTally, float]],
     ends: datetime | None,
-    now: datetime,
+    judged: datetime,
     overdue: bool,
     cohort_names: Mapping[str, str],
     module_title: Mapping[str, str],
 ) -> ProgressRow:
-    """One progress row, as :func:`learner_progress` makes it (from its :class:`QuizProgress` rows)."""
-    finished = all(t.best is not None for t, _ in one)
-    lasts = [t.last for t, _ in one if t.last is not None]
+    """One progress row, as :func:`learner_progress` makes it (from its :class:`QuizProgress` rows), from the
+    module's quizzes (``one``: each one's tally and pass mark) in one pass: the progress CSV makes a row per
+    learner, assignment and module."""
+    started, finished, passed, attempts, last = False, True, True, 0, None
+    for t, mark in one:
+        best = t.best
+        started = started or t.attempts > 0
+        finished = finished and best is not None
+        passed = passed and best is not None and best >= mark
+        attempts += t.attempts
+        if t.last is not None and (last is None or t.last > last):
+            last = t.last
     return ProgressRow(
         e.cohort,
         cohort_names.get(e.cohort, e.cohort),
@@ -257,14 +274,14 @@ def _row(
         a.pass_mark,
         a.due,
         ends,
-        any(t.attempts for t, _ in one),
+        started,
         finished,
-        all(t.best is not None and t.best >= mark for t, mark in one),
+        passed,
         round(sum(t.best or 0.0 for t, _ in one) / len(one), 2) if finished else None,
-        sum(t.attempts for t, _ in one),
+        attempts,
         overdue,
-        (now - ends).days if overdue and ends is not None else 0,
-        max(lasts, default=None),
+        (judged - ends).days if overdue and ends is not None else 0,
+        last,
     )
 
 

@@ -26,7 +26,7 @@ attempts begun or finished in it count, and "overdue" is judged at the end of ``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -151,7 +151,7 @@ class _Tally:
 
 
 @dataclass(frozen=True)
-class _Window:
+class Window:
     """A report's period in one cohort's time zone: [begins, ends), and the moment "overdue" is judged."""
 
     begins: datetime | None
@@ -178,7 +178,7 @@ class Period:
         if self.since is not None and self.until is not None and self.since > self.until:
             raise ReportError(f"the period starts ({self.since}) after it ends ({self.until}): swap the two dates")
         far = datetime.max.replace(tzinfo=UTC)
-        object.__setattr__(self, "_window", _windows(self.zones or {}, far, self.since, self.until))
+        object.__setattr__(self, "_window", windows(self.zones or {}, far, self.since, self.until))
 
     @property
     def is_open(self) -> bool:
@@ -196,16 +196,25 @@ class Period:
         )
 
 
-def _windows(zones: Mapping[str, str], now: datetime, since: date | None, until: date | None):
-    cache_: dict[str, _Window] = {}
+def period_bounds(since: date | None, until: date | None, zone: str) -> tuple[datetime | None, datetime | None]:
+    """Days ``since`` to ``until`` in ``zone``, as the UTC moments [begins, ends) (None where the period is open)."""
+    return (
+        day_starts(since, zone) if since is not None else None,
+        day_starts(until + timedelta(days=1), zone) if until is not None else None,
+    )
 
-    def window(cohort: str) -> _Window:
+
+def windows(zones: Mapping[str, str], now: datetime, since: date | None, until: date | None) -> Callable[[str], Window]:
+    """Cohort id -> the :class:`Window` of days ``since`` to ``until`` in its time zone (``zones``: cohort id ->
+    IANA name; UTC for a cohort not named), "overdue" judged at ``now`` or at the period's end if sooner."""
+    cache_: dict[str, Window] = {}
+
+    def window(cohort: str) -> Window:
         zone = zones.get(cohort, DEFAULT_TIME_ZONE)
         found = cache_.get(zone)
         if found is None:
-            begins = day_starts(since, zone) if since is not None else None
-            ends = day_starts(until + timedelta(days=1), zone) if until is not None else None
-            found = cache_[zone] = _Window(begins, ends, now if ends is None else min(now, ends))
+            begins, ends = period_bounds(since, until, zone)
+            found = cache_[zone] = Window(begins, ends, now if ends is None else min(now, ends))
         return found
 
     return window
@@ -251,7 +260,7 @@ def assignment_progress(
     if since is not None and until is not None and since > until:
         raise ReportError(f"the period starts ({since}) after it ends ({until}): swap the two dates")
     zones = {c.id: c.time_zone for c in cohorts}
-    window = _windows(zones, now, since, until)
+    window = windows(zones, now, since, until)
     enrolled = list(enrolments)
     cohort_of = {e.learner: e.cohort for e in enrolled}
     quizzes = course.quizzes
