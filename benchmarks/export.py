@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,7 @@ def main() -> int:
         proc.terminate()
         proc.wait(timeout=20)
         store.close()
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"export of one learner with {args.statements:,} statements ({sizes[0] / 2**20:.1f} MiB of JSON)")
     print(f"one export: {one:.2f} s; server memory {base:.0f} MB before, peak {peak_one:.0f} MB")
     print(f"four at once: {four:.2f} s; peak {peak_four:.0f} MB; kept afterwards: {kept:.0f} MB")

@@ -37,6 +37,7 @@ import functools
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -456,6 +457,7 @@ def main(argv=None) -> int:
             t.stop()
         if stop_postgres:
             stop_postgres()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

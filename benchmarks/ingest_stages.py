@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -285,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if stop_postgres:
             stop_postgres()
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -160,6 +161,7 @@ def run(name: str, database: str, course, args) -> str:
     completed = sum(1 for s in acked.values() if s["verb"]["id"].endswith("completed"))
     server.stop()
     store.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return (
         f"{name}: {args.cycles} kill -9 cycles under load ({args.clients} clients): {len(acked):,} acknowledged "
         f"({completed:,} finished quizzes), {lost:,} lost; every one sent again: {doubled:,} doubled, "
@@ -199,6 +201,7 @@ def temporary_postgres():
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(folder, ignore_errors=True)  # its data: a benchmark's, gigabytes after a long run
 
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
 
@@ -213,7 +216,10 @@ def main() -> int:
     args = parser.parse_args()
     course = load_course(ROOT / "quizzes")
     folder = Path(tempfile.mkdtemp(prefix="quizlib-kill9-"))
-    print(run("SQLite", f"sqlite:///{folder / 'course.sqlite3'}", course, args), flush=True)
+    try:
+        print(run("SQLite", f"sqlite:///{folder / 'course.sqlite3'}", course, args), flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     if not args.no_postgres:
         if args.postgres:
             print(run("PostgreSQL", args.postgres, course, args), flush=True)

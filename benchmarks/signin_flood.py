@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -165,6 +166,7 @@ def main() -> int:
             (digest("tess trainer"),),
         ).scalar()
     store.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
     statuses: dict[int, int] = {}
     for _, status, _ in results:

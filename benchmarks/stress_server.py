@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -522,6 +523,7 @@ def main() -> int:
     log.seek(0)
     text = log.read()
     log.close()
+    shutil.rmtree(folder, ignore_errors=True)
     print(f"malformed requests (seed {args.seed}): {stress.sent:,}")
     print(
         f"answers by status: {dict(sorted(stress.statuses.items()))}  (0: no answer, the client hung up or was refused)"

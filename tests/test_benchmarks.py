@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,17 +18,24 @@ pytestmark = pytest.mark.slow
 
 
 def bench(script: str, *args: str, timeout: int = 600, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    assert "Traceback" not in proc.stderr
+    """Run a benchmark; its output. It runs with a temporary folder of its own (``TMPDIR``), which it must
+    leave empty: a benchmark's databases take gigabytes, and runs add up."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-{Path(script).stem}-"))
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=timeout,
+            env={**os.environ, "TMPDIR": str(tmp), **(env or {})},
+        )
+        assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        assert "Traceback" not in proc.stderr
+        assert sorted(p.name for p in tmp.iterdir()) == [], f"{script} left these in its temporary folder"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return proc.stdout
 
 
