@@ -7,7 +7,8 @@ acknowledged only on a 200; anything else (a refused connection, a reset) it sen
 
 Then, with the server up once more: how many acknowledged statements are missing (lost), and, after sending
 every acknowledged statement once more, how many were stored twice and how many finished attempts have two
-result rows.
+result rows; and how many learners' kept counts of their statements (``learners.statements_stored``) differ
+from a count of them.
 
 PostgreSQL: a temporary server is made with Debian's binaries (as the tests do); ``--postgres URL`` uses an
 existing empty database instead, ``--no-postgres`` skips it.
@@ -158,6 +159,11 @@ def run(name: str, database: str, course, args) -> str:
         duplicates = conn.exec_driver_sql(
             "SELECT count(*) FROM (SELECT attempt_id FROM attempt_results GROUP BY attempt_id HAVING count(*) > 1) d"
         ).scalar()
+        # Each learner's kept count of statements, written in the transactions the kills cut short.
+        miscounted = conn.exec_driver_sql(
+            "SELECT count(*) FROM learners WHERE statements_stored <> "
+            "(SELECT count(*) FROM statements WHERE statements.learner_id = learners.id)"
+        ).scalar()
     completed = sum(1 for s in acked.values() if s["verb"]["id"].endswith("completed"))
     server.stop()
     store.close()
@@ -165,7 +171,8 @@ def run(name: str, database: str, course, args) -> str:
     return (
         f"{name}: {args.cycles} kill -9 cycles under load ({args.clients} clients): {len(acked):,} acknowledged "
         f"({completed:,} finished quizzes), {lost:,} lost; every one sent again: {doubled:,} doubled, "
-        f"{duplicates:,} duplicate attempt results"
+        f"{duplicates:,} duplicate attempt results; {miscounted:,} learners whose kept count differs from their "
+        "statements"
     )
 
 
