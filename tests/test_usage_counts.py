@@ -139,3 +139,46 @@ def test_the_migration_counts_the_statements_already_stored(store):
         assert "statements_stored" not in {c["name"] for c in sa.inspect(conn).get_columns("learners")}
     store_engine.upgrade(store.engine)
     assert _agree(store) == {ana.id: 5, ben.id: 2, cy.id: 0}
+
+
+def test_a_merge_and_a_write_for_the_same_learner_never_deadlock(store, monkeypatch):
+    """A merge and answers for the kept learner's ongoing attempt, at the same time (on PostgreSQL, each
+    transaction locks rows the other wants): both take the learners' rows first, in one order, so one waits for
+    the other and neither fails. The write goes the way that is not tried again, so a deadlock would show."""
+    import threading
+    import time
+
+    import quizlib.results.store as store_module
+
+    rng = random.Random(4)
+    trainer = store.add_staff("Tess", "trainer", "hash")
+    cohort = store.add_cohort("North", trainer.id)
+    keep, duplicate = (store.add_learner(cohort.id, name)[0] for name in ("Kim", "Kim again"))
+    ongoing = _answer(keep.id, rng)
+    store.add_statements([ongoing, _answer(duplicate.id, rng)])
+    slow = store_module._recount_begun
+
+    def recount_slowly(conn, learner_ids):
+        time.sleep(1.0)  # the merge holds its locks a while
+        slow(conn, learner_ids)
+
+    monkeypatch.setattr(store_module, "_recount_begun", recount_slowly)
+    failed: list[BaseException] = []
+
+    def merge() -> None:
+        try:
+            store.merge_learners(keep.id, duplicate.id)
+        except BaseException as e:  # noqa: BLE001 (reported below)
+            failed.append(e)
+
+    merging = threading.Thread(target=merge)
+    merging.start()
+    time.sleep(0.3)
+    more = dataclasses.replace(_answer(keep.id, rng), attempt_id=ongoing.attempt_id)
+    try:
+        store.add_statements([more], also=lambda conn: None)
+    except BaseException as e:  # noqa: BLE001
+        failed.append(e)
+    merging.join(timeout=60)
+    assert failed == []
+    assert _agree(store) == {keep.id: 3, duplicate.id: 0}

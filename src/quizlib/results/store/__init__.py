@@ -157,6 +157,19 @@ _KINDS_OF_ROW = {
 }
 
 
+def _lock_learners(session: Session, learner_ids: list[str]) -> None:
+    """On PostgreSQL, lock these learners' rows before anything else in the transaction, in the order of their
+    ids: the group writer takes the rows of the learners it stores for first too, in that order
+    (``driver.count_stored``), so a merge or a deletion and a write for the same learner wait for each other
+    rather than each holding what the other wants (a deadlock). SQLite's writes take turns anyway."""
+    session.execute(
+        select(LearnerRow.id)
+        .where(LearnerRow.id.in_(learner_ids))
+        .order_by(LearnerRow.id)
+        .with_for_update(key_share=True)
+    )
+
+
 def _get(session: Session, row_cls: type[Base], key: str) -> Any:
     """The row with this key, or :class:`NotFound` naming what is missing."""
     row = session.get(row_cls, key)
@@ -719,6 +732,7 @@ class Store:
             raise ValueError("a learner cannot be merged into themselves")
         self._forget_learners()
         with self._write() as s:
+            _lock_learners(s, [keep_id, duplicate_id])
             keep, dup = _get(s, LearnerRow, keep_id), _get(s, LearnerRow, duplicate_id)
             if keep.cohort_id != dup.cohort_id:
                 raise ValueError("only learners of the same cohort can be merged")
@@ -734,8 +748,8 @@ class Store:
                 sa.update(StatementRow).where(StatementRow.learner_id == dup.id).values(learner_id=keep.id)
             ).rowcount  # type: ignore[attr-defined]  # a DML statement's result is a CursorResult
             # Each learner's count, moved as the rows were: by how many, so a count another process adds to
-            # meanwhile stays right; in the order of their ids, as the writers take them (driver.count_stored).
-            for learner_id, change in sorted(((keep.id, moved), (dup.id, -moved))):
+            # meanwhile stays right.
+            for learner_id, change in ((keep.id, moved), (dup.id, -moved)):
                 s.execute(
                     sa.update(LearnerRow)
                     .where(LearnerRow.id == learner_id)
@@ -879,6 +893,7 @@ class Store:
         external LRS); return how many statements went."""
         self._forget_learners()
         with self._write() as s:
+            _lock_learners(s, [learner_id])
             row = _get(s, LearnerRow, learner_id)
             gone = items.Changes()
             items.count_learners(s.connection(), gone, [learner_id], -1)
@@ -1244,6 +1259,9 @@ class Store:
                 results.append(e)
         if rows:
             with sql.pipelined(cursor):
+                # The learners' rows first (their counts), as a merge or a deletion locks them first too: on
+                # PostgreSQL, two transactions that want the same rows take them in one order.
+                sql.count_stored(cursor, collections.Counter(row["learner_id"] for row in rows))
                 sql.insert(cursor, STATEMENTS, rows)
                 sql.insert(
                     cursor,
@@ -1251,7 +1269,6 @@ class Store:
                     [{"statement_id": row["id"], "queued_at": stored, "state": PENDING, "attempts": 0} for row in rows],
                 )
                 _note_begun(sql, cursor, rows)
-                sql.count_stored(cursor, collections.Counter(row["learner_id"] for row in rows))
         if completed:
             assert conn is not None, "a finished attempt is stored in a SQLAlchemy transaction (_store_group)"
             # Reports read these narrow rows, never the statements' JSON: written in this same transaction, so

@@ -159,9 +159,10 @@ class DriverSQL:
 
     def count_stored(self, cursor: Any, stored: dict[str, int]) -> None:
         """Add to each learner's count of statements stored (``learners.statements_stored``) theirs of this
-        transaction: ``stored`` maps a learner's id to how many. In the order of their ids, as every writer
-        does: two processes storing for the same learners take their rows' locks in one order, never waiting
-        for each other in a circle (PostgreSQL)."""
+        transaction: ``stored`` maps a learner's id to how many. The first write of the store's transaction,
+        in the order of the learners' ids, as a merge or a deletion locks their rows first too
+        (``store._lock_learners``): on PostgreSQL, transactions that want the same rows take them in one order
+        rather than each holding what another wants."""
         cursor.executemany(self.count_sql, [(n, who) for who, n in sorted(stored.items())])
 
     def note_begun(self, cursor: Any, firsts: dict[tuple[str, str, str], datetime]) -> None:
