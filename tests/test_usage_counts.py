@@ -118,6 +118,28 @@ def test_each_learners_count_equals_their_statements(store, seed):
     ) == [True]
     final = _agree(store)
     assert final[keep.id] == after[keep.id] + 1 and final[duplicate.id] == 0
+    # And it counts against the kept learner's limit (one person, one limit, whichever device sends), in all
+    # and in the minute, alone and with the kept learner's own request in the same transaction.
+    with pytest.raises(OverLimit) as refused:
+        store.add_statements([_answer(duplicate.id, rng)], limit=_limit(duplicate.id, storage=final[keep.id]))
+    assert refused.value.full and refused.value.total == final[keep.id]
+    minute = UsageLimit(duplicate.id, 1, datetime.now(UTC) - timedelta(minutes=1), 1, 10**6)
+    with pytest.raises(OverLimit) as refused:
+        store.add_statements([_answer(duplicate.id, rng)], limit=minute)
+    assert not refused.value.full and refused.value.recent >= 1
+    room = final[keep.id] + 1
+    one, other = (
+        store.add_statements_together([_answer(who.id, rng)], limit=_limit(who.id, storage=room))
+        for who in (keep, duplicate)
+    )
+    outcomes = []
+    for future in (one, other):
+        try:
+            outcomes.append(future.result(timeout=30))
+        except OverLimit as e:
+            outcomes.append(e)
+    assert sorted(isinstance(o, OverLimit) for o in outcomes) == [False, True]  # room for one of the two
+    assert _agree(store)[keep.id] == room
 
 
 def test_the_migration_counts_the_statements_already_stored(store):

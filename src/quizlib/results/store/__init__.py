@@ -1188,8 +1188,14 @@ class Store:
         merged_into, existing, counts = sql.look_up(
             cursor, learner_ids, {r.id for job in jobs for r in job.records}, since
         )
-        # learner -> [total, recent], with this group's earlier jobs counted
-        usage: dict[str, list[int]] = {who: list(both) for who, both in counts.items()}
+        # learner -> [total, recent], with this group's earlier jobs counted: of the learner whose statements
+        # they are (a merged duplicate's, or another device's, are the learner's it was merged into, and the
+        # look-up counted that learner's for it), so one person's devices share one limit.
+        usage: dict[str, list[int]] = {}
+        for who, both in counts.items():
+            usage.setdefault(merged_into.get(who) or who, list(both))
+        for who in counts:
+            usage[who] = usage[merged_into.get(who) or who]
         results: list[Any] = []
         rows: list[dict] = []
         completed: list[StatementRecord] = []
@@ -1341,7 +1347,8 @@ class Store:
 
     def learner_usage(self, learner_id: str, since: datetime) -> tuple[int, int]:
         """How many statements ``learner_id`` has stored in all, and how many of their own (not the server's
-        verdicts) since ``since``, by the server's clock."""
+        verdicts) since ``since``, by the server's clock; for a learner merged into another (a duplicate, or
+        another device), that learner's."""
         with self.engine.connect() as conn:
             cursor = conn.connection.cursor()
             try:

@@ -42,12 +42,14 @@ class DriverSQL:
         self._to_stored = stored if stored is not None else (lambda v: v)
         s, m = self.quote, self.mark
         own = ", ".join([m] * len(OWN_VERBS))
-        # The learner's statements in all as the learner's row keeps them (``count_stored``); their own of the
-        # last minute counted within the index (learner_id, stored, verb), no row of the table read.
-        self.recent_sql = (
-            f"SELECT count(*) FROM statements WHERE learner_id = {m} AND stored >= {m} AND verb IN ({own})"
+        # Whose statements a learner's are: theirs, or, for a learner merged into another (a duplicate, another
+        # device), that learner's. Their statements in all as that learner's row keeps them (``count_stored``);
+        # their own of the last minute counted within the index (learner_id, stored, verb), no row read.
+        owner = f"COALESCE((SELECT merged_into FROM learners WHERE id = {m}), {m})"
+        self.usage_sql = (
+            f"SELECT (SELECT statements_stored FROM learners WHERE id = {owner}), "
+            f"(SELECT count(*) FROM statements WHERE learner_id = {owner} AND stored >= {m} AND verb IN ({own}))"
         )
-        self.usage_sql = f"SELECT (SELECT statements_stored FROM learners WHERE id = {m}), ({self.recent_sql})"
         self.count_sql = f"UPDATE learners SET statements_stored = statements_stored + {m} WHERE id = {m}"
         first = s("first_at")
         self.begun_sql = (
@@ -94,7 +96,7 @@ class DriverSQL:
         its time) in one query, one round trip to the database (the usual case: up to :data:`MAX_BOUND`
         values bound in all); as three kinds of query otherwise."""
         learners, ids = list(learner_ids), list(statement_ids)
-        bound = len(learners) + len(ids) + (3 + len(OWN_VERBS)) * len(usage_since)
+        bound = len(learners) + len(ids) + (6 + len(OWN_VERBS)) * len(usage_since)
         if not learners or bound > MAX_BOUND:
             return (
                 self.merged_into(cursor, learners),
@@ -103,8 +105,7 @@ class DriverSQL:
             )
         m = self.mark
         none = "CAST(NULL AS BIGINT)"  # typed: PostgreSQL matches the branches' types pairwise
-        who = self.in_list(len(learners))
-        parts = [f"SELECT 0, id, merged_into, statements_stored, {none} FROM learners WHERE id IN ({who})"]
+        parts = [f"SELECT 0, id, merged_into, {none}, {none} FROM learners WHERE id IN ({self.in_list(len(learners))})"]
         params: list[Any] = list(learners)
         if ids:
             parts.append(
@@ -112,21 +113,20 @@ class DriverSQL:
             )
             params += ids
         for who, since in usage_since.items():
-            parts.append(f"SELECT 2, CAST({m} AS VARCHAR(36)), NULL, {none}, ({self.recent_sql})")
-            params += [who, who, self._to_stored(since), *OWN_VERBS]
+            parts.append(f"SELECT 2, CAST({m} AS VARCHAR(36)), NULL, {self.usage_sql.removeprefix('SELECT ')}")
+            params += [who, *self._usage_params(who, since)]
         cursor.execute(" UNION ALL ".join(parts), params)
         merged: dict[str, str | None] = {}
-        stored: dict[str, int] = {}
         received: dict[str, str] = {}
-        recent: dict[str, int] = {}
-        for kind, key, text, total, count in cursor.fetchall():
+        usage: dict[str, tuple[int, int]] = {}
+        for kind, key, text, total, recent in cursor.fetchall():
             if kind == 0:
-                merged[key], stored[key] = text, total
+                merged[key] = text
             elif kind == 1:
                 received[key] = text
             else:
-                recent[key] = count
-        return merged, received, {who: (stored.get(who) or 0, recent.get(who) or 0) for who in usage_since}
+                usage[key] = (total or 0, recent or 0)
+        return merged, received, usage
 
     def pipelined(self, cursor: Any) -> contextlib.AbstractContextManager:
         """Statements run inside this go to PostgreSQL together, answered together (psycopg's pipeline mode:
@@ -152,10 +152,15 @@ class DriverSQL:
         return found
 
     def usage(self, cursor: Any, learner_id: str, since: datetime) -> tuple[int, int]:
-        """(statements stored in all, own statements stored since ``since``) of one learner."""
-        cursor.execute(self.usage_sql, (learner_id, learner_id, self._to_stored(since), *OWN_VERBS))
+        """(statements stored in all, own statements stored since ``since``) of one learner, or of the learner
+        they were merged into."""
+        cursor.execute(self.usage_sql, self._usage_params(learner_id, since))
         total, recent = cursor.fetchone()
         return total or 0, recent or 0
+
+    def _usage_params(self, learner_id: str, since: datetime) -> list[Any]:
+        """The values :attr:`usage_sql` binds, in order."""
+        return [learner_id, learner_id, learner_id, learner_id, self._to_stored(since), *OWN_VERBS]
 
     def count_stored(self, cursor: Any, stored: dict[str, int]) -> None:
         """Add to each learner's count of statements stored (``learners.statements_stored``) theirs of this
