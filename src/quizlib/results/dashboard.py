@@ -104,18 +104,17 @@ def load_figures(
     """The dashboard's figures for every cohort or one, one module or all, every moment or a period (days in
     each cohort's time zone), as the course lead's pages compute them.
 
-    Over every moment they come from one tally per learner and quiz (:func:`quizlib.results.source.quiz_tallies`
-    and :mod:`quizlib.results.report.overview`), and the item analysis, for every cohort, from the sums the
-    store keeps: nothing is read per answer, and a million answers need little time and memory. A period
-    counts only the attempts in it: then every finished attempt is read, and the answers are streamed."""
+    They come from one tally per learner and quiz (:func:`quizlib.results.source.quiz_tallies` and
+    :mod:`quizlib.results.report.overview`), of the period's attempts if there is one; the item analysis over
+    every moment, for every cohort, from the sums the store keeps, and otherwise from the answers, streamed:
+    a million answers need little time and memory."""
     store.check_schema()
     source = ReportSource(store)
     quiz_ids = tuple(q.id for q in course.quizzes.values() if q.chapter == module) if module else None
-    if since or until:
-        return _figures_of_a_period(store, course, cohort_id, module, quiz_ids, since, until, module_titles, now)
     cohorts = source.cohorts()
     scope = Scope(cohort_ids=None if cohort_id is None else (cohort_id,), quiz_ids=quiz_ids)
-    tallies = quiz_tallies(store.engine, cohort_id=cohort_id, quiz_ids=quiz_ids)
+    period = Period(since, until, {c.id: c.time_zone for c in cohorts}) if since or until else None
+    tallies = quiz_tallies(store.engine, cohort_id=cohort_id, quiz_ids=quiz_ids, since=since, until=until)
     learners = enrolments(store.engine, cohort_id=cohort_id)
     assignments = source.assignments(scope=scope)
 
@@ -127,6 +126,8 @@ def load_figures(
             course,
             cohorts=cohorts,
             now=now,
+            since=since,
+            until=until,
             module_titles=module_titles,
             module=module,
             rows=rows,
@@ -145,39 +146,7 @@ def load_figures(
         summary=tally_summary(tallies, course),
         distribution=tally_distribution(tallies),
         progress=lambda: figures(True).progress or [],
-        items=lambda: source.item_analysis(course, scope=scope),
-    )
-
-
-def _figures_of_a_period(store, course, cohort_id, module, quiz_ids, since, until, module_titles, now) -> Figures:
-    data = load_inputs(store, cohort_id=cohort_id, since=since, until=until, quiz_ids=quiz_ids)
-    progress = report.learner_progress(
-        data.enrolments,
-        data.assignments,
-        data.attempts,
-        course,
-        started=data.started,
-        cohorts=data.cohorts,
-        now=now,
-        since=since,
-        until=until,
-        module_titles=module_titles,
-    )
-    if module:
-        progress = [r for r in progress if r.module == module]
-    return Figures(
-        cohorts=data.cohorts,
-        learners=len(data.enrolments),
-        assignments=len(data.assignments),
-        finished_attempts=len(data.attempts),
-        rates=report.completion_rates(progress, by=("cohort", "module")),
-        by_module=report.completion_rates(progress, by=("module",)),
-        by_cohort=report.completion_rates(progress, by=("cohort",)),
-        overdue=report.overdue_learners(progress),
-        summary=report.quiz_summary(data.attempts, course),
-        distribution=report.score_distribution(data.attempts, bin_width=10, which="first"),
-        progress=lambda: progress,
-        items=lambda: data.source.item_analysis(course, scope=data.scope),
+        items=lambda: source.item_analysis(course, scope=dataclasses.replace(scope, period=period)),
     )
 
 
