@@ -93,6 +93,9 @@ class BareStore:
         if self.postgres:
             self.conn.commit()
 
+    def close(self) -> None:
+        self.conn.close()
+
     def store(self, items: list) -> list[str]:
         rows = [(s["id"], json.dumps(s)) for s in items]
         if self.postgres:
@@ -127,7 +130,9 @@ def bare_app(url: str):
         # The database in a worker thread, as in quizlib: the event loop never waits on a commit.
         return JSONResponse(await run_in_threadpool(store, data if isinstance(data, list) else [data]))
 
-    BareStore(url).create_table()
+    made = BareStore(url)
+    made.create_table()
+    made.close()
     return Starlette(routes=[Route("/api/v1/statements", statements, methods=["POST"])])
 
 

@@ -15,7 +15,8 @@ quizlib's stages:
   server's own statement and the record built;
 - **hand-off**: to the store's group writer thread and back;
 - **look-up**: the one query that reads the learner, the ids stored already and the learner's usage;
-- **rows**: values converted and inserted (the statement, its outbox row for forwarding, the begun attempt);
+- **rows**: the learner's count updated, values converted and inserted (the statement, its outbox row for
+  forwarding, the begun attempt), on PostgreSQL until the pipeline's answers are back;
 - **other storing work**: the rows' values gathered, the usage limit and conflicts checked;
 - **begin and commit**: the write transaction, and the commit's flush to disk.
 
@@ -27,7 +28,8 @@ already stored, all older than the limit's minute): what a request takes through
 median of 50, on each database.
 
 The store's stages are timed by wrapping the store's own functions for the run (``Store._store_group``,
-``_store_jobs``, ``DriverSQL.look_up``, ``insert`` and ``note_begun``). Prints the table; asserts nothing.
+``_store_jobs``, ``DriverSQL.look_up`` and the ``DriverSQL.pipelined`` block that writes the rows). Prints the
+tables; asserts nothing.
 
     .venv/bin/python benchmarks/ingest_stages.py                          # SQLite and a temporary PostgreSQL
     .venv/bin/python benchmarks/ingest_stages.py --no-postgres --statements 400   # smoke
@@ -36,6 +38,7 @@ The store's stages are timed by wrapping the store's own functions for the run (
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -84,6 +87,22 @@ class Timings:
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+
+        setattr(owner, name, timed)
+
+    def wrap_block(self, owner: type, name: str) -> None:
+        """Time a method that returns a context manager: from entering the block to leaving it."""
+        original = getattr(owner, name)
+        spent = self.spent
+
+        @contextlib.contextmanager
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                with original(*args, **kwargs):
+                    yield
             finally:
                 spent[name] += time.perf_counter() - start
 
@@ -138,7 +157,7 @@ def quizlib_stages(url: str, size: int, statements: int, timings: Timings) -> di
             if i < 5:
                 continue
             spent = timings.spent
-            rows = spent["insert"] + spent["note_begun"]
+            rows = spent["pipelined"]
             for stage, seconds in (
                 ("read the JSON", read),
                 ("check", check),
@@ -207,8 +226,15 @@ def bare_stages(url: str, size: int, statements: int) -> dict[str, float]:
         if i >= 5:
             per_request["read the JSON"].append(1e6 * read / size)
             per_request["store"].append(1e6 * store / size)
-    bare.conn.close()
+    bare.close()
     return {stage: statistics.median(values) for stage, values in per_request.items()}
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def table(columns: dict[str, dict[int, dict[str, float]]], stages: tuple[str, ...], title: str) -> None:
@@ -237,24 +263,25 @@ def main(argv: list[str] | None = None) -> int:
     from quizlib.results.store import Store, driver
 
     timings = Timings()
-    for owner, name in (
-        (Store, "_store_group"),
-        (Store, "_store_jobs"),
-        (driver.DriverSQL, "look_up"),
-        (driver.DriverSQL, "insert"),
-        (driver.DriverSQL, "note_begun"),
-    ):
+    for owner, name in ((Store, "_store_group"), (Store, "_store_jobs"), (driver.DriverSQL, "look_up")):
         timings.wrap(owner, name)
+    timings.wrap_block(driver.DriverSQL, "pipelined")  # the block that writes the rows
 
     folder = Path(tempfile.mkdtemp(prefix="quizlib-ingest-stages-"))
     databases: dict[str, Callable[[str], str]] = {"SQLite": lambda name: f"sqlite:///{folder}/{name}.sqlite3"}
     stop_postgres = None
+    made: list[str] = []  # databases made on a PostgreSQL server
     try:
         if not args.no_postgres:
             server = args.postgres
             if server is None:
                 server, stop_postgres = temporary_postgres()
-            databases["PostgreSQL"] = lambda name: create_database(server, name)
+
+            def on_postgres(name: str) -> str:
+                made.append(name)
+                return create_database(server, name)
+
+            databases["PostgreSQL"] = on_postgres
         ours: dict[str, dict[int, dict[str, float]]] = {}
         bare: dict[str, dict[int, dict[str, float]]] = {}
         for db, make in databases.items():
@@ -286,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if stop_postgres:
             stop_postgres()
+        elif args.postgres:  # a server of someone's own: its databases made here go
+            for name in made:
+                drop_database(args.postgres, name)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

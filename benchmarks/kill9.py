@@ -87,7 +87,15 @@ def attempt_statements(course, who: dict) -> list[dict]:
 
 
 def run(name: str, database: str, course, args) -> str:
+    """The figures of ``--cycles`` kills on ``database``, its server's book in a temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix="quizlib-kill9-"))
+    try:
+        return _run(folder, name, database, course, args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(folder: Path, name: str, database: str, course, args) -> str:
     book = folder / "book"
     book.mkdir()
     (book / "index.html").write_text("<!doctype html><html lang='en'><title>Book</title><p>Book</p></html>")
@@ -167,7 +175,6 @@ def run(name: str, database: str, course, args) -> str:
     completed = sum(1 for s in acked.values() if s["verb"]["id"].endswith("completed"))
     server.stop()
     store.close()
-    shutil.rmtree(folder, ignore_errors=True)
     return (
         f"{name}: {args.cycles} kill -9 cycles under load ({args.clients} clients): {len(acked):,} acknowledged "
         f"({completed:,} finished quizzes), {lost:,} lost; every one sent again: {doubled:,} doubled, "

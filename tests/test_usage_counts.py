@@ -1,11 +1,12 @@
 """Each learner's count of stored statements (``learners.statements_stored``, kept as statements are stored)
 equals a count of their statements, whatever happens, on SQLite and PostgreSQL.
 
-Random answers go in through the group writer (several requests in one transaction, some refused: a
-conflicting resend, a learner over their limit) and through ``add_statements`` (with ``also`` work, the
-SQLAlchemy transaction), with resends that store nothing; then a learner is deleted, two are merged and the
-merged duplicate's browser sends more. After each step every learner's kept count equals ``count(*)`` of the
-statements stored with their id, and the limit refuses exactly at what one learner may store.
+Random answers go in through the group writer (several requests in one transaction, some refused for a
+conflicting resend) and through ``add_statements`` (with ``also`` work, the SQLAlchemy transaction), with
+resends that store nothing; the limit refuses exactly at what one learner may store; then a learner is deleted,
+two are merged and the merged duplicate's browser sends more, within the kept learner's limits. After each step
+every learner's kept count equals ``count(*)`` of the statements stored with their id. On PostgreSQL, a merge
+and a write for the same learner at once both succeed (no deadlock).
 """
 
 from __future__ import annotations

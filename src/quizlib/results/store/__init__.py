@@ -1545,8 +1545,8 @@ def _note_begun(sql: driver.DriverSQL, cursor: Any, rows: list[dict]) -> None:
 
 
 def recount_statements_stored(conn: sa.Connection) -> None:
-    """Set every learner's ``statements_stored`` from their statements (migration 0011, and databases written
-    in bulk without the store)."""
+    """Set every learner's ``statements_stored`` from their statements (as migration 0011 does), for databases
+    written in bulk without the store."""
     conn.execute(
         sa.text(
             "UPDATE learners SET statements_stored = "

@@ -1,7 +1,7 @@
 """The statements' hot path in SQL that the database driver runs directly, in the store's write transaction.
 
-Storing one answer runs about six statements (look up the learner with the count of their statements, the ids
-already stored and the learner's statements of the last minute, then three inserts and the learner's count).
+Storing one answer runs about seven statements (look up the learner, the ids already stored and the learner's
+two counts for the limits, then update the learner's count and three inserts).
 Built and executed through SQLAlchemy each costs more processor time than the database takes to run it; here
 each is plain SQL made once per dialect and run on the connection's own cursor. Values are converted by the very
 functions SQLAlchemy would use for each column's type (its *bind processors*), so a row stored here is the row

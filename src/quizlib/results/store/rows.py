@@ -131,8 +131,8 @@ class StatementRow(Base):
     __tablename__ = "statements"
     __table_args__ = (
         sa.Index("ix_statements_verb_quiz", "verb", "quiz_id"),
-        # Migration 0010: a learner's statements in all and their own recent ones are counted within this one
-        # index (it replaced one on learner_id alone and one on learner_id, stored).
+        # Migration 0010: a learner's own recent statements are counted within this one index (it replaced one
+        # on learner_id alone and one on learner_id, stored); since 0011 their total is kept on their row.
         sa.Index("ix_statements_learner_stored_verb", "learner_id", "stored", "verb"),
     )
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
