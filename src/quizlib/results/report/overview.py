@@ -14,7 +14,6 @@ it (in each cohort's time zone), and "overdue" is judged at its end, as :func:`l
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,8 +30,16 @@ from quizlib.results.report.progress import (
     overdue_learners,
     windows,
 )
-from quizlib.results.report.rates import ALL, QuizSummaryRow, RateRow, ScoreBin, in_course_order, summary_row
-from quizlib.results.report.records import Assignment, Cohort, Enrolment, ReportError, course_modules, ratio
+from quizlib.results.report.rates import (
+    ALL,
+    QuizSummaryRow,
+    RateRow,
+    ScoreBin,
+    in_course_order,
+    score_bins,
+    summary_row,
+)
+from quizlib.results.report.records import Assignment, Cohort, Enrolment, course_modules, ratio
 
 
 class QuizTally(NamedTuple):
@@ -315,19 +322,8 @@ def tally_summary(tallies: Mapping[tuple[str, str], QuizTally], course: Course |
 
 def tally_distribution(tallies: Mapping[tuple[str, str], QuizTally], *, bin_width: float = 10) -> list[ScoreBin]:
     """:func:`score_distribution` of first finished attempts (``which="first"``, not by cohort)."""
-    if not (0 < bin_width <= 100) or not math.isclose(100 / bin_width, round(100 / bin_width)):
-        raise ReportError(f"bin_width={bin_width!r}: expected a width that divides 100, e.g. 5, 10 or 20")
-    n_bins = round(100 / bin_width)
-    firsts: dict[str, list[float]] = defaultdict(list)
+    firsts: dict[tuple[str, str], list[float]] = defaultdict(list)
     for (_, quiz_id), t in tallies.items():
         if t.finished and t.first is not None:
-            firsts[quiz_id].append(t.first)
-    out = []
-    for quiz_id in sorted(firsts):
-        bins = [0] * n_bins
-        for percentage in firsts[quiz_id]:
-            bins[min(max(int(percentage // bin_width), 0), n_bins - 1)] += 1
-        total = sum(bins)
-        for i, count in enumerate(bins):
-            out.append(ScoreBin(quiz_id, ALL, i * bin_width, (i + 1) * bin_width, count, ratio(count, total)))
-    return out
+            firsts[(quiz_id, ALL)].append(t.first)
+    return score_bins(firsts, bin_width=bin_width)

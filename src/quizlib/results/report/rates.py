@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from quizlib.quiz.model import Course
@@ -125,21 +125,33 @@ def score_distribution(
     does), ``"best"``, ``"last"``, or ``"all"`` of them. Bins are ``bin_width`` wide from 0 to 100; every bin is
     listed, empty ones too, so charts and CSV have the same columns for every quiz.
     """
-    if not (0 < bin_width <= 100) or not math.isclose(100 / bin_width, round(100 / bin_width)):
-        raise ReportError(f"bin_width={bin_width!r}: expected a width that divides 100, e.g. 5, 10 or 20")
-    n_bins = round(100 / bin_width)
-    counts: dict[tuple[str, str], list[int]] = {}
+    _bin_count(bin_width)  # a wrong width is refused before the attempts are read
+    percentages: dict[tuple[str, str], list[float]] = defaultdict(list)
     for a in _select_attempts(attempts, which):
-        key = (a.quiz_id, a.cohort if by_cohort else ALL)
-        bins = counts.setdefault(key, [0] * n_bins)
-        index = min(max(int(a.percentage // bin_width), 0), n_bins - 1)
-        bins[index] += 1
+        percentages[(a.quiz_id, a.cohort if by_cohort else ALL)].append(a.percentage)
+    return score_bins(percentages, bin_width=bin_width)
+
+
+def score_bins(percentages: Mapping[tuple[str, str], Iterable[float]], *, bin_width: float = 10) -> list[ScoreBin]:
+    """The histogram rows of :func:`score_distribution`: for each (quiz, cohort) in order, its percentages in
+    bins ``bin_width`` wide from 0 to 100, every bin listed."""
+    n_bins = _bin_count(bin_width)
     rows = []
-    for (quiz_id, cohort), bins in sorted(counts.items()):
+    for (quiz_id, cohort), values in sorted(percentages.items(), key=lambda kv: kv[0]):
+        bins = [0] * n_bins
+        for percentage in values:
+            bins[min(max(int(percentage // bin_width), 0), n_bins - 1)] += 1
         total = sum(bins)
         for i, count in enumerate(bins):
             rows.append(ScoreBin(quiz_id, cohort, i * bin_width, (i + 1) * bin_width, count, ratio(count, total)))
     return rows
+
+
+def _bin_count(bin_width: float) -> int:
+    """How many bins ``bin_width`` makes of 0 to 100; refused unless it divides 100."""
+    if not (0 < bin_width <= 100) or not math.isclose(100 / bin_width, round(100 / bin_width)):
+        raise ReportError(f"bin_width={bin_width!r}: expected a width that divides 100, e.g. 5, 10 or 20")
+    return round(100 / bin_width)
 
 
 @dataclass(frozen=True, slots=True)
