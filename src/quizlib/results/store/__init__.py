@@ -157,17 +157,22 @@ _KINDS_OF_ROW = {
 }
 
 
-def _lock_learners(session: Session, learner_ids: list[str]) -> None:
-    """On PostgreSQL, lock these learners' rows before anything else in the transaction, in the order of their
-    ids: the group writer takes the rows of the learners it stores for first too, in that order
-    (``driver.count_stored``), so a merge or a deletion and a write for the same learner wait for each other
-    rather than each holding what the other wants (a deadlock). SQLite's writes take turns anyway."""
-    session.execute(
-        select(LearnerRow.id)
-        .where(LearnerRow.id.in_(learner_ids))
-        .order_by(LearnerRow.id)
-        .with_for_update(key_share=True)
-    )
+def _lock_learners(session: Session, learner_ids: list[str]) -> list[LearnerRow]:
+    """These learners' rows, in the order of ``learner_ids`` (:class:`NotFound` for one missing), locked on
+    PostgreSQL before anything else in the transaction, in the order of their ids: the group writer takes the
+    rows of the learners it stores for first too, in that order (``driver.count_stored``), so a merge or a
+    deletion and a write for the same learner wait for each other rather than each holding what the other
+    wants (a deadlock). SQLite's writes take turns anyway."""
+    found = {
+        row.id: row
+        for row in session.scalars(
+            select(LearnerRow)
+            .where(LearnerRow.id.in_(learner_ids))
+            .order_by(LearnerRow.id)
+            .with_for_update(key_share=True)
+        )
+    }
+    return [found[i] if i in found else _get(session, LearnerRow, i) for i in learner_ids]
 
 
 def _get(session: Session, row_cls: type[Base], key: str) -> Any:
@@ -732,8 +737,7 @@ class Store:
             raise ValueError("a learner cannot be merged into themselves")
         self._forget_learners()
         with self._write() as s:
-            _lock_learners(s, [keep_id, duplicate_id])
-            keep, dup = _get(s, LearnerRow, keep_id), _get(s, LearnerRow, duplicate_id)
+            keep, dup = _lock_learners(s, [keep_id, duplicate_id])
             if keep.cohort_id != dup.cohort_id:
                 raise ValueError("only learners of the same cohort can be merged")
             if keep.merged_into is not None or dup.merged_into is not None:
@@ -893,8 +897,7 @@ class Store:
         external LRS); return how many statements went."""
         self._forget_learners()
         with self._write() as s:
-            _lock_learners(s, [learner_id])
-            row = _get(s, LearnerRow, learner_id)
+            (row,) = _lock_learners(s, [learner_id])
             gone = items.Changes()
             items.count_learners(s.connection(), gone, [learner_id], -1)
             gone.write(s.connection())
@@ -1193,9 +1196,7 @@ class Store:
         # look-up counted that learner's for it), so one person's devices share one limit.
         usage: dict[str, list[int]] = {}
         for who, both in counts.items():
-            usage.setdefault(merged_into.get(who) or who, list(both))
-        for who in counts:
-            usage[who] = usage[merged_into.get(who) or who]
+            usage[who] = usage.setdefault(merged_into.get(who) or who, list(both))
         results: list[Any] = []
         rows: list[dict] = []
         completed: list[StatementRecord] = []
