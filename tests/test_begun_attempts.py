@@ -15,30 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from record_helpers import answered
 
 from quizlib.results.source import ReportSource
-from quizlib.results.store import StatementRecord, Store
+from quizlib.results.store import Store
 from quizlib.results.store.rows import StatementRow
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-
-
-def _answer(learner_id: str, quiz_id: str, attempt_id: str, when: datetime) -> StatementRecord:
-    sid = str(uuid.uuid4())
-    return StatementRecord(
-        id=sid,
-        learner_id=learner_id,
-        verb="answered",
-        quiz_id=quiz_id,
-        question_id="q1",
-        attempt_id=attempt_id,
-        try_number=1,
-        timestamp=when,
-        statement={"id": sid},
-        received={"id": sid},
-        credit=1.0,
-        final=True,
-    )
 
 
 def _grouped(store: Store) -> set[tuple]:
@@ -74,7 +57,12 @@ def test_begun_attempts_equal_a_grouping_of_the_answers(store, seed):
                 start = T0 + timedelta(days=rng.randint(0, 9), seconds=rng.randint(0, 86_399))
                 for _ in range(rng.randint(1, 5)):
                     records.append(
-                        _answer(learner.id, quiz_id, attempt, start + timedelta(seconds=rng.randint(0, 600)))
+                        answered(
+                            learner.id,
+                            quiz_id=quiz_id,
+                            attempt_id=attempt,
+                            when=start + timedelta(seconds=rng.randint(0, 600)),
+                        )
                     )
     rng.shuffle(records)  # answers arrive in any order: earlier ones late
     sent = 0
@@ -89,13 +77,15 @@ def test_begun_attempts_equal_a_grouping_of_the_answers(store, seed):
     store.delete_learner(gone.id)
     assert not any(row[0] == gone.id for row in _agree(store))
 
-    answered = {r.learner_id for r in records}
-    keep, duplicate = [le for le in learners if le.id != gone.id and le.id in answered][:2]
+    who_answered = {r.learner_id for r in records}
+    keep, duplicate = [le for le in learners if le.id != gone.id and le.id in who_answered][:2]
     store.merge_learners(keep.id, duplicate.id)
     assert not any(row[0] == duplicate.id for row in _agree(store))
     # The duplicate's browser, offline until now, sends an answer earlier than any stored for an attempt.
     some = next(row for row in _agree(store) if row[0] == keep.id)
-    store.add_statements([_answer(duplicate.id, some[1], some[2], some[3] - timedelta(hours=1))])
+    store.add_statements(
+        [answered(duplicate.id, quiz_id=some[1], attempt_id=some[2], when=some[3] - timedelta(hours=1))]
+    )
     after = _agree(store)
     assert (keep.id, some[1], some[2], some[3] - timedelta(hours=1)) in after
     assert (keep.id, some[1], some[2], some[3]) not in after

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from record_helpers import answered
 
 from quizlib.results.store import StatementRecord, driver, recount_statements_stored
 from quizlib.results.store.rows import LearnerRow, StatementRow
@@ -167,22 +168,7 @@ def test_begun_attempts_keep_the_earliest_answer(store):
 
 
 def _answer(learner_id: str) -> StatementRecord:
-    sid = str(uuid.uuid4())
-    return StatementRecord(
-        id=sid,
-        learner_id=learner_id,
-        verb="answered",
-        quiz_id="sensitivity",
-        question_id="q1",
-        attempt_id=str(uuid.uuid4()),
-        try_number=1,
-        timestamp=datetime.now(UTC),
-        statement={"id": sid},
-        received={"id": sid},
-        credit=1.0,
-        final=True,
-        detail={"response": "a"},
-    )
+    return answered(learner_id, datetime.now(UTC), detail={"response": "a"})
 
 
 def test_the_group_writer_keeps_its_connection_and_stores_on_when_postgresql_ends_it(store):

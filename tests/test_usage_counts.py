@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from record_helpers import answered
 
 from quizlib.results.store import OverLimit, StatementConflict, StatementRecord, Store, UsageLimit
 from quizlib.results.store.rows import LearnerRow, StatementRow
@@ -26,21 +27,9 @@ T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 def _answer(learner_id: str, rng: random.Random) -> StatementRecord:
-    sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    return StatementRecord(
-        id=sid,
-        learner_id=learner_id,
-        verb="answered",
-        quiz_id="sensitivity",
-        question_id="q1",
-        attempt_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        try_number=1,
-        timestamp=T0 + timedelta(seconds=rng.randint(0, 86_400)),
-        statement={"id": sid},
-        received={"id": sid},
-        credit=1.0,
-        final=True,
-    )
+    """An answer whose ids and moment come from ``rng``."""
+    sid, attempt_id = (str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(2))
+    return answered(learner_id, T0 + timedelta(seconds=rng.randint(0, 86_400)), attempt_id=attempt_id, sid=sid)
 
 
 def _agree(store: Store) -> dict[str, int]:
