@@ -48,7 +48,6 @@ from quizlib.results.report import (
     ItemSums,
     Period,
     QuestionScore,
-    ReportError,
     Started,
     Try,
     analyse_item_sums,
@@ -57,7 +56,7 @@ from quizlib.results.report import (
     median,
 )
 from quizlib.results.report.overview import QuizTally
-from quizlib.results.report.progress import period_bounds
+from quizlib.results.report.progress import check_period, period_bounds
 from quizlib.results.store import Store, StoreError
 from quizlib.results.store.rows import (
     AttemptResultRow,
@@ -702,8 +701,7 @@ def quiz_tallies(
     in each cohort's time zone. A period counts what the report records of a :class:`Scope` with that
     :class:`quizlib.results.report.Period` hold: the attempts finished in it (the first of them is the pair's
     first), and those begun in it (by their first answer) and not finished in it."""
-    if since is not None and until is not None and since > until:  # as Period refuses it
-        raise ReportError(f"the period starts ({since}) after it ends ({until}): swap the two dates")
+    check_period(since, until)
     a, b = AttemptResultRow, BegunAttemptRow
     dated = since is not None or until is not None
     finished = select(a.learner_id, a.quiz_id, a.attempt_id, a.percentage, a.quiz_passed, a.completed_at, a.duration)

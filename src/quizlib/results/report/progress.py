@@ -175,8 +175,7 @@ class Period:
     zones: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
-        if self.since is not None and self.until is not None and self.since > self.until:
-            raise ReportError(f"the period starts ({self.since}) after it ends ({self.until}): swap the two dates")
+        check_period(self.since, self.until)
         far = datetime.max.replace(tzinfo=UTC)
         object.__setattr__(self, "_window", windows(self.zones or {}, far, self.since, self.until))
 
@@ -194,6 +193,12 @@ class Period:
             datetime.combine(self.since - timedelta(days=1), time.min, tzinfo=UTC) if self.since else None,
             datetime.combine(self.until + timedelta(days=2), time.min, tzinfo=UTC) if self.until else None,
         )
+
+
+def check_period(since: date | None, until: date | None) -> None:
+    """Refuse a period that starts after it ends (either end may be open)."""
+    if since is not None and until is not None and since > until:
+        raise ReportError(f"the period starts ({since}) after it ends ({until}): swap the two dates")
 
 
 def period_bounds(since: date | None, until: date | None, zone: str) -> tuple[datetime | None, datetime | None]:
@@ -257,8 +262,7 @@ def assignment_progress(
     limit the attempts that count to those days (in each cohort's time zone).
     """
     now = _utc(now) if now is not None else datetime.now(UTC)
-    if since is not None and until is not None and since > until:
-        raise ReportError(f"the period starts ({since}) after it ends ({until}): swap the two dates")
+    check_period(since, until)
     zones = {c.id: c.time_zone for c in cohorts}
     window = windows(zones, now, since, until)
     enrolled = list(enrolments)
