@@ -390,13 +390,25 @@ def temporary_postgres() -> tuple[str, Callable[[], None]]:
 
 
 def create_database(server_url: str, name: str) -> str:
+    """A new empty database ``name`` on the PostgreSQL server of ``server_url`` (made again if it was there)."""
+    base = _on_server(server_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop the database ``name`` from the PostgreSQL server of ``server_url``, if it is there."""
+    _on_server(server_url, f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _on_server(server_url: str, *commands: str) -> str:
+    """Run ``commands`` (outside a transaction) on the server of ``server_url``; its plain ``postgresql://`` URL."""
     import psycopg
 
     base = server_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(base, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        c.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + "/" + name
+        for command in commands:
+            c.execute(command)
+    return base
 
 
 def main(argv=None) -> int:

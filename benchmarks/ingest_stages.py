@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from ingest_limit import PER_LEARNER, BareStore, Statements, create_database, temporary_postgres
+from ingest_limit import PER_LEARNER, BareStore, Statements, create_database, drop_database, temporary_postgres
 
 SIZES = (1, 50, 200)
 QUIZLIB_STAGES = (
@@ -228,13 +228,6 @@ def bare_stages(url: str, size: int, statements: int) -> dict[str, float]:
             per_request["store"].append(1e6 * store / size)
     bare.close()
     return {stage: statistics.median(values) for stage, values in per_request.items()}
-
-
-def drop_database(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def table(columns: dict[str, dict[int, dict[str, float]]], stages: tuple[str, ...], title: str) -> None:
